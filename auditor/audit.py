@@ -1,0 +1,185 @@
+"""The audit: read every layer, walk the fates, run the rules, and produce a Report."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from auditor.checks.metadata import MetadataCheck, items
+from auditor.checks.path import PathCheck
+from auditor.checks.regex import RegexCheck
+from auditor.checks.secrets import SecretsCheck
+from auditor.layers import DEFAULT_MAX_FILE_BYTES, LayerScan, read_layer
+from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
+from auditor.rules import Rule
+from auditor.walk import resolve
+
+Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes read)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knobs of one audit run."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+
+def fingerprint(rule: str, where: str | None, secret: str | None) -> str:
+    """Stable across rebuilds: rule, in-image path (or metadata location) and a hash of the secret."""
+    secret_hash = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret else ""
+    return hashlib.sha256(f"{rule}\0{where or ''}\0{secret_hash}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+class Scanner:
+    """All content checks behind one `scan_file`/`scan_text` pair."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.secrets = SecretsCheck(rules)
+        self.regex = RegexCheck(rules)
+
+    def scan_file(self, path: str, data: bytes) -> list[Hit]:
+        return self.secrets.scan_file(path, data) + self.regex.scan_file(path, data)
+
+    def scan_text(self, text: str, name: str) -> list[Hit]:
+        return self.secrets.scan_text(text, name) + self.regex.scan_text(text, name)
+
+
+def audit(
+    image: Image,
+    rules: list[Rule],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, list[Entry]]:
+    """Audit `image` against `rules`; returns the report and the full entry inventory."""
+    settings = settings or Settings()
+    by_id = {rule.id: rule for rule in rules}
+    scanner = Scanner(rules)
+    scans: list[LayerScan] = []
+    with scanner.secrets.session():
+        total = 0
+        for layer in image.layers:
+            scan = read_layer(layer, scanner.scan_file, settings.max_file_bytes)
+            total += scan.bytes_read
+            scans.append(scan)
+            if progress:
+                progress(len(scans), len(image.layers), total)
+        metadata_findings = list(_metadata_findings(image, rules, scanner, by_id))
+
+    entries = build_entries(scans)
+    findings = list(_content_findings(scans, entries, by_id))
+    path_check = PathCheck(rules)
+    hidden_bytes = 0
+    for entry in entries:
+        if entry.status.hidden and entry.kind is Kind.FILE:
+            hidden_bytes += entry.size
+        for rule in path_check.match(entry):
+            findings.append(_file_finding(rule, entry))
+    findings.extend(metadata_findings)
+    findings.sort(key=_order)
+    not_scanned = [item for scan in scans for item in scan.not_scanned]
+    report = Report(
+        image=image,
+        findings=findings,
+        not_scanned=not_scanned,
+        entries=len(entries),
+        hidden_bytes=hidden_bytes,
+    )
+    return report, entries
+
+
+def build_entries(scans: list[LayerScan]) -> list[Entry]:
+    """Apply the walk to every layer's records: one Entry per added path, with its fate."""
+    fates = resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
+    entries = []
+    for scan, layer_fates in zip(scans, fates):
+        for record, fate in zip(scan.records, layer_fates):
+            if fate is None or isinstance(record.kind, Marker) or record.path == "/":
+                continue
+            entries.append(
+                Entry(
+                    path=record.path,
+                    layer=scan.index,
+                    kind=record.kind,
+                    size=record.size,
+                    mode=record.mode,
+                    link=record.link,
+                    status=fate.status,
+                    hidden_by=fate.hidden_by,
+                )
+            )
+    return entries
+
+
+def _content_findings(scans: list[LayerScan], entries: list[Entry], rules: dict[RuleId, Rule]) -> Iterator[Finding]:
+    for entry in entries:
+        if entry.kind is Kind.FILE:
+            hits = scans[entry.layer].hits.get(entry.path)
+        elif entry.kind is Kind.HARDLINK and entry.link:
+            hits = scans[entry.layer].hits.get(entry.link)  # a hard link shares its target's content
+        else:
+            continue
+        for hit in hits or ():
+            rule = rules[hit.rule]
+            if not rule.applies_to_status(entry.status):
+                continue
+            yield Finding(
+                rule=rule.id,
+                kind="secret",
+                severity=rule.severity,
+                status=entry.status,
+                message=hit.message,
+                fingerprint=fingerprint(rule.id, entry.path, hit.secret),
+                path=entry.path,
+                layer=entry.layer,
+                hidden_by=entry.hidden_by,
+                line=hit.line,
+                secret=hit.secret,
+                remediation=rule.remediation,
+            )
+
+
+def _file_finding(rule: Rule, entry: Entry) -> Finding:
+    return Finding(
+        rule=rule.id,
+        kind="file",
+        severity=rule.severity,
+        status=entry.status,
+        message=rule.message or rule.description,
+        fingerprint=fingerprint(rule.id, entry.path, None),
+        path=entry.path,
+        layer=entry.layer,
+        hidden_by=entry.hidden_by,
+        remediation=rule.remediation,
+    )
+
+
+def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner, by_id: dict[RuleId, Rule]) -> Iterator[Finding]:
+    check = MetadataCheck(rules)
+    seen: set[tuple[str, str, str | None]] = set()
+    for item in items(image.config):
+        found: list[tuple[Rule, str | None, str]] = [(rule, item.value, rule.message or rule.description)
+                                                      for rule in check.match(item)]
+        found += [(by_id[h.rule], h.secret, h.message) for h in scanner.scan_text(item.text, "image-config")]
+        for rule, secret, message in found:
+            key = (rule.id, item.location, secret)
+            if key in seen:
+                continue
+            seen.add(key)
+            label = f"{item.key}: " if item.key else ""
+            yield Finding(
+                rule=rule.id,
+                kind="secret",
+                severity=rule.severity,
+                status=Status.METADATA,
+                message=f"{label}{message}",
+                fingerprint=fingerprint(rule.id, f"{item.location}:{item.key or ''}", secret),
+                location=item.location,
+                secret=secret,
+                remediation=rule.remediation,
+            )
+
+
+def _order(finding: Finding) -> tuple[int, int, str, int, str]:
+    layer = finding.layer if finding.layer is not None else 1 << 30
+    return (layer, -finding.severity.rank, finding.path or finding.location or "", finding.line or 0, finding.rule)

@@ -1,0 +1,92 @@
+"""Image metadata: Env, Labels, Cmd, Entrypoint and each history `created_by` (where build args show)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from auditor.rules import Rule
+
+BUILD_ARGS = re.compile(r"^\|(\d+) ")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of metadata: where it is, an optional key (env/label/build-arg name) and the value."""
+
+    where: str  # env, labels, cmd, entrypoint, history
+    location: str  # e.g. "config.Env", "history[4].created_by"
+    key: str | None
+    value: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.key}={self.value}" if self.key is not None else self.value
+
+
+def _build_args(created_by: str) -> list[tuple[str, str]]:
+    """Build args the classic builder records as `|N K=V ... /bin/sh -c ...`."""
+    match = BUILD_ARGS.match(created_by)
+    if not match:
+        return []
+    words = created_by[match.end():].split(" ")
+    out = []
+    for word in words[: int(match.group(1))]:
+        key, sep, value = word.partition("=")
+        if sep:
+            out.append((key, value))
+    return out
+
+
+def items(config: dict[str, Any]) -> Iterator[Item]:
+    """Every metadata item of an image config, in a stable order."""
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    for entry in inner.get("Env") or []:
+        if isinstance(entry, str):
+            key, _, value = entry.partition("=")
+            yield Item("env", "config.Env", key, value)
+    labels = inner.get("Labels")
+    if isinstance(labels, dict):
+        for key, value in labels.items():
+            yield Item("labels", "config.Labels", str(key), str(value))
+    for field_name, where in (("Cmd", "cmd"), ("Entrypoint", "entrypoint")):
+        value = inner.get(field_name)
+        if isinstance(value, list) and value:
+            yield Item(where, f"config.{field_name}", None, " ".join(str(v) for v in value))
+    history = config.get("history")
+    if isinstance(history, list):
+        for index, entry in enumerate(history):
+            created_by = entry.get("created_by") if isinstance(entry, dict) else None
+            if not isinstance(created_by, str):
+                continue
+            location = f"history[{index}].created_by"
+            for key, value in _build_args(created_by):
+                yield Item("history", location, key, value)
+            yield Item("history", location, None, created_by)
+
+
+class MetadataCheck:
+    """`metadata` rules: a name pattern (for keyed items) and/or a value pattern."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._rules = []
+        for rule in rules:
+            if rule.kind != "metadata":
+                continue
+            name = re.compile(rule.params["name"], re.IGNORECASE) if rule.params.get("name") else None
+            value = re.compile(rule.params["value"]) if rule.params.get("value") else None
+            allow = [re.compile(a) for a in rule.params.get("allow") or ()]
+            self._rules.append((rule, name, value, allow))
+
+    def match(self, item: Item) -> Iterator[Rule]:
+        for rule, name, value, allow in self._rules:
+            if item.where not in rule.params["where"]:
+                continue
+            if name is not None and (item.key is None or not name.search(item.key)):
+                continue
+            if value is not None and not value.search(item.value):
+                continue
+            if not item.value.strip() or any(a.search(item.value) for a in allow):
+                continue
+            yield rule

@@ -1,0 +1,104 @@
+"""detect-secrets rules: the library's own plugins and filters over in-memory files.
+
+Only this module imports detect_secrets. A file is fed exactly as `detect-secrets scan` would read it
+from disk (UTF-8 text with universal newlines, transformers, eager transformers when nothing was found)
+under a virtual name that keeps the in-image path, so extension-based behaviour and filters still apply.
+Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from functools import lru_cache
+from typing import Iterator
+
+from detect_secrets.core import scan as ds_scan
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.settings import get_filters, get_settings, transient_settings
+from detect_secrets.transformers import get_transformed_file
+
+from auditor.errors import RuleError
+from auditor.model import Hit
+from auditor.rules import Rule
+
+INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+
+
+@lru_cache(maxsize=1)
+def plugin_names() -> frozenset[str]:
+    """The class names of every detect-secrets plugin, as rules name them."""
+    return frozenset(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
+
+
+class _NamedBytes(io.BytesIO):
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.name = name
+
+
+class SecretsCheck:
+    """Runs the detect-secrets plugins that `secret` rules select, mapping each secret type to its rule."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = [r for r in rules if r.kind == "secret"]
+        seen: dict[str, Rule] = {}
+        for rule in self.rules:
+            plugin = str(rule.params["plugin"])
+            if plugin in seen:
+                raise RuleError(f"{rule.source}: rules {seen[plugin].id} and {rule.id} both select {plugin}")
+            seen[plugin] = rule
+        by_class = {cls.__name__: secret_type for secret_type, cls in get_mapping_from_secret_type_to_class().items()}
+        self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[SecretsCheck]:
+        """detect-secrets settings are global: set them once for the whole audit."""
+        plugins = [{"name": r.params["plugin"], **dict(r.params.get("options") or {})} for r in self.rules]
+        with transient_settings({"plugins_used": plugins}):
+            get_settings().disable_filters(INVALID_FILE_FILTER)
+            get_filters.cache_clear()
+            yield self
+
+    def scan_file(self, path: str, data: bytes) -> list[Hit]:
+        """Secrets in one file's bytes; `path` is its absolute in-image path."""
+        if not self.rules:
+            return []
+        name = path.lstrip("/")
+        if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=name):
+            return []
+        text = io.TextIOWrapper(_NamedBytes(data, name), encoding="utf-8")
+        try:
+            lines = get_transformed_file(text)  # type: ignore[arg-type]
+            if not lines:
+                lines = text.readlines()
+        except UnicodeDecodeError:
+            return []
+        hits = self._scan_lines(lines, name)
+        if not hits:
+            text.seek(0)
+            eager = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
+            if eager:
+                hits = self._scan_lines(eager, name)
+        return hits
+
+    def scan_text(self, text: str, name: str) -> list[Hit]:
+        """Secrets in one line of image metadata (an Env entry, a label, a history command)."""
+        if not self.rules:
+            return []
+        return self._scan_lines([text], name)
+
+    def _scan_lines(self, lines: list[str], name: str) -> list[Hit]:
+        found: dict[tuple[str, str], Hit] = {}
+        for secret in ds_scan._process_line_based_plugins(list(enumerate(lines, start=1)), filename=name):
+            rule = self._rule_for_type.get(secret.type)
+            key = (secret.type, secret.secret_hash)
+            if rule is None or key in found:
+                continue
+            found[key] = Hit(
+                rule=rule.id,
+                line=secret.line_number,
+                secret=secret.secret_value,
+                message=rule.message or f"{secret.type} in file content",
+            )
+        return list(found.values())

@@ -1,0 +1,43 @@
+"""Helpers every format shares: redaction, status phrases, summary counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from auditor.model import Finding, Report, Severity, Status
+
+KEEP = 4
+
+
+def redact(secret: str | None, show: bool) -> str | None:
+    """At most 4 characters of a secret are kept, and only from a long one, unless `show`."""
+    if secret is None or show:
+        return secret
+    keep = KEEP if len(secret) >= 16 else 0
+    return secret[:keep] + "*" * 8
+
+
+def status_phrase(finding: Finding) -> str:
+    if finding.status is Status.DELETED:
+        return f"deleted in layer {finding.hidden_by}"
+    if finding.status is Status.OVERWRITTEN:
+        return f"overwritten in layer {finding.hidden_by}"
+    return finding.status.value
+
+
+def summary(report: Report) -> dict[str, Any]:
+    by_status = Counter(f.status.value for f in report.findings)
+    by_severity = Counter(f.severity.value for f in report.findings)
+    return {
+        "findings": len(report.findings),
+        "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
+        "by_severity": {s.value: by_severity.get(s.value, 0) for s in Severity},
+        "hidden": by_status.get("deleted", 0) + by_status.get("overwritten", 0),
+        "layers": len(report.image.layers),
+        "entries": report.entries,
+        "hidden_bytes": report.hidden_bytes,
+        "not_scanned": len(report.not_scanned),
+        "suppressed": report.suppressed,
+        "skipped_layers": report.skipped_layers,
+    }

@@ -1,0 +1,74 @@
+"""`--format json`: the documented contract (README, "JSON output")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor.formats.common import redact, summary
+from auditor.model import Entry, Report
+
+
+def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:
+    image = report.image
+    return {
+        "image": {
+            "reference": image.reference,
+            "digest": image.digest,
+            "layers": [
+                {
+                    "index": layer.index,
+                    "digest": layer.digest,
+                    "diff_id": layer.diff_id,
+                    "created_by": layer.created_by,
+                    "size": layer.size,
+                }
+                for layer in image.layers
+            ],
+        },
+        "findings": [
+            {
+                "rule": f.rule,
+                "kind": f.kind,
+                "severity": f.severity.value,
+                "status": f.status.value,
+                "path": f.path,
+                "layer": f.layer,
+                "hidden_by": f.hidden_by,
+                "location": f.location,
+                "line": f.line,
+                "secret": redact(f.secret, show_secrets),
+                "fingerprint": f.fingerprint,
+                "message": f.message,
+                "remediation": f.remediation,
+            }
+            for f in report.findings
+        ],
+        "not_scanned": [{"layer": n.layer, "path": n.path, "reason": n.reason} for n in report.not_scanned],
+        "warnings": list(image.warnings),
+        "summary": summary(report),
+    }
+
+
+def render(report: Report, show_secrets: bool = False) -> str:
+    return json.dumps(document(report, show_secrets), indent=2, ensure_ascii=True) + "\n"
+
+
+def render_files(entries: list[Entry]) -> str:
+    return json.dumps(
+        {
+            "files": [
+                {
+                    "path": e.path,
+                    "layer": e.layer,
+                    "type": e.kind.value,
+                    "size": e.size,
+                    "status": e.status.value,
+                    "hidden_by": e.hidden_by,
+                }
+                for e in entries
+            ]
+        },
+        indent=1,
+        ensure_ascii=True,
+    ) + "\n"

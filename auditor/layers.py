@@ -1,0 +1,172 @@
+"""Stream one layer's tar: record every entry it adds and hand each text file's bytes to the scanner.
+
+Nothing is written to disk; each file's content is held in memory only up to `max_file_bytes`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Union
+
+import zstandard
+
+from auditor.compression import CHUNK, DigestReader, decompress
+from auditor.errors import SourceError
+from auditor.model import Hit, Kind, Layer, Marker, NotScanned
+from auditor.walk import classify
+
+ScanFile = Callable[[str, bytes], list[Hit]]
+
+DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One tar entry of a layer, as stored (markers included)."""
+
+    path: str
+    kind: Union[Kind, Marker]
+    size: int
+    mode: int
+    link: str | None
+
+
+@dataclass
+class LayerScan:
+    """What reading one layer produced."""
+
+    index: int
+    records: list[Record] = field(default_factory=list)
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    not_scanned: list[NotScanned] = field(default_factory=list)
+    compression: str | None = None
+    bytes_read: int = 0
+
+
+def normalize(name: str) -> str | None:
+    """An absolute, normalised in-image path for a tar name; None when it would escape the root."""
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            return None
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _kind(info: tarfile.TarInfo) -> Kind:
+    if info.isreg():
+        return Kind.FILE
+    if info.islnk():
+        return Kind.HARDLINK
+    if info.issym():
+        return Kind.SYMLINK
+    if info.isdir():
+        return Kind.DIR
+    return Kind.OTHER
+
+
+def read_text(fileobj: io.BufferedIOBase, limit: int) -> bytes | None | int:
+    """Read a file's bytes if it is UTF-8 text (as detect-secrets would read it).
+
+    Returns the bytes, None for binary content, or the number of bytes read when the text is longer
+    than `limit` (not scanned).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = fileobj.read(CHUNK)
+        if not chunk:
+            break
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return None
+        total += len(chunk)
+        if total > limit:
+            return total
+        chunks.append(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return b"".join(chunks)
+
+
+def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LayerScan:
+    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error."""
+    result = LayerScan(index=layer.index)
+    try:
+        raw = layer.opener()
+    except SourceError as exc:
+        result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index))
+        return result
+    blob_digest = layer.digest if layer.digest != layer.diff_id else None
+    outer = DigestReader(raw, blob_digest, f"layer {layer.index} blob {layer.digest}")
+    try:
+        stream, result.compression = decompress(outer)  # type: ignore[arg-type]
+        inner = DigestReader(stream, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")
+        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|") as tar:  # type: ignore[call-overload]
+            for info in tar:
+                tar.members = []  # stream mode keeps every header otherwise
+                _record(tar, info, result, scan_file, max_file_bytes)
+        inner.verify()
+        outer.verify()
+        result.bytes_read = inner.count
+    except (tarfile.TarError, EOFError, OSError, zlib.error, zstandard.ZstdError, SourceError) as exc:
+        detail = str(exc) or type(exc).__name__
+        result.not_scanned.append(
+            NotScanned(
+                reason=f"layer unreadable after {len(result.records)} entries: {detail}",
+                layer=layer.index,
+            )
+        )
+    finally:
+        outer.close()
+    return result
+
+
+def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:
+    path = normalize(info.name)
+    if path is None:
+        result.not_scanned.append(
+            NotScanned(reason="entry name escapes the image root", layer=result.index, path=info.name)
+        )
+        return
+    kind = _kind(info)
+    change = classify(path, kind)
+    if change is None:
+        return
+    path, marker_or_kind = change
+    link: str | None = None
+    if kind is Kind.HARDLINK:
+        link = normalize(info.linkname)
+    elif kind is Kind.SYMLINK:
+        link = info.linkname
+    result.records.append(Record(path, marker_or_kind, info.size if kind is Kind.FILE else 0, info.mode, link))
+    if marker_or_kind is not Kind.FILE or info.size == 0:
+        return
+    fileobj = tar.extractfile(info)
+    if fileobj is None:
+        return
+    content = read_text(fileobj, limit)  # type: ignore[arg-type]
+    if content is None:
+        return
+    if isinstance(content, int):
+        result.not_scanned.append(
+            NotScanned(
+                reason=f"text file larger than {limit} bytes; content not scanned",
+                layer=result.index,
+                path=path,
+            )
+        )
+        return
+    hits = scan_file(path, content)
+    if hits:
+        result.hits[path] = hits

@@ -1,0 +1,158 @@
+"""The typed records that flow through an audit: image, layer, entry, finding, report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, NewType
+
+Digest = NewType("Digest", str)
+RuleId = NewType("RuleId", str)
+
+
+class Kind(str, enum.Enum):
+    """What a tar entry is."""
+
+    FILE = "file"
+    HARDLINK = "hardlink"
+    SYMLINK = "symlink"
+    DIR = "dir"
+    OTHER = "other"
+
+
+class Marker(str, enum.Enum):
+    """Whiteout markers: they remove lower-layer paths and are never entries themselves."""
+
+    WHITEOUT = "whiteout"  # .wh.NAME removes NAME (and everything under it)
+    OPAQUE = "opaque"  # .wh..wh..opq hides everything lower layers put under its directory
+
+
+class Status(str, enum.Enum):
+    """Where a finding or entry stands in the final image."""
+
+    VISIBLE = "visible"
+    DELETED = "deleted"
+    OVERWRITTEN = "overwritten"
+    METADATA = "metadata"
+
+    @property
+    def hidden(self) -> bool:
+        return self in (Status.DELETED, Status.OVERWRITTEN)
+
+
+class Severity(str, enum.Enum):
+    """Finding severities, ordered from least to most severe."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What became of an added entry: visible, or hidden by layer `hidden_by`."""
+
+    status: Status
+    hidden_by: int | None = None
+
+
+VISIBLE = Fate(Status.VISIBLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One path a layer adds, with its fate in the final filesystem."""
+
+    path: str  # absolute in-image path, e.g. "/root/.ssh/id_rsa"
+    layer: int
+    kind: Kind
+    size: int
+    mode: int
+    link: str | None  # symlink target, or hard-link target as an absolute path
+    status: Status = Status.VISIBLE
+    hidden_by: int | None = None
+
+
+@dataclass
+class Layer:
+    """One layer of an image. `opener` returns a fresh stream of the blob as stored."""
+
+    index: int
+    digest: Digest
+    diff_id: Digest | None
+    media_type: str | None
+    size: int | None
+    opener: Callable[[], IO[bytes]] = field(repr=False)
+    created_by: str | None = None
+    history_index: int | None = None
+
+
+@dataclass
+class Image:
+    """An image opened from any source. Layers are base first."""
+
+    reference: str
+    digest: Digest | None
+    config: dict[str, Any]
+    layers: list[Layer]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a rule found. `secret` holds the raw value; formats redact it."""
+
+    rule: RuleId
+    kind: str  # "secret" or "file"
+    severity: Severity
+    status: Status
+    message: str
+    fingerprint: str
+    path: str | None = None
+    layer: int | None = None
+    hidden_by: int | None = None
+    location: str | None = None
+    line: int | None = None
+    secret: str | None = None
+    remediation: str | None = None
+
+
+@dataclass(frozen=True)
+class NotScanned:
+    """Something the audit could not read; never silently counted as clean."""
+
+    reason: str
+    layer: int | None = None
+    path: str | None = None
+
+
+@dataclass
+class Report:
+    """Everything an audit produced; formats take only this."""
+
+    image: Image
+    findings: list[Finding]
+    not_scanned: list[NotScanned]
+    entries: int = 0
+    hidden_bytes: int = 0
+    suppressed: int = 0
+    skipped_layers: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A content match inside one file, before the walk tells where that file stands."""
+
+    rule: RuleId
+    line: int | None
+    secret: str | None
+    message: str

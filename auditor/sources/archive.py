@@ -1,0 +1,88 @@
+"""`docker save` archives: the legacy layout and the Docker 25+ OCI layout, both through manifest.json."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import zlib
+from typing import Any
+
+from auditor.compression import CHUNK, sniff
+from auditor.errors import SourceError
+from auditor.model import Digest
+from auditor.sources.interface import LayerRef, Located, Options, Store, read_json
+
+DOCKER_HUB_PREFIXES = ("docker.io/library/", "docker.io/", "index.docker.io/library/")
+
+
+def _short(tag: str) -> str:
+    for prefix in DOCKER_HUB_PREFIXES:
+        if tag.startswith(prefix):
+            tag = tag[len(prefix):]
+            break
+    return tag if ":" in tag.rsplit("/", 1)[-1] else tag + ":latest"
+
+
+def locate(store: Store, options: Options, where: str) -> Located:
+    """Pick the image from manifest.json (by --image, else the first with a warning)."""
+    manifest = read_json(store, "manifest.json")
+    if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
+        raise SourceError(f"{where}: manifest.json lists no images")
+    warnings: list[str] = []
+    if options.image:
+        wanted = _short(options.image)
+        chosen = [m for m in manifest if wanted in {_short(t) for t in (m.get("RepoTags") or [])}]
+        if not chosen:
+            tags = sorted({t for m in manifest for t in (m.get("RepoTags") or [])})
+            raise SourceError(f"{where}: no image {options.image!r} in the archive (has: {', '.join(tags) or 'none'})")
+        entry = chosen[0]
+    else:
+        entry = manifest[0]
+        if len(manifest) > 1:
+            tags = [", ".join(m.get("RepoTags") or ["<untagged>"]) for m in manifest]
+            warnings.append(
+                f"{where}: holds {len(manifest)} images ({'; '.join(tags)}); auditing the first — "
+                "choose one with --image NAME:TAG"
+            )
+    config_name = entry.get("Config")
+    layer_names = entry.get("Layers")
+    if not isinstance(config_name, str) or not isinstance(layer_names, list):
+        raise SourceError(f"{where}: manifest.json entry has no Config or Layers")
+    config = read_json(store, config_name)
+    sources = entry.get("LayerSources") if isinstance(entry.get("LayerSources"), dict) else {}
+    refs = [_layer_ref(str(name), sources) for name in layer_names]
+    return Located(config=config, layers=refs, digest=_digest_from_name(config_name), warnings=warnings)
+
+
+def _digest_from_name(name: str) -> Digest | None:
+    if name.startswith("blobs/sha256/"):
+        return Digest("sha256:" + name.rsplit("/", 1)[-1])
+    base = os.path.basename(name)
+    if base.endswith(".json") and len(base) == 69:
+        return Digest("sha256:" + base[:-5])
+    return None
+
+
+def _layer_ref(name: str, sources: dict[str, Any]) -> LayerRef:
+    digest = _digest_from_name(name) if name.startswith("blobs/") else None
+    media_type = None
+    size = None
+    if digest and isinstance(sources.get(digest), dict):
+        media_type = sources[digest].get("mediaType")
+        size = sources[digest].get("size")
+    return LayerRef(name=name, digest=digest, media_type=media_type, size=size)
+
+
+def gunzip_to(path: str, dest: str) -> None:
+    """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file."""
+    try:
+        with gzip.open(path, "rb") as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out, CHUNK)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"{path}: corrupt gzip archive ({exc or type(exc).__name__})") from None
+
+
+def is_gzip(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return sniff(handle.read(4)) == "gzip"

@@ -1,0 +1,64 @@
+"""The local Docker engine (or anything speaking its API, such as Podman): `docker save` spooled to a file.
+
+Only this module talks to the engine; it hands the spooled archive to the archive source.
+"""
+
+from __future__ import annotations
+
+import os
+
+from auditor.errors import SourceError
+from auditor.sources.interface import Options
+
+try:
+    import docker
+    import docker.errors
+except ImportError:  # pragma: no cover - declared dependency
+    docker = None  # type: ignore[assignment]
+
+
+def save(name: str, options: Options, dest: str) -> str:
+    """Write `docker save NAME` to `dest` (a file in a private temp dir); return the image id."""
+    if docker is None:  # pragma: no cover
+        raise SourceError("the 'docker' package is not installed")
+    try:
+        client = docker.from_env(timeout=600)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        host = os.environ.get("DOCKER_HOST", "the default socket")
+        raise SourceError(f"cannot reach a Docker engine at {host}: {_reason(exc)}") from None
+    try:
+        if options.pull:
+            repo, tag = _split(name)
+            client.images.pull(repo, tag=tag)
+        image = client.images.get(name)
+        with open(dest, "wb") as out:
+            for chunk in image.save(named=True):
+                out.write(chunk)
+    except docker.errors.ImageNotFound:
+        raise SourceError(
+            f"image {name!r} is not in the local Docker engine; pass --pull to pull it first"
+        ) from None
+    except docker.errors.NotFound as exc:
+        raise SourceError(f"image {name!r} not found: {_reason(exc)}") from None
+    except docker.errors.DockerException as exc:
+        raise SourceError(f"Docker engine error for {name!r}: {_reason(exc)}") from None
+    finally:
+        client.close()
+    return str(image.id)
+
+
+def _split(name: str) -> tuple[str, str | None]:
+    if "@" in name:
+        return name, None
+    head, _, last = name.rpartition("/")
+    if ":" in last:
+        repo, tag = last.rsplit(":", 1)
+        return (f"{head}/{repo}" if head else repo), tag
+    return name, "latest"
+
+
+def _reason(exc: Exception) -> str:
+    explanation = getattr(exc, "explanation", None)
+    text = str(explanation or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

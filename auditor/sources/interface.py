@@ -1,0 +1,133 @@
+"""What every image source provides, and the shared assembly of an `Image` from it.
+
+A source only has to say where the config and the layer blobs are (a `Store` of named blobs plus
+descriptors); `assemble` does the rest: diff ids, history mapping, layer records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import IO, Any, Protocol
+
+from auditor.errors import SourceError
+from auditor.model import Digest, Image, Layer
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+
+
+class Store(Protocol):
+    """Named blobs inside an image container (a directory or a tar); names are relative posix paths."""
+
+    def open(self, name: str) -> IO[bytes]:
+        """A fresh stream of the named blob; SourceError when it is missing."""
+        ...
+
+    def exists(self, name: str) -> bool:
+        """Whether the named blob is present."""
+        ...
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to pick and read an image; set from the command line."""
+
+    platform: str = "linux/amd64"
+    image: str | None = None  # which image of a multi-image docker archive
+    pull: bool = False
+
+
+@dataclass
+class LayerRef:
+    """Where a layer blob lives in a store, as a manifest describes it."""
+
+    name: str
+    digest: Digest | None
+    media_type: str | None = None
+    size: int | None = None
+
+
+@dataclass
+class Located:
+    """An image found in a store: its config and layer blobs, base first."""
+
+    config: dict[str, Any]
+    layers: list[LayerRef]
+    digest: Digest | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def blob_name(digest: str) -> str:
+    """The path of a content-addressed blob in an OCI layout."""
+    algorithm, _, hexpart = digest.partition(":")
+    if not hexpart or "/" in hexpart or not algorithm.isalnum() or hexpart in (".", ".."):
+        raise SourceError(f"malformed digest {digest!r}")
+    return f"blobs/{algorithm}/{hexpart}"
+
+
+def read_json(store: Store, name: str) -> Any:
+    """Parse a JSON document from the store, refusing oversized or malformed ones."""
+    with store.open(name) as handle:
+        data = handle.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise SourceError(f"{name}: JSON document larger than {MAX_JSON_BYTES} bytes")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{name}: malformed JSON ({exc})") from None
+
+
+def assemble(reference: str, store: Store, located: Located) -> Image:
+    """Build the `Image`: attach diff ids and the history instruction that made each layer."""
+    config = located.config
+    if not isinstance(config, dict):
+        raise SourceError(f"{reference}: image config is not a JSON object")
+    rootfs = config.get("rootfs") if isinstance(config.get("rootfs"), dict) else {}
+    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs.get("diff_ids"), list) else []
+    warnings = list(located.warnings)
+    if diff_ids and len(diff_ids) != len(located.layers):
+        warnings.append(
+            f"config lists {len(diff_ids)} diff_ids for {len(located.layers)} layers; "
+            "uncompressed digests not verified"
+        )
+        diff_ids = []
+    history = history_for_layers(config, len(located.layers))
+    layers = []
+    for index, ref in enumerate(located.layers):
+        diff_id = diff_ids[index] if diff_ids and isinstance(diff_ids[index], str) else None
+        layers.append(
+            Layer(
+                index=index,
+                digest=ref.digest or Digest(diff_id or "unknown"),
+                diff_id=Digest(diff_id) if diff_id else None,
+                media_type=ref.media_type,
+                size=ref.size,
+                opener=_opener(store, ref.name),
+                created_by=history[index][1],
+                history_index=history[index][0],
+            )
+        )
+    return Image(reference=reference, digest=located.digest, config=config, layers=layers, warnings=warnings)
+
+
+def _opener(store: Store, name: str):  # type: ignore[no-untyped-def]
+    return lambda: store.open(name)
+
+
+def history_for_layers(config: dict[str, Any], count: int) -> list[tuple[int | None, str | None]]:
+    """Map each layer to `(history index, created_by)`, skipping `empty_layer` entries.
+
+    History may be missing or not match the layers (imported bases, squashed images): when the counts
+    differ the entries are aligned from the top, where the image's own instructions are.
+    """
+    history = config.get("history")
+    if not isinstance(history, list):
+        return [(None, None)] * count
+    real = [
+        (i, h.get("created_by") if isinstance(h.get("created_by"), str) else None)
+        for i, h in enumerate(history)
+        if isinstance(h, dict) and not h.get("empty_layer")
+    ]
+    if len(real) >= count:
+        return real[len(real) - count:]
+    return [(None, None)] * (count - len(real)) + real

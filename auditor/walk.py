@@ -1,0 +1,139 @@
+"""The layer walk: which added entries survive into the final filesystem, and which layer hides the rest.
+
+Pure functions over `(path, kind)` pairs so the whiteout logic is table-tested without tar or Docker.
+Paths are absolute and normalised ("/etc/passwd"); the root is "/".
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Sequence, Union
+
+from auditor.model import VISIBLE, Fate, Kind, Marker, Status
+
+Change = tuple[str, Union[Kind, Marker]]
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_NAME = ".wh..wh..opq"
+
+
+def classify(path: str, kind: Kind) -> Change | None:
+    """Turn a normalised tar path into a change; whiteout names become markers.
+
+    Returns None for names that are whiteout-shaped but mean nothing (a bare ".wh.", aufs ".wh..wh.*"
+    metadata other than the opaque marker).
+    """
+    parent, name = posixpath.split(path)
+    if not name.startswith(WHITEOUT_PREFIX):
+        return (path, kind)
+    if name == OPAQUE_NAME:
+        return (parent or "/", Marker.OPAQUE)
+    target = name[len(WHITEOUT_PREFIX):]
+    if not target or target.startswith(WHITEOUT_PREFIX) or target in (".", ".."):
+        return None
+    return (posixpath.join(parent, target), Marker.WHITEOUT)
+
+
+def _ancestors(path: str) -> list[str]:
+    """Strict ancestors of an absolute path, root first: "/a/b/c" -> ["/", "/a", "/a/b"]."""
+    if path == "/":
+        return []
+    parts = path.split("/")[1:-1]
+    out = ["/"]
+    current = ""
+    for part in parts:
+        current += "/" + part
+        out.append(current)
+    return out
+
+
+def _same_class(a: Kind, b: Kind) -> bool:
+    """Whether replacing `a` with `b` at one path is an overwrite rather than a type change."""
+    content = (Kind.FILE, Kind.HARDLINK)
+    return a == b or (a in content and b in content)
+
+
+def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
+    """Work out the fate of every change in every layer (layers base first).
+
+    The result mirrors the input: a `Fate` for each entry, None for each marker. An entry is hidden by
+    the lowest later layer that whites it (or an ancestor) out, marks an ancestor opaque, puts a non-dir
+    at an ancestor, or writes its own path. A later directory over a directory merges and hides nothing.
+    Within one layer, a repeated path hides its earlier occurrences (the later tar entry wins).
+    """
+    # Covers from the layers above the one being resolved; each maps path -> lowest layer index.
+    dir_at: dict[str, int] = {}  # a directory written at exactly this path
+    file_at: dict[str, tuple[int, Kind]] = {}  # a non-directory written at exactly this path
+    gone: dict[str, int] = {}  # path and everything under it removed (whiteout)
+    below: dict[str, int] = {}  # everything strictly under path removed (opaque dir, non-dir entry)
+
+    result: list[list[Fate | None]] = [[] for _ in layers]
+    for index in range(len(layers) - 1, -1, -1):
+        changes = layers[index]
+        fates: list[Fate | None] = [None] * len(changes)
+        later_in_layer: dict[str, Kind] = {}
+        for pos in range(len(changes) - 1, -1, -1):
+            path, kind = changes[pos]
+            if isinstance(kind, Marker):
+                continue
+            dup = later_in_layer.get(path)
+            if dup is not None and not (kind is Kind.DIR and dup is Kind.DIR):
+                status = Status.OVERWRITTEN if _same_class(kind, dup) else Status.DELETED
+                fates[pos] = Fate(status, index)
+                continue
+            later_in_layer[path] = kind
+            fates[pos] = _fate(path, kind, dir_at, file_at, gone, below)
+        result[index] = fates
+
+        for path, kind in changes:
+            if kind is Marker.WHITEOUT:
+                gone[path] = index
+            elif kind is Marker.OPAQUE:
+                below[path] = index
+            elif kind is Kind.DIR:
+                dir_at[path] = index
+            else:
+                file_at[path] = (index, kind)
+                below[path] = index
+    return result
+
+
+def _fate(
+    path: str,
+    kind: Kind,
+    dir_at: dict[str, int],
+    file_at: dict[str, tuple[int, Kind]],
+    gone: dict[str, int],
+    below: dict[str, int],
+) -> Fate:
+    best: Fate = VISIBLE
+    over = file_at.get(path)
+    if over is not None:
+        layer, later_kind = over
+        status = Status.OVERWRITTEN if _same_class(kind, later_kind) else Status.DELETED
+        best = Fate(status, layer)
+    if kind is not Kind.DIR:
+        layer_dir = dir_at.get(path)
+        if layer_dir is not None:
+            best = _lower(best, Fate(Status.DELETED, layer_dir))
+    layer_gone = gone.get(path)
+    if layer_gone is not None:
+        best = _lower(best, Fate(Status.DELETED, layer_gone))
+    for ancestor in _ancestors(path):
+        hit = gone.get(ancestor)
+        if hit is not None:
+            best = _lower(best, Fate(Status.DELETED, hit))
+        hit = below.get(ancestor)
+        if hit is not None:
+            best = _lower(best, Fate(Status.DELETED, hit))
+    return best
+
+
+def _lower(current: Fate, candidate: Fate) -> Fate:
+    """The fate from the lower hiding layer; on a tie an overwrite says more than a deletion."""
+    if current.hidden_by is None:
+        return candidate
+    assert candidate.hidden_by is not None
+    if candidate.hidden_by < current.hidden_by:
+        return candidate
+    return current
