@@ -10,6 +10,7 @@ from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
 from auditor.checks.regex import RegexCheck
 from auditor.checks.secrets import SecretsCheck
+from auditor.globs import compile_globs
 from auditor.layers import DEFAULT_MAX_FILE_BYTES, LayerScan, read_layer
 from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
 from auditor.rules import Rule
@@ -37,9 +38,23 @@ class Scanner:
     def __init__(self, rules: list[Rule]) -> None:
         self.secrets = SecretsCheck(rules)
         self.regex = RegexCheck(rules)
+        # `paths`/`exclude` of secret rules limit where their plugin's hits count.
+        self._where = {
+            r.id: (compile_globs(r.paths), compile_globs(r.exclude))
+            for r in rules
+            if r.kind == "secret" and (r.paths or r.exclude)
+        }
+
+    def _wanted(self, hit: Hit, path: str) -> bool:
+        limits = self._where.get(hit.rule)
+        if limits is None:
+            return True
+        include, exclude = limits
+        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        return self.secrets.scan_file(path, data) + self.regex.scan_file(path, data)
+        hits = [h for h in self.secrets.scan_file(path, data) if self._wanted(h, path)]
+        return hits + self.regex.scan_file(path, data)
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         return self.secrets.scan_text(text, name) + self.regex.scan_text(text, name)
