@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
 from auditor.checks.regex import RegexCheck
 from auditor.checks.secrets import SecretsCheck
+from auditor.checks.waste import WasteCheck
 from auditor.globs import compile_globs
 from auditor.layers import DEFAULT_MAX_FILE_BYTES, LayerScan, read_layer
 from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
@@ -21,9 +22,16 @@ Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes r
 
 @dataclass(frozen=True)
 class Settings:
-    """Knobs of one audit run."""
+    """Knobs of one audit run. The first `skip_layers` layers (shared with `base_config`'s image) are
+    walked for fates but neither scanned nor reported."""
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    skip_layers: int = 0
+    base_config: dict[str, Any] | None = None
+
+
+def _no_scan(path: str, data: bytes) -> list[Hit]:
+    return []
 
 
 def fingerprint(rule: str, where: str | None, secret: str | None) -> str:
@@ -74,22 +82,31 @@ def audit(
     with scanner.secrets.session():
         total = 0
         for layer in image.layers:
-            scan = read_layer(layer, scanner.scan_file, settings.max_file_bytes)
+            scan_file = _no_scan if layer.index < settings.skip_layers else scanner.scan_file
+            scan = read_layer(layer, scan_file, settings.max_file_bytes)
             total += scan.bytes_read
             scans.append(scan)
             if progress:
                 progress(len(scans), len(image.layers), total)
-        metadata_findings = list(_metadata_findings(image, rules, scanner, by_id))
+        metadata_findings = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
 
     entries = build_entries(scans)
     findings = list(_content_findings(scans, entries, by_id))
     path_check = PathCheck(rules)
-    hidden_bytes = 0
+    waste_check = WasteCheck(rules)
+    hidden_bytes = total_bytes = 0
     for entry in entries:
-        if entry.status.hidden and entry.kind is Kind.FILE:
-            hidden_bytes += entry.size
+        if entry.kind is Kind.FILE:
+            total_bytes += entry.size
+            if entry.status.hidden:
+                hidden_bytes += entry.size
+        if entry.layer < settings.skip_layers:
+            continue
         for rule in path_check.match(entry):
             findings.append(_file_finding(rule, entry))
+        for rule in waste_check.match(entry):
+            findings.append(_file_finding(rule, entry, f"{rule.message or rule.description} ({entry.size} bytes)"))
+    findings = [f for f in findings if f.layer is None or f.layer >= settings.skip_layers]
     findings.extend(metadata_findings)
     findings.sort(key=_order)
     not_scanned = [item for scan in scans for item in scan.not_scanned]
@@ -99,6 +116,8 @@ def audit(
         not_scanned=not_scanned,
         entries=len(entries),
         hidden_bytes=hidden_bytes,
+        total_bytes=total_bytes,
+        skipped_layers=settings.skip_layers,
     )
     return report, entries
 
@@ -154,13 +173,13 @@ def _content_findings(scans: list[LayerScan], entries: list[Entry], rules: dict[
             )
 
 
-def _file_finding(rule: Rule, entry: Entry) -> Finding:
+def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:
     return Finding(
         rule=rule.id,
         kind="file",
         severity=rule.severity,
         status=entry.status,
-        message=rule.message or rule.description,
+        message=message or rule.message or rule.description,
         fingerprint=fingerprint(rule.id, entry.path, None),
         path=entry.path,
         layer=entry.layer,
@@ -169,10 +188,19 @@ def _file_finding(rule: Rule, entry: Entry) -> Finding:
     )
 
 
-def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner, by_id: dict[RuleId, Rule]) -> Iterator[Finding]:
+def _metadata_findings(
+    image: Image,
+    rules: list[Rule],
+    scanner: Scanner,
+    by_id: dict[RuleId, Rule],
+    base_config: dict[str, Any] | None,
+) -> Iterator[Finding]:
     check = MetadataCheck(rules)
     seen: set[tuple[str, str, str | None]] = set()
+    inherited = set(items(base_config)) if base_config else set()
     for item in items(image.config):
+        if item in inherited:
+            continue
         found: list[tuple[Rule, str | None, str]] = [(rule, item.value, rule.message or rule.description)
                                                       for rule in check.match(item)]
         found += [(by_id[h.rule], h.secret, h.message) for h in scanner.scan_text(item.text, "image-config")]

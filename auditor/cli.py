@@ -11,12 +11,16 @@ import os
 import sys
 from typing import Sequence, TextIO
 
-from auditor import __version__
+from typing import Any
+
+from auditor import __version__, baseline, yamlfile
 from auditor.audit import Settings, audit
+from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
 from auditor.formats import FORMATS, json_format, text
 from auditor.layers import DEFAULT_MAX_FILE_BYTES
-from auditor.model import Report, Severity
+from auditor.model import Image, Report, Severity
+from auditor.policy import Gate, suppress
 from auditor.rules import Rule, default_pack_paths, load_rules
 from auditor.sources import Options, open_image
 
@@ -48,14 +52,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=_env("FORMAT", "text"))
     parser.add_argument("--show-secrets", action="store_true", help="print secret values unredacted")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the gate")
-    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default=_env("FAIL_ON", "low"),
-                        help="lowest severity that fails (default: %(default)s)")
-    parser.add_argument("--rules", action="append", default=[], metavar="PATH",
-                        help="an extra rule pack file or directory (repeatable)")
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default=os.environ.get("AUDITOR_FAIL_ON"),
+                        help="lowest severity that fails (default: the config's, else low; info never fails)")
+    parser.add_argument("--fail-on-status", choices=GATE_STATUSES, default=os.environ.get("AUDITOR_FAIL_ON_STATUS"),
+                        help="gate only on findings hidden by a later layer (what squashing would remove), "
+                        "only on visible ones (files in the final filesystem and metadata), or on any (default)")
+    parser.add_argument("--baseline", metavar="FILE", help=f"only findings not in this baseline count "
+                        f"(default: {BASELINE_NAME} beside the config, when present)")
+    parser.add_argument("--no-baseline", action="store_true", help="ignore any baseline file")
+    parser.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
+    parser.add_argument("--skip-base", metavar="IMAGE",
+                        help="do not report layers shared with this base image (any REF form)")
+    _add_rule_args(parser)
     parser.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="BYTES",
                         help="largest text file whose content is scanned (default: %(default)s)")
     parser.add_argument("--version", action="version", version=f"layer-auditor {__version__}")
     return parser
+
+
+def _add_rule_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="PATH",
+                        help="an extra rule pack file or directory (repeatable)")
+    parser.add_argument("--config", metavar="FILE", default=os.environ.get("AUDITOR_CONFIG"),
+                        help=f"configuration file (default: {CONFIG_NAME} here or at the git root)")
+    parser.add_argument("--no-config", action="store_true", help="ignore any configuration file")
 
 
 def _files_parser() -> argparse.ArgumentParser:
@@ -68,8 +88,9 @@ def _files_parser() -> argparse.ArgumentParser:
 def _rules_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit rules", description="List the effective rules, or check a rule file.")
     parser.add_argument("--format", "-f", choices=["text", "json"], default="text")
-    parser.add_argument("--rules", action="append", default=[], metavar="PATH")
-    parser.add_argument("--check", metavar="FILE", action="append", help="validate a rule pack (repeatable)")
+    parser.add_argument("--check", metavar="FILE", action="append",
+                        help="validate a rule pack or a configuration file (repeatable)")
+    _add_rule_args(parser)
     return parser
 
 
@@ -97,24 +118,73 @@ def _write(text_out: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def _load_rules(extra: list[str]) -> list[Rule]:
-    return load_rules([*default_pack_paths(), *extra])
+def _config(args: argparse.Namespace) -> Config:
+    if args.no_config:
+        return Config()
+    path = args.config or find_config()
+    if args.config and not os.path.isfile(args.config):
+        raise UsageError(f"--config {args.config}: no such file")
+    return load_config(path) if path else Config()
+
+
+def _effective_rules(args: argparse.Namespace, config: Config) -> list[Rule]:
+    return config.apply(load_rules([*default_pack_paths(), *config.rules, *args.rules]))
+
+
+def _baseline(args: argparse.Namespace, config: Config) -> frozenset[str]:
+    if args.no_baseline:
+        return frozenset()
+    path = args.baseline or config.baseline
+    if path is None:
+        beside = os.path.dirname(config.path) if config.path else os.getcwd()
+        candidate = os.path.join(beside, BASELINE_NAME)
+        path = candidate if os.path.isfile(candidate) and not args.write_baseline else None
+    return baseline.read(path) if path else frozenset()
+
+
+def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, dict[str, Any]]:
+    """How many leading layers `image` shares with the base image, and the base's config."""
+    with open_image(base_ref, options) as base:
+        base_ids = [layer.diff_id or layer.digest for layer in base.layers]
+        config = base.config
+    shared = 0
+    for layer, base_id in zip(image.layers, base_ids):
+        if (layer.diff_id or layer.digest) != base_id:
+            break
+        shared += 1
+    if shared < len(base_ids):
+        image.warnings.append(
+            f"--skip-base {base_ref}: the image shares only {shared} of the base's {len(base_ids)} layers"
+        )
+    return shared, config
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    rules = _load_rules(args.rules)
+    config = _config(args)
+    rules = _effective_rules(args, config)
+    baseline_fingerprints = _baseline(args, config)
     options = Options(platform=args.platform, image=args.image, pull=args.pull)
+    skip_base = args.skip_base or config.skip_base
     with open_image(args.ref, options) as image:
-        report, _ = audit(image, rules, Settings(max_file_bytes=args.max_file_size),
-                          progress=_progress(sys.stderr, args.quiet))
+        skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
+        settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config)
+        report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
+    if args.write_baseline:
+        count = baseline.write(args.write_baseline, report.findings)
+        print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
+    suppress(report, config, baseline_fingerprints)
     _write(FORMATS[args.format](report, args.show_secrets), args.output)
     if not args.quiet:
         for warning in report.image.warnings:
             print(f"audit: warning: {warning}", file=sys.stderr)
-    return _exit_code(report, Severity(args.fail_on), args.exit_zero)
+    gate = Gate(
+        fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")),
+        status=args.fail_on_status or config.fail_on_status or "any",
+    )
+    return _exit_code(report, gate, args.exit_zero or bool(args.write_baseline))
 
 
-def _exit_code(report: Report, fail_on: Severity, exit_zero: bool) -> int:
+def _exit_code(report: Report, gate: Gate, exit_zero: bool) -> int:
     broken = [n for n in report.not_scanned if n.path is None]
     if broken:
         print(f"audit: {len(broken)} layer(s) could not be read completely; the audit is incomplete",
@@ -122,7 +192,7 @@ def _exit_code(report: Report, fail_on: Severity, exit_zero: bool) -> int:
         return 2
     if exit_zero:
         return 0
-    return 1 if any(f.severity.rank >= fail_on.rank for f in report.findings) else 0
+    return 1 if any(gate.fails(f) for f in report.findings) else 0
 
 
 def _run_files(args: argparse.Namespace) -> int:
@@ -137,22 +207,30 @@ def _run_files(args: argparse.Namespace) -> int:
 def _run_rules(args: argparse.Namespace) -> int:
     if args.check:
         for path in args.check:
-            count = len(load_rules([path]))
-            print(f"{path}: {count} rule(s) OK")
+            if os.path.isfile(path) and not is_pack(yamlfile.load(path)):
+                checked = load_config(path)
+                count = len(checked.apply(load_rules([*default_pack_paths(), *checked.rules])))
+                print(f"{path}: configuration OK ({count} effective rules)")
+            else:
+                print(f"{path}: {len(load_rules([path]))} rule(s) OK")
         return 0
-    rules = _load_rules(args.rules)
+    rules = _effective_rules(args, _config(args))
     if args.format == "json":
         import json
 
         doc = {"rules": [
             {"id": r.id, "kind": r.kind, "severity": r.severity.value, "description": r.description,
-             "remediation": r.remediation, "source": os.path.basename(r.source)}
+             "remediation": r.remediation, "source": os.path.basename(r.source),
+             "paths": list(r.paths), "exclude": list(r.exclude), "status": sorted({s.value for s in r.status}),
+             "params": dict(r.params)}
             for r in rules
         ]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         for r in rules:
-            sys.stdout.write(f"{r.id:<36} {r.kind:<9} {r.severity.value:<9} {r.description}\n")
+            sys.stdout.write(f"{r.id}  [{r.kind}, {r.severity.value}]\n    why: {r.description}\n"
+                             f"    fix: {' '.join(r.remediation.split())}\n")
+        sys.stdout.write(f"{len(rules)} rule(s)\n")
     return 0
 
 

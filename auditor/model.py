@@ -144,6 +144,7 @@ class Report:
     not_scanned: list[NotScanned]
     entries: int = 0
     hidden_bytes: int = 0
+    total_bytes: int = 0
     suppressed: int = 0
     skipped_layers: int = 0
 

@@ -37,6 +37,8 @@ def summary(report: Report) -> dict[str, Any]:
         "layers": len(report.image.layers),
         "entries": report.entries,
         "hidden_bytes": report.hidden_bytes,
+        "total_bytes": report.total_bytes,
+        "efficiency": round(1 - report.hidden_bytes / report.total_bytes, 4) if report.total_bytes else 1.0,
         "not_scanned": len(report.not_scanned),
         "suppressed": report.suppressed,
         "skipped_layers": report.skipped_layers,

@@ -68,6 +68,10 @@ def render(report: Report, show_secrets: bool = False) -> str:
             f"{s['hidden']} finding(s) are hidden by a later layer: `docker run` does not show them, but anyone "
             "who pulls the image can extract them (docker save + tar). Squash or use a multi-stage build."
         )
+    if report.suppressed:
+        out.append(f"{report.suppressed} finding(s) suppressed by the baseline or allowlist.")
+    if report.skipped_layers:
+        out.append(f"{report.skipped_layers} base layer(s) not reported (--skip-base).")
     if report.not_scanned:
         out.append(f"{len(report.not_scanned)} item(s) could not be scanned; see above.")
     return "\n".join(out) + "\n"

@@ -1,0 +1,22 @@
+"""`waste` rules: bytes that ship in a layer but are hidden in the final filesystem."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.model import Entry, Kind
+from auditor.rules import Rule
+
+
+class WasteCheck:
+    """A finding for each hidden file of at least `min_size` bytes (removed with its directory too)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._rules = [r for r in rules if r.kind == "waste"]
+
+    def match(self, entry: Entry) -> Iterator[Rule]:
+        if entry.kind is not Kind.FILE or not entry.status.hidden:
+            return
+        for rule in self._rules:
+            if entry.size >= rule.params.get("min_size", 0):
+                yield rule
