@@ -24,7 +24,7 @@ from auditor.policy import Gate, suppress
 from auditor.rules import Rule, default_pack_paths, load_rules
 from auditor.sources import Options, open_image
 
-SUBCOMMANDS = ("files", "rules")
+SUBCOMMANDS = ("files", "rules", "dockerfile")
 
 
 def _env(name: str, default: str) -> str:
@@ -83,6 +83,55 @@ def _files_parser() -> argparse.ArgumentParser:
     _add_image_args(parser)
     parser.add_argument("--format", "-f", choices=["text", "json"], default=_env("FORMAT", "text"))
     return parser
+
+
+def _dockerfile_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audit dockerfile",
+        description="Check Dockerfiles for data a layer keeps after a later instruction hides it, secrets in "
+        "ARG/ENV, package caches, downloads, and build-context files .dockerignore lets through.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfile(s) or Containerfile(s)")
+    parser.add_argument("--context", metavar="DIR", help="build context (default: each Dockerfile's directory)")
+    parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
+    parser.add_argument("--format", "-f", choices=["text", "json"], default=_env("FORMAT", "text"))
+    parser.add_argument("--output", "-o", metavar="FILE")
+    parser.add_argument("--show-secrets", action="store_true")
+    parser.add_argument("--exit-zero", action="store_true")
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default=os.environ.get("AUDITOR_FAIL_ON"))
+    _add_rule_args(parser)
+    return parser
+
+
+def _run_dockerfile(args: argparse.Namespace) -> int:
+    from auditor.dockerfile.checks import DockerfileAuditor
+    from auditor.dockerfile.report import render_json, render_text
+
+    config = _config(args)
+    auditor = DockerfileAuditor(_effective_rules(args, config), context_dir=args.context, target=args.target)
+    findings = []
+    for path in args.paths:
+        findings.extend(f for f in auditor.audit(path) if not _allowed(config, f))
+    render = render_json if args.format == "json" else render_text
+    _write(render(findings, list(args.paths), args.show_secrets), args.output)
+    fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
+    if args.exit_zero:
+        return 0
+    return 1 if any(f.severity.rank >= fail_on.rank for f in findings) else 0
+
+
+def _allowed(config: Config, finding: Any) -> bool:
+    for entry in config.allowlist:
+        if entry.layers:
+            continue
+        if entry.rules and finding.rule not in entry.rules:
+            continue
+        if entry.fingerprints and finding.fingerprint not in entry.fingerprints:
+            continue
+        if entry.paths is not None and not entry.paths.match(finding.path or ""):
+            continue
+        return True
+    return False
 
 
 def _rules_parser() -> argparse.ArgumentParser:
@@ -239,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] == "files":
             return _run_files(_files_parser().parse_args(argv[1:]))
+        if argv and argv[0] == "dockerfile":
+            return _run_dockerfile(_dockerfile_parser().parse_args(argv[1:]))
         if argv and argv[0] == "rules":
             return _run_rules(_rules_parser().parse_args(argv[1:]))
         return _run_audit(_parser().parse_args(argv))

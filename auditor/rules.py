@@ -13,7 +13,7 @@ from auditor import yamlfile
 from auditor.errors import RuleError
 from auditor.model import Kind, RuleId, Severity, Status
 
-KINDS = ("secret", "regex", "path", "metadata", "waste")
+KINDS = ("secret", "regex", "path", "metadata", "waste", "dockerfile")
 WHERE = ("env", "labels", "cmd", "entrypoint", "history")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 STATUS_WORDS = {"visible": (Status.VISIBLE,), "deleted": (Status.DELETED,),
@@ -136,6 +136,15 @@ def _plugin(value: Any, where: str) -> str:
     return name
 
 
+DOCKERFILE_CHECKS = ("hidden-secret", "hidden-file", "download-left", "package-cache", "arg-in-history")
+
+
+def _dockerfile_check(value: Any, where: str) -> str:
+    if value not in DOCKERFILE_CHECKS:
+        raise RuleError(f"{where}: unknown Dockerfile check {value!r} (one of {', '.join(DOCKERFILE_CHECKS)})")
+    return str(value)
+
+
 COMMON: dict[str, Checker] = {
     "id": _str, "kind": _str, "severity": severity, "description": _str, "remediation": _str,
     "message": _str, "paths": _str_list, "exclude": _str_list, "status": _status, "types": _types,
@@ -147,8 +156,11 @@ PARAMS: dict[str, dict[str, Checker]] = {
     "path": {"min_size": _int},
     "metadata": {"where": _where, "name": _regex, "value": _regex, "allow": _regex_list},
     "waste": {"min_size": _int},
+    "dockerfile": {"check": _dockerfile_check},
 }
-REQUIRED_PARAMS = {"secret": ("plugin",), "regex": ("pattern",), "path": ("paths",), "metadata": ("where",)}
+REQUIRED_PARAMS = {"secret": ("plugin",), "regex": ("pattern",), "path": ("paths",), "metadata": ("where",),
+                   "dockerfile": ("check",)}
+
 
 
 def parse_rule(raw: Any, origin: str) -> Rule:

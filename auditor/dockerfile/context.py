@@ -1,0 +1,73 @@
+"""The build context as `docker build` sends it: files under a directory minus `.dockerignore`.
+
+`.dockerignore` is evaluated by the Docker SDK's own matcher (`docker.utils.build.PatternMatcher`, the
+port of Docker's rules: `!` exceptions, `**`, directory prefixes). Links are listed, never followed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from docker.utils.build import PatternMatcher
+
+MAX_ENTRIES = 200_000
+
+
+@dataclass(frozen=True)
+class ContextItem:
+    rel: str  # posix path relative to the context root
+    is_dir: bool
+
+
+def read_dockerignore(root: str, dockerfile_name: str = "Dockerfile") -> list[str]:
+    """Patterns as `docker build` reads them: comments and blank lines dropped. `NAME.dockerignore` wins."""
+    for name in (f"{dockerfile_name}.dockerignore", ".dockerignore"):
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines = [line.strip() for line in handle.read().splitlines()]
+            return [line for line in lines if line and not line.startswith("#")]
+    return []
+
+
+class Context:
+    """The files `COPY`/`ADD` can take from a build context directory."""
+
+    def __init__(self, root: str, dockerfile_name: str = "Dockerfile") -> None:
+        self.root = root
+        self.dockerfile_name = dockerfile_name
+
+    @cached_property
+    def items(self) -> list[ContextItem]:
+        matcher = PatternMatcher(read_dockerignore(self.root, self.dockerfile_name))
+        out = []
+        for rel in matcher.walk(self.root):
+            full = os.path.join(self.root, rel)
+            out.append(ContextItem(rel.replace(os.sep, "/"), os.path.isdir(full) and not os.path.islink(full)))
+            if len(out) >= MAX_ENTRIES:
+                break
+        return out
+
+    def path(self, rel: str) -> str:
+        return os.path.join(self.root, rel)
+
+    def expand(self, source: str) -> list[ContextItem]:
+        """Included items a COPY source names: a file, a directory's tree, or a glob."""
+        clean = os.path.normpath(source.lstrip("/")).replace(os.sep, "/")
+        if clean in (".", ""):
+            return list(self.items)
+        out = []
+        for item in self.items:
+            if item.rel == clean or item.rel.startswith(clean + "/") or fnmatch.fnmatchcase(item.rel, clean):
+                out.append(item)
+            elif any(c in clean for c in "*?[") and "/" in item.rel:
+                head = item.rel
+                while "/" in head:
+                    head = head.rsplit("/", 1)[0]
+                    if fnmatch.fnmatchcase(head, clean):
+                        out.append(item)
+                        break
+        return out
