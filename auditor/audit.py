@@ -90,8 +90,11 @@ def audit(
                 progress(len(scans), len(image.layers), total)
         metadata_findings = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
 
-    entries = build_entries(scans)
-    findings = list(_content_findings(scans, entries, by_id))
+    entries: list[Entry] = []
+    findings: list[Finding] = []
+    for entry, hits in walk_entries(scans):
+        entries.append(entry)
+        findings.extend(_content_findings(entry, hits, by_id))
     path_check = PathCheck(rules)
     waste_check = WasteCheck(rules)
     hidden_bytes = total_bytes = 0
@@ -122,55 +125,52 @@ def audit(
     return report, entries
 
 
-def build_entries(scans: list[LayerScan]) -> list[Entry]:
-    """Apply the walk to every layer's records: one Entry per added path, with its fate."""
+def walk_entries(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
+    """Apply the walk to every layer's records: each added path as an Entry with its fate, and the
+    content hits of that very tar entry (a hard link carries its target's)."""
     fates = resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
-    entries = []
     for scan, layer_fates in zip(scans, fates):
-        for record, fate in zip(scan.records, layer_fates):
+        for position, (record, fate) in enumerate(zip(scan.records, layer_fates)):
             if fate is None or isinstance(record.kind, Marker) or record.path == "/":
                 continue
-            entries.append(
-                Entry(
-                    path=record.path,
-                    layer=scan.index,
-                    kind=record.kind,
-                    size=record.size,
-                    mode=record.mode,
-                    link=record.link,
-                    status=fate.status,
-                    hidden_by=fate.hidden_by,
-                )
+            entry = Entry(
+                path=record.path,
+                layer=scan.index,
+                kind=record.kind,
+                size=record.size,
+                mode=record.mode,
+                link=record.link,
+                status=fate.status,
+                hidden_by=fate.hidden_by,
             )
-    return entries
+            source = record.target if record.kind is Kind.HARDLINK else position
+            yield entry, (scan.hits.get(source, []) if source is not None else [])
 
 
-def _content_findings(scans: list[LayerScan], entries: list[Entry], rules: dict[RuleId, Rule]) -> Iterator[Finding]:
-    for entry in entries:
-        if entry.kind is Kind.FILE:
-            hits = scans[entry.layer].hits.get(entry.path)
-        elif entry.kind is Kind.HARDLINK and entry.link:
-            hits = scans[entry.layer].hits.get(entry.link)  # a hard link shares its target's content
-        else:
+def build_entries(scans: list[LayerScan]) -> list[Entry]:
+    """The inventory: every added path with its fate."""
+    return [entry for entry, _ in walk_entries(scans)]
+
+
+def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) -> Iterator[Finding]:
+    for hit in hits:
+        rule = rules[hit.rule]
+        if not rule.applies_to_status(entry.status):
             continue
-        for hit in hits or ():
-            rule = rules[hit.rule]
-            if not rule.applies_to_status(entry.status):
-                continue
-            yield Finding(
-                rule=rule.id,
-                kind="secret",
-                severity=rule.severity,
-                status=entry.status,
-                message=hit.message,
-                fingerprint=fingerprint(rule.id, entry.path, hit.secret),
-                path=entry.path,
-                layer=entry.layer,
-                hidden_by=entry.hidden_by,
-                line=hit.line,
-                secret=hit.secret,
-                remediation=rule.remediation,
-            )
+        yield Finding(
+            rule=rule.id,
+            kind="secret",
+            severity=rule.severity,
+            status=entry.status,
+            message=hit.message,
+            fingerprint=fingerprint(rule.id, entry.path, hit.secret),
+            path=entry.path,
+            layer=entry.layer,
+            hidden_by=entry.hidden_by,
+            line=hit.line,
+            secret=hit.secret,
+            remediation=rule.remediation,
+        )
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:

@@ -33,6 +33,7 @@ class Record:
     size: int
     mode: int
     link: str | None
+    target: int | None = None  # for a hard link: the position of its target's record in this layer
 
 
 @dataclass
@@ -41,7 +42,8 @@ class LayerScan:
 
     index: int
     records: list[Record] = field(default_factory=list)
-    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    hits: dict[int, list[Hit]] = field(default_factory=dict)  # record position -> content hits
+    latest: dict[str, int] = field(default_factory=dict, repr=False)  # path -> position of its latest record
     not_scanned: list[NotScanned] = field(default_factory=list)
     compression: str | None = None
     bytes_read: int = 0
@@ -145,11 +147,16 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
         return
     path, marker_or_kind = change
     link: str | None = None
+    target: int | None = None
     if kind is Kind.HARDLINK:
         link = normalize(info.linkname)
+        target = result.latest.get(link) if link else None
     elif kind is Kind.SYMLINK:
         link = info.linkname
-    result.records.append(Record(path, marker_or_kind, info.size if kind is Kind.FILE else 0, info.mode, link))
+    position = len(result.records)
+    result.records.append(Record(path, marker_or_kind, info.size if kind is Kind.FILE else 0, info.mode, link, target))
+    if not isinstance(marker_or_kind, Marker):
+        result.latest[path] = position
     if marker_or_kind is not Kind.FILE or info.size == 0:
         return
     fileobj = tar.extractfile(info)
@@ -169,4 +176,4 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
         return
     hits = scan_file(path, content)
     if hits:
-        result.hits[path] = hits
+        result.hits[position] = hits

@@ -59,7 +59,8 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
     The result mirrors the input: a `Fate` for each entry, None for each marker. An entry is hidden by
     the lowest later layer that whites it (or an ancestor) out, marks an ancestor opaque, puts a non-dir
     at an ancestor, or writes its own path. A later directory over a directory merges and hides nothing.
-    Within one layer, a repeated path hides its earlier occurrences (the later tar entry wins).
+    Within one layer the later tar entry wins: a repeated path hides its earlier occurrences, and a
+    non-directory hides what earlier entries of the layer put under its path.
     """
     # Covers from the layers above the one being resolved; each maps path -> lowest layer index.
     dir_at: dict[str, int] = {}  # a directory written at exactly this path
@@ -71,7 +72,8 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
     for index in range(len(layers) - 1, -1, -1):
         changes = layers[index]
         fates: list[Fate | None] = [None] * len(changes)
-        later_in_layer: dict[str, Kind] = {}
+        later_in_layer: dict[str, Kind] = {}  # the nearest later entry at each path
+        later_non_dirs: set[str] = set()  # a later non-directory entry replaces what is under its path
         for pos in range(len(changes) - 1, -1, -1):
             path, kind = changes[pos]
             if isinstance(kind, Marker):
@@ -80,9 +82,13 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
             if dup is not None and not (kind is Kind.DIR and dup is Kind.DIR):
                 status = Status.OVERWRITTEN if _same_class(kind, dup) else Status.DELETED
                 fates[pos] = Fate(status, index)
-                continue
+            elif path in later_non_dirs or any(a in later_non_dirs for a in _ancestors(path)):
+                fates[pos] = Fate(Status.DELETED, index)
+            else:
+                fates[pos] = _fate(path, kind, dir_at, file_at, gone, below)
             later_in_layer[path] = kind
-            fates[pos] = _fate(path, kind, dir_at, file_at, gone, below)
+            if kind is not Kind.DIR:
+                later_non_dirs.add(path)
         result[index] = fates
 
         for path, kind in changes:

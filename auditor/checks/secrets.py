@@ -92,13 +92,33 @@ class SecretsCheck:
         found: dict[tuple[str, str], Hit] = {}
         for secret in ds_scan._process_line_based_plugins(list(enumerate(lines, start=1)), filename=name):
             rule = self._rule_for_type.get(secret.type)
-            key = (secret.type, secret.secret_hash)
-            if rule is None or key in found:
+            if rule is None:
+                continue
+            value = _whole_token(secret.type, secret.secret_value or "", lines[secret.line_number - 1])
+            key = (secret.type, value)
+            if key in found:
                 continue
             found[key] = Hit(
                 rule=rule.id,
                 line=secret.line_number,
-                secret=secret.secret_value,
+                secret=value,
                 message=rule.message or f"{secret.type} in file content",
             )
         return list(found.values())
+
+
+def _whole_token(secret_type: str, value: str, line: str) -> str:
+    """The whole token where a plugin's pattern captures only its prefix.
+
+    GitHubTokenDetector's pattern is `(ghp|gho|...)_[A-Za-z0-9_]{36}`, so detect-secrets reports "ghp" for
+    every token: two tokens in a file collapse into one and every fingerprint is the same. Where the
+    captured value is a short prefix of the match, the whole match is the secret.
+    """
+    if len(value) >= 8:
+        return value
+    cls = get_mapping_from_secret_type_to_class().get(secret_type)
+    for pattern in getattr(cls, "denylist", ()):
+        for match in pattern.finditer(line):
+            if match.re.groups and match.group(1) == value and match.start(1) == match.start():
+                return match.group(0)
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -16,6 +17,28 @@ def redact(secret: str | None, show: bool) -> str | None:
         return secret
     keep = KEEP if len(secret) >= 16 else 0
     return secret[:keep] + "*" * 8
+
+
+BUILD_ARGS = re.compile(r"^\|(\d+) ")
+
+
+def safe_command(text: str | None, report: Report, show: bool) -> str | None:
+    """A history `created_by` with build-argument values and every found secret redacted."""
+    if text is None or show:
+        return text
+    match = BUILD_ARGS.match(text)
+    if match:
+        words = text[match.end():].split(" ")
+        count = int(match.group(1))
+        for i, word in enumerate(words[:count]):
+            key, sep, value = word.partition("=")
+            if sep and value:
+                words[i] = f"{key}={redact(value, False)}"
+        text = text[: match.end()] + " ".join(words)
+    for finding in report.findings:
+        if finding.secret and len(finding.secret) >= 4 and finding.secret in text:
+            text = text.replace(finding.secret, redact(finding.secret, False) or "")
+    return text
 
 
 def status_phrase(finding: Finding) -> str:

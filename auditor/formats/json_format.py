@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor.formats.common import redact, summary
+from auditor.formats.common import redact, safe_command, summary
 from auditor.model import Entry, Report
 
 
@@ -20,7 +20,7 @@ def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:
                     "index": layer.index,
                     "digest": layer.digest,
                     "diff_id": layer.diff_id,
-                    "created_by": layer.created_by,
+                    "created_by": safe_command(layer.created_by, report, show_secrets),
                     "size": layer.size,
                 }
                 for layer in image.layers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from auditor.formats.common import redact, status_phrase, summary
+from auditor.formats.common import redact, safe_command, status_phrase, summary
 from auditor.model import Entry, Finding, Report
 
 WIDTH = 100
@@ -41,7 +41,7 @@ def render(report: Report, show_secrets: bool = False) -> str:
     for index, group in groupby(layered, key=lambda f: f.layer):
         layer = image.layers[index]  # type: ignore[index]
         out.append("")
-        out.append(f"Layer {index}  {layer.digest[:19]}  {_short(layer.created_by)}")
+        out.append(f"Layer {index}  {layer.digest[:19]}  {_short(safe_command(layer.created_by, report, show_secrets))}")
         for f in group:
             out.extend(_finding_lines(f, show_secrets))
     meta = [f for f in report.findings if f.layer is None]

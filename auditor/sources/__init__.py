@@ -24,7 +24,8 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
     """Split a reference into (transport, location, tag-or-image).
 
     `docker-archive:PATH[:NAME:TAG]`, `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]`, `docker-daemon:NAME`;
-    a bare argument is a path when one exists there, else an image name in the local engine.
+    a bare argument is a path when one exists there, else an image name in the local engine (unless it
+    starts like a path, "/", "./", "../" or "~", which no image name does).
     """
     if ref.startswith("docker://"):
         return "docker", ref[len("docker://"):], None
@@ -37,6 +38,8 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
         return (transport, *_split_path(rest))
     if os.path.exists(ref):
         return _sniff(ref), ref, None
+    if ref.startswith(("/", "./", "../", "~")):  # never an image name, so a mistyped path
+        raise SourceError(f"{ref}: no such file or directory")
     return "docker-daemon", ref, None
 
 

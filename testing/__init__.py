@@ -1,0 +1,1 @@
+"""Helpers for tests and scripts; not part of the shipped package."""

@@ -1,0 +1,166 @@
+"""Reading one layer: records, markers, text handed to the scanner, compression and digest checks."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Callable
+from typing import IO
+
+import pytest
+
+from auditor.errors import SourceError
+from auditor.layers import LayerScan, read_layer
+from auditor.model import Digest, Hit, Kind, Layer, Marker, RuleId
+from testing import imagekit as kit
+from testing.imagekit import Dir, File, Hardlink, Opaque, Raw, Symlink, Whiteout
+
+
+def layer(blob: bytes, digest: str | None = None, diff_id: str | None = None, media_type: str | None = None,
+          opener: Callable[[], IO[bytes]] | None = None) -> Layer:
+    return Layer(
+        index=3,
+        digest=Digest(digest or kit.sha256(blob)),
+        diff_id=Digest(diff_id) if diff_id else None,
+        media_type=media_type,
+        size=len(blob),
+        opener=opener or (lambda: io.BytesIO(blob)),
+    )
+
+
+class Scanner:
+    """Records what it is handed; reports one hit for files containing "SECRET"."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, bytes] = {}
+
+    def __call__(self, path: str, data: bytes) -> list[Hit]:
+        self.seen[path] = data
+        return [Hit(RuleId("test"), 1, "SECRET", "found")] if b"SECRET" in data else []
+
+
+def read(entries: list[kit.Entry], limit: int | None = None) -> tuple[LayerScan, Scanner]:
+    tar = kit.layer_tar(entries)
+    scanner = Scanner()
+    args = (limit,) if limit is not None else ()
+    return read_layer(layer(tar, diff_id=kit.sha256(tar)), scanner, *args), scanner
+
+
+def test_records_every_entry_in_tar_order_with_markers_classified():
+    scan, _ = read([
+        Opaque("/app"),
+        Dir("/app"),
+        File("/app/key", b"k" * 5, mode=0o600),
+        Symlink("/app/current", "../releases/7"),
+        Hardlink("/app/key-link", "/app/key"),
+        Whiteout("/app/old"),
+        Raw("app/fifo", tarfile.FIFOTYPE),
+    ])
+    assert [(r.path, r.kind, r.size, r.mode, r.link) for r in scan.records] == [
+        ("/app", Marker.OPAQUE, 0, 0o644, None),
+        ("/app", Kind.DIR, 0, 0o755, None),
+        ("/app/key", Kind.FILE, 5, 0o600, None),
+        ("/app/current", Kind.SYMLINK, 0, 0o777, "../releases/7"),  # recorded, never resolved
+        ("/app/key-link", Kind.HARDLINK, 0, 0o644, "/app/key"),
+        ("/app/old", Marker.WHITEOUT, 0, 0o644, None),
+        ("/app/fifo", Kind.OTHER, 0, 0o644, None),
+    ]
+    assert scan.not_scanned == []
+
+
+def test_tar_names_are_normalised_to_absolute_paths():
+    scan, _ = read([Raw("./etc/a"), Raw("etc//b"), Raw("/etc/c"), Raw("./", tarfile.DIRTYPE),
+                    Raw("x", tarfile.LNKTYPE, linkname="./etc/a")])
+    assert [(r.path, r.link) for r in scan.records] == [
+        ("/etc/a", None), ("/etc/b", None), ("/etc/c", None), ("/", None), ("/x", "/etc/a")
+    ]
+
+
+def test_entry_escaping_the_root_is_not_scanned_and_reading_goes_on():
+    scan, scanner = read([Raw("../etc/cron.d/evil", data=b"SECRET"), File("/ok", b"SECRET")])
+    assert [r.path for r in scan.records] == ["/ok"]
+    assert [(n.layer, n.path) for n in scan.not_scanned] == [(3, "../etc/cron.d/evil")]
+    assert list(scanner.seen) == ["/ok"]
+
+
+def test_only_text_files_reach_the_scanner_and_their_hits_are_kept():
+    text = b"line one\nSECRET=\xc3\xa9t\xc3\xa9\n"
+    scan, scanner = read([
+        File("/app/notes.txt", text),
+        File("/app/blob.bin", b"SECRET\xff\xfe\x00"),
+        File("/app/empty", b""),
+        Symlink("/app/link", "notes.txt"),
+        Raw("app/.wh.removed", data=b"SECRET"),  # a marker, never content
+        Raw("app/.wh..wh.plnk", data=b"SECRET"),  # aufs metadata, ignored
+    ])
+    assert scanner.seen == {"/app/notes.txt": text}
+    assert list(scan.hits) == [0]  # keyed by the record position of /app/notes.txt
+    assert [r.path for r in scan.records] == ["/app/notes.txt", "/app/blob.bin", "/app/empty", "/app/link",
+                                              "/app/removed"]
+
+
+def test_text_larger_than_the_limit_is_listed_as_not_scanned():
+    scan, scanner = read([File("/big.txt", b"a" * 100), File("/small.txt", b"SECRET")], limit=50)
+    assert scanner.seen == {"/small.txt": b"SECRET"}
+    assert [(n.path, "larger than 50 bytes" in n.reason) for n in scan.not_scanned] == [("/big.txt", True)]
+    assert [r.path for r in scan.records] == ["/big.txt", "/small.txt"]
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd", "none"])
+def test_compression_is_sniffed_from_magic_bytes_whatever_the_media_type(compression):
+    tar = kit.layer_tar([Dir("/etc"), File("/etc/hostname", b"SECRET\n")])
+    blob = kit.compress(tar, compression)
+    scanner = Scanner()
+    scan = read_layer(layer(blob, diff_id=kit.sha256(tar), media_type=kit.LAYER_TYPES["zstd" if compression == "gzip"
+                                                                                       else "gzip"]), scanner)
+    assert scan.not_scanned == []
+    assert scan.compression == {"none": "tar"}.get(compression, compression)
+    assert [r.path for r in scan.records] == ["/etc", "/etc/hostname"]
+    assert scan.bytes_read == len(tar)
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_blob_and_diff_id_are_both_verified(compression):
+    tar = kit.layer_tar([File("/a", b"x")])
+    blob = kit.compress(tar, compression)
+    good = read_layer(layer(blob, diff_id=kit.sha256(tar)), Scanner())
+    wrong_blob = read_layer(layer(blob, digest=kit.sha256(b"other"), diff_id=kit.sha256(tar)), Scanner())
+    wrong_diff = read_layer(layer(blob, diff_id=kit.sha256(b"other")), Scanner())
+    assert good.not_scanned == []
+    assert "digest mismatch" in wrong_blob.not_scanned[0].reason and "blob" in wrong_blob.not_scanned[0].reason
+    assert "digest mismatch" in wrong_diff.not_scanned[0].reason and "diff_id" in wrong_diff.not_scanned[0].reason
+
+
+def test_the_whole_blob_is_hashed_including_bytes_after_the_end_of_the_tar():
+    tar = kit.layer_tar([File("/a", b"x")])
+    padded = tar + b"\0" * 4096 + b"tail"
+    assert read_layer(layer(padded, diff_id=kit.sha256(padded)), Scanner()).not_scanned == []
+    short = read_layer(layer(padded, digest=kit.sha256(tar), diff_id=kit.sha256(tar)), Scanner())
+    assert "digest mismatch" in short.not_scanned[0].reason
+
+
+def test_an_opener_that_fails_becomes_not_scanned():
+    def missing() -> IO[bytes]:
+        raise SourceError("image.tar: missing blobs/sha256/abc")
+
+    scan = read_layer(layer(b"", opener=missing), Scanner())
+    assert scan.records == []
+    assert [(n.layer, n.path, n.reason) for n in scan.not_scanned] == [(3, None, "image.tar: missing blobs/sha256/abc")]
+
+
+def test_truncated_layer_keeps_the_entries_read_so_far():
+    tar = kit.layer_tar([File("/a", b"x" * 600), File("/b", b"y" * 5000)])
+    cut = tar[:2048]
+    scan = read_layer(layer(cut), Scanner())
+    assert [r.path for r in scan.records][:1] == ["/a"]
+    assert len(scan.not_scanned) == 1 and scan.not_scanned[0].path is None
+    assert scan.not_scanned[0].reason.startswith("layer unreadable after")
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_corrupt_compressed_layer_is_not_scanned(compression):
+    tar = kit.layer_tar([File("/a", b"SECRET" * 200)])
+    blob = kit.compress(tar, compression)
+    broken = blob[:8] + bytes(b ^ 0xFF for b in blob[8:40]) + blob[40:]
+    scan = read_layer(layer(broken, diff_id=kit.sha256(tar)), Scanner())
+    assert len(scan.not_scanned) == 1 and scan.not_scanned[0].layer == 3
