@@ -31,8 +31,8 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"AUDITOR_{name}", default)
 
 
-def _add_image_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("ref", metavar="REF", help="image: NAME[:TAG], docker-daemon:NAME, docker-archive:PATH, "
+def _add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    parser.add_argument("ref", metavar="REF", nargs="+" if many else None, help="image: NAME[:TAG], docker-daemon:NAME, docker-archive:PATH, "
                         "oci:DIR[:TAG], oci-archive:PATH[:TAG], or a path to an archive or layout")
     parser.add_argument("--pull", action="store_true", help="pull the image into the local engine first")
     parser.add_argument("--platform", default=_env("PLATFORM", "linux/amd64"),
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Audit a Docker/OCI image layer by layer, including files that later layers delete or "
         "overwrite. Subcommands: 'audit files REF' (inventory), 'audit rules' (list or check rules).",
     )
-    _add_image_args(parser)
+    _add_image_args(parser, many=True)
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=_env("FORMAT", "text"))
     parser.add_argument("--show-secrets", action="store_true", help="print secret values unredacted")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the gate")
@@ -214,30 +214,35 @@ def _run_audit(args: argparse.Namespace) -> int:
     baseline_fingerprints = _baseline(args, config)
     options = Options(platform=args.platform, image=args.image, pull=args.pull)
     skip_base = args.skip_base or config.skip_base
-    with open_image(args.ref, options) as image:
-        skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
-        settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config)
-        report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
+    reports = []
+    for ref in args.ref:
+        with open_image(ref, options) as image:
+            skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
+            settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config)
+            report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
+        reports.append(report)
     if args.write_baseline:
-        count = baseline.write(args.write_baseline, report.findings)
+        count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
-    suppress(report, config, baseline_fingerprints)
-    _write(FORMATS[args.format](report, args.show_secrets), args.output)
+    for report in reports:
+        suppress(report, config, baseline_fingerprints)
+    _write(FORMATS[args.format](reports, args.show_secrets), args.output)
     if not args.quiet:
-        for warning in report.image.warnings:
-            print(f"audit: warning: {warning}", file=sys.stderr)
+        for report in reports:
+            for warning in report.image.warnings:
+                print(f"audit: warning: {warning}", file=sys.stderr)
     gate = Gate(
         fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")),
         status=args.fail_on_status or config.fail_on_status or "any",
     )
-    return _exit_code(report, gate, args.exit_zero or bool(args.write_baseline))
+    return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline)) for report in reports)
 
 
 def _exit_code(report: Report, gate: Gate, exit_zero: bool) -> int:
     broken = [n for n in report.not_scanned if n.path is None]
     if broken:
-        print(f"audit: {len(broken)} layer(s) could not be read completely; the audit is incomplete",
-              file=sys.stderr)
+        print(f"audit: {report.image.reference}: {len(broken)} layer(s) could not be read completely; "
+              "the audit is incomplete", file=sys.stderr)
         return 2
     if exit_zero:
         return 0

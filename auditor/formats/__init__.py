@@ -1,10 +1,15 @@
-"""Report formats. Each takes only a Report (and whether to show secrets) and returns text."""
+"""Report formats. Each renders a list of Reports (one per audited image) to text."""
 
 from __future__ import annotations
 
-from auditor.formats import json_format, text
+from typing import Callable
 
-FORMATS = {
-    "text": text.render,
-    "json": json_format.render,
+from auditor.formats import json_format, text
+from auditor.model import Report
+
+Render = Callable[[list[Report], bool], str]
+
+FORMATS: dict[str, Render] = {
+    "text": text.render_all,
+    "json": json_format.render_all,
 }

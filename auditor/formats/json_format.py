@@ -54,6 +54,13 @@ def render(report: Report, show_secrets: bool = False) -> str:
     return json.dumps(document(report, show_secrets), indent=2, ensure_ascii=True) + "\n"
 
 
+def render_all(reports: list[Report], show_secrets: bool = False) -> str:
+    """One image: the documented object. Several: `{"reports": [object, ...]}`."""
+    if len(reports) == 1:
+        return render(reports[0], show_secrets)
+    return json.dumps({"reports": [document(r, show_secrets) for r in reports]}, indent=2) + "\n"
+
+
 def render_files(entries: list[Entry]) -> str:
     return json.dumps(
         {

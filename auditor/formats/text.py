@@ -77,6 +77,10 @@ def render(report: Report, show_secrets: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_all(reports: list[Report], show_secrets: bool = False) -> str:
+    return "\n".join(render(report, show_secrets) for report in reports)
+
+
 def render_files(entries: list[Entry]) -> str:
     lines = []
     for e in entries:
