@@ -155,35 +155,28 @@ def build_entries(scans: list[LayerScan]) -> list[Entry]:
 def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) -> Iterator[Finding]:
     for hit in hits:
         rule = rules[hit.rule]
-        if not rule.applies_to_status(entry.status):
-            continue
-        yield Finding(
-            rule=rule.id,
-            kind="secret",
-            severity=rule.severity,
-            status=entry.status,
-            message=hit.message,
-            fingerprint=fingerprint(rule.id, entry.path, hit.secret),
-            path=entry.path,
-            layer=entry.layer,
-            hidden_by=entry.hidden_by,
-            line=hit.line,
-            secret=hit.secret,
-            remediation=rule.remediation,
-        )
+        if rule.applies_to_status(entry.status):
+            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line)
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:
+    return _entry_finding(rule, entry, "file", message or rule.message or rule.description)
+
+
+def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: str | None = None,
+                   line: int | None = None) -> Finding:
     return Finding(
         rule=rule.id,
-        kind="file",
+        kind=kind,
         severity=rule.severity,
         status=entry.status,
-        message=message or rule.message or rule.description,
-        fingerprint=fingerprint(rule.id, entry.path, None),
+        message=message,
+        fingerprint=fingerprint(rule.id, entry.path, secret),
         path=entry.path,
         layer=entry.layer,
         hidden_by=entry.hidden_by,
+        line=line,
+        secret=secret,
         remediation=rule.remediation,
     )
 
