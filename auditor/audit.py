@@ -98,11 +98,13 @@ def audit(
     path_check = PathCheck(rules)
     waste_check = WasteCheck(rules)
     hidden_bytes = total_bytes = 0
+    hidden_by_layer: dict[int, int] = {}
     for entry in entries:
         if entry.kind is Kind.FILE:
             total_bytes += entry.size
             if entry.status.hidden:
                 hidden_bytes += entry.size
+                hidden_by_layer[entry.layer] = hidden_by_layer.get(entry.layer, 0) + entry.size
         if entry.layer < settings.skip_layers:
             continue
         for rule in path_check.match(entry):
@@ -121,6 +123,8 @@ def audit(
         hidden_bytes=hidden_bytes,
         total_bytes=total_bytes,
         skipped_layers=settings.skip_layers,
+        layer_bytes={scan.index: scan.bytes_read for scan in scans},
+        hidden_bytes_by_layer=hidden_by_layer,
     )
     return report, entries
 
@@ -216,6 +220,7 @@ def _metadata_findings(
             )
 
 
-def _order(finding: Finding) -> tuple[int, int, str, int, str]:
+def _order(finding: Finding) -> tuple[int, str, int, int, str]:
+    """By layer, then path (or metadata location), so a report can group them; most severe first."""
     layer = finding.layer if finding.layer is not None else 1 << 30
-    return (layer, -finding.severity.rank, finding.path or finding.location or "", finding.line or 0, finding.rule)
+    return (layer, finding.path or finding.location or "", -finding.severity.rank, finding.line or 0, finding.rule)

@@ -226,7 +226,8 @@ def _run_audit(args: argparse.Namespace) -> int:
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
     for report in reports:
         suppress(report, config, baseline_fingerprints)
-    _write(FORMATS[args.format](reports, args.show_secrets), args.output)
+    color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:

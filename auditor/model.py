@@ -147,6 +147,10 @@ class Report:
     total_bytes: int = 0
     suppressed: int = 0
     skipped_layers: int = 0
+    layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
+    hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
+    dockerfile: str | None = None  # with --dockerfile: the file that built the image
+    layer_lines: dict[int, int] = field(default_factory=dict)  # layer index -> its instruction's line
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 `.dockerignore` is evaluated by the Docker SDK's own matcher (`docker.utils.build.PatternMatcher`, the
 port of Docker's rules: `!` exceptions, `**`, directory prefixes). Links are listed, never followed.
+The SDK always keeps `.dockerignore` itself in the context; Docker drops it (like the Dockerfile) when
+the patterns exclude it, so that forced exception is removed here.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class Context:
     @cached_property
     def items(self) -> list[ContextItem]:
         matcher = PatternMatcher(read_dockerignore(self.root, self.dockerfile_name))
+        forced = matcher.patterns[-1] if matcher.patterns else None
+        if forced is not None and forced.exclusion and forced.cleaned_pattern == ".dockerignore":
+            matcher.patterns.pop()
         out = []
         for rel in matcher.walk(self.root):
             full = os.path.join(self.root, rel)
@@ -55,19 +60,17 @@ class Context:
         return os.path.join(self.root, rel)
 
     def expand(self, source: str) -> list[ContextItem]:
-        """Included items a COPY source names: a file, a directory's tree, or a glob."""
+        """Included items a COPY source names: a file, a directory's tree, or what a glob matches (and the
+        trees of the directories it matches). As in Docker, a wildcard never crosses a `/`."""
         clean = os.path.normpath(source.lstrip("/")).replace(os.sep, "/")
         if clean in (".", ""):
             return list(self.items)
+        if not any(c in clean for c in "*?["):
+            return [item for item in self.items if item.rel == clean or item.rel.startswith(clean + "/")]
+        pattern = clean.split("/")
         out = []
         for item in self.items:
-            if item.rel == clean or item.rel.startswith(clean + "/") or fnmatch.fnmatchcase(item.rel, clean):
+            parts = item.rel.split("/")
+            if len(parts) >= len(pattern) and all(fnmatch.fnmatchcase(part, pat) for part, pat in zip(parts, pattern)):
                 out.append(item)
-            elif any(c in clean for c in "*?[") and "/" in item.rel:
-                head = item.rel
-                while "/" in head:
-                    head = head.rsplit("/", 1)[0]
-                    if fnmatch.fnmatchcase(head, clean):
-                        out.append(item)
-                        break
         return out

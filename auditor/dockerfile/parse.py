@@ -1,12 +1,15 @@
 """Dockerfiles as stages of instructions, parsed by BuildKit's own parser (the `dockerfile` package).
 
 Line continuations, heredocs, JSON and shell forms and the `# escape=` directive are the parser's job;
-this module only groups instructions into stages and resolves paths against WORKDIR.
+this module groups instructions into stages, rejects instructions Docker does not know, resolves paths
+against WORKDIR and records the ARG and ENV values in scope at each instruction (for `$VAR` expansion).
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 import dockerfile as buildkit
@@ -16,6 +19,35 @@ from auditor.errors import AuditorError
 
 class DockerfileError(AuditorError):
     """A Dockerfile could not be read or parsed."""
+
+
+INSTRUCTIONS = frozenset({"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+                          "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"})
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand(word: str, variables: dict[str, str]) -> str:
+    """`$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alt}` as Docker expands them in COPY, ADD and
+    WORKDIR. A variable with no known value (an ARG without a default) is left as written."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(4)
+        value = variables.get(name)
+        op, operand = match.group(2), match.group(3)
+        if op in ("-", ":-"):
+            return value if value is not None and (value or op == "-") else operand
+        if op in ("+", ":+"):
+            return operand if value is not None and (value or op == "+") else ""
+        return value if value is not None else match.group(0)
+
+    return _VAR.sub(one, word) if "$" in word else word
+
+
+def unquote(value: str) -> str:
+    """A value without one pair of surrounding quotes."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 @dataclass(frozen=True)
@@ -29,6 +61,11 @@ class Instruction:
     original: str
     heredocs: tuple[str, ...] = ()
     workdir: str = "/"
+    variables: tuple[tuple[str, str], ...] = ()  # ARG and ENV values in scope (ENV wins)
+
+    def expand(self, word: str) -> str:
+        """`word` with the ARG/ENV variables in scope substituted."""
+        return expand(word, dict(self.variables))
 
     def flag(self, name: str) -> str | None:
         """The value of `--name=value` (the last one given), or None."""
@@ -51,6 +88,8 @@ class Stage:
     name: str | None
     instructions: list[Instruction] = field(default_factory=list)
     args_before: dict[str, str | None] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # ENV at the end of the stage (a FROM of it inherits)
+    workdir: str = "/"  # WORKDIR at the end of the stage (likewise)
 
 
 @dataclass
@@ -69,6 +108,10 @@ class Dockerfile:
 
 
 def parse(path: str) -> Dockerfile:
+    if os.path.isdir(path):
+        raise DockerfileError(f"{path}: is a directory, not a Dockerfile")
+    if not os.path.exists(path):
+        raise DockerfileError(f"{path}: no such file")
     try:
         commands = buildkit.parse_file(path)
     except FileNotFoundError:
@@ -77,21 +120,54 @@ def parse(path: str) -> Dockerfile:
         raise DockerfileError(f"{path}: cannot read ({exc})") from None
     except buildkit.GoParseError as exc:
         raise DockerfileError(f"{path}: {str(exc).strip()}") from None
+    except buildkit.GoIOError as exc:
+        raise DockerfileError(f"{path}: cannot read ({str(exc).strip()})") from None
     stages: list[Stage] = []
     global_args: dict[str, str | None] = {}
     workdir = "/"
+    args: dict[str, str] = {}
+    env: dict[str, str] = {}
     for command in commands:
         cmd = command.cmd.upper()
+        if cmd not in INSTRUCTIONS:
+            raise DockerfileError(f"{path}:{command.start_line}: unknown instruction: {command.cmd}")
         if cmd == "FROM":
-            words = list(command.value)
+            known_globals = {k: v for k, v in global_args.items() if v is not None}
+            words = [expand(w, known_globals) for w in command.value]
+            if not words or not words[0]:
+                raise DockerfileError(f"{path}:{command.start_line}: FROM requires an image or stage name")
             name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
-            parent = next((s for s in stages if s.name and s.name.lower() == (words[0] if words else "").lower()), None)
-            workdir = _stage_workdir(parent) if parent else "/"
-            stages.append(Stage(index=len(stages), line=command.start_line, base=words[0] if words else "",
-                                name=name, args_before=dict(global_args)))
+            parent = next((s for s in stages if s.name and s.name.lower() == words[0].lower()), None)
+            workdir = parent.workdir if parent else "/"
+            env = dict(parent.env) if parent else {}
+            args = {}
+            stages.append(Stage(index=len(stages), line=command.start_line, base=words[0],
+                                name=name, args_before=dict(global_args), env=env, workdir=workdir))
             continue
+        if not stages:
+            if cmd != "ARG":
+                raise DockerfileError(f"{path}:{command.start_line}: {cmd} before the first FROM "
+                                      "(only ARG may come first)")
+            for word in command.value:
+                key, sep, value = word.partition("=")
+                global_args[key] = expand(unquote(value), {k: v for k, v in global_args.items() if v is not None}) \
+                    if sep else None
+            continue
+        variables = {**args, **env}
         if cmd == "WORKDIR" and command.value:
-            workdir = posixpath.normpath(posixpath.join(workdir, command.value[0]))
+            workdir = posixpath.normpath(posixpath.join(workdir, expand(command.value[0], variables)))
+            stages[-1].workdir = workdir
+        elif cmd == "ARG":
+            for word in command.value:
+                key, sep, value = word.partition("=")
+                if sep:
+                    args[key] = expand(unquote(value), variables)
+                elif global_args.get(key) is not None:
+                    args[key] = global_args[key]  # type: ignore[assignment]
+        elif cmd == "ENV":
+            values = list(command.value)
+            for i in range(0, len(values) - 1, 2):
+                env[values[i]] = expand(unquote(values[i + 1]), variables)
         instruction = Instruction(
             cmd=cmd,
             line=command.start_line,
@@ -102,24 +178,12 @@ def parse(path: str) -> Dockerfile:
             original=command.original,
             heredocs=tuple(h.content for h in command.heredocs),
             workdir=workdir,
+            variables=tuple(variables.items()),
         )
-        if not stages:
-            if cmd == "ARG":
-                for word in command.value:
-                    key, sep, value = word.partition("=")
-                    global_args[key] = value if sep else None
-            continue
         stages[-1].instructions.append(instruction)
     if not stages:
         raise DockerfileError(f"{path}: no FROM instruction")
     return Dockerfile(path=path, stages=stages)
-
-
-def _stage_workdir(stage: Stage) -> str:
-    for instruction in reversed(stage.instructions):
-        if instruction.cmd == "WORKDIR":
-            return instruction.workdir
-    return "/"
 
 
 def shipping_stages(dockerfile: Dockerfile, target: str | None = None) -> list[Stage]:

@@ -7,7 +7,7 @@ from typing import Callable
 from auditor.formats import json_format, text
 from auditor.model import Report
 
-Render = Callable[[list[Report], bool], str]
+Render = Callable[[list[Report], bool, bool], str]  # (reports, show_secrets, color)
 
 FORMATS: dict[str, Render] = {
     "text": text.render_all,

@@ -66,3 +66,14 @@ def summary(report: Report) -> dict[str, Any]:
         "suppressed": report.suppressed,
         "skipped_layers": report.skipped_layers,
     }
+
+
+def human_bytes(count: int | None) -> str:
+    if count is None:
+        return "?"
+    value = float(count)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{count} B"

@@ -54,7 +54,7 @@ def render(report: Report, show_secrets: bool = False) -> str:
     return json.dumps(document(report, show_secrets), indent=2, ensure_ascii=True) + "\n"
 
 
-def render_all(reports: list[Report], show_secrets: bool = False) -> str:
+def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
     """One image: the documented object. Several: `{"reports": [object, ...]}`."""
     if len(reports) == 1:
         return render(reports[0], show_secrets)

@@ -1,84 +1,155 @@
-"""Plain text: findings grouped by the layer that added them, then metadata, then what was not scanned."""
+"""The terminal report: findings grouped by the layer that added them, then the image config, then a
+summary of what squashing or a multi-stage build would hide. Colour only when asked (a terminal without
+NO_COLOR); otherwise plain, stable text.
+"""
 
 from __future__ import annotations
 
+import io
 from itertools import groupby
 
-from auditor.formats.common import redact, safe_command, status_phrase, summary
-from auditor.model import Entry, Finding, Report
+from rich.console import Console
+from rich.text import Text
 
-WIDTH = 100
+from auditor.formats.common import human_bytes, redact, safe_command, status_phrase, summary
+from auditor.model import Entry, Finding, Report, Status
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+STATUS_STYLE = {Status.VISIBLE: "bold", Status.DELETED: "magenta", Status.OVERWRITTEN: "magenta",
+                Status.METADATA: "blue"}
+WHY_HIDDEN = (
+    "Hidden findings are not in the final filesystem, so `docker run` does not show them, but the layer "
+    "that added them still ships with the image: `docker save` and `tar` recover them."
+)
+FIX_BY_STATUS = {
+    Status.DELETED: "deleted in a later layer: create, use and remove it in one RUN, pass secrets with "
+                    "`RUN --mount=type=secret`, or build in a stage the final image only copies results from",
+    Status.OVERWRITTEN: "overwritten in a later layer: the first version still ships; never add it (use "
+                        ".dockerignore or a build secret) or produce it in a builder stage",
+    Status.VISIBLE: "visible in the final image: remove it from the build context (.dockerignore) or the "
+                    "instruction that adds it, and inject secrets at run time",
+    Status.METADATA: "in the image config or history: do not pass secrets with ENV, LABEL or ARG; use "
+                     "`RUN --mount=type=secret` and run-time configuration",
+}
 
 
-def _short(text: str | None, width: int = 80) -> str:
+def _one_line(text: str | None, width: int = 100) -> str:
     if not text:
-        return "(no history)"
+        return "(no history for this layer)"
     text = " ".join(text.split())
+    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
+        if text.startswith(prefix):
+            text = text[len(prefix):] if "#(nop)" in prefix else "RUN " + text[len(prefix):]
+            break
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _finding_lines(f: Finding, show_secrets: bool) -> list[str]:
-    where = f.path if f.path else f.location or ""
-    if f.line:
-        where += f":{f.line}"
-    lines = [f"  {f.severity.value.upper():<8} {where}  [{status_phrase(f)}]  {f.rule}"]
-    detail = f.message
+def _finding(out: Console, f: Finding, show_secrets: bool) -> None:
+    line = Text("    ")
+    line.append(f"{f.severity.value.upper():<8}", style=SEVERITY_STYLE[f.severity.value])
+    line.append(f" {f.rule:<26}")
+    line.append(f" line {f.line:<5}" if f.line else " " * 11)
+    line.append(f.message)
     secret = redact(f.secret, show_secrets)
     if secret:
-        detail += f" ({secret})"
-    lines.append(f"           {detail}")
-    if f.remediation:
-        lines.append(f"           fix: {' '.join(f.remediation.split())}")
-    return lines
+        line.append(f" ({secret})", style="bold")
+    out.print(line)
 
 
-def render(report: Report, show_secrets: bool = False) -> str:
+def _fixes(out: Console, findings: list[Finding]) -> None:
+    by_fix: dict[str, list[str]] = {}
+    for f in findings:
+        if f.remediation:
+            rules = by_fix.setdefault(" ".join(f.remediation.split()), [])
+            if f.rule not in rules:
+                rules.append(f.rule)
+    for fix, rules in by_fix.items():
+        out.print(Text(f"    fix ({', '.join(rules)}): ", style="green").append(fix, style=""))
+
+
+def render(report: Report, show_secrets: bool = False, color: bool = False) -> str:
+    buffer = io.StringIO()
+    out = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard" if color else None,
+                  soft_wrap=True, highlight=False, emoji=False, markup=False, width=200)
     image = report.image
-    out = [f"Image {image.reference}" + (f" ({image.digest})" if image.digest else "")]
+    s = summary(report)
+    head = Text("Image ", style="bold").append(image.reference, style="bold")
+    if image.digest:
+        head.append(f"  {image.digest[:19]}")
+    head.append(f"  {len(image.layers)} layers, {s['entries']} entries, {human_bytes(s['total_bytes'])} of files")
+    out.print(head)
     for warning in image.warnings:
-        out.append(f"warning: {warning}")
+        out.print(Text(f"warning: {warning}", style="yellow"))
+
     layered = [f for f in report.findings if f.layer is not None]
     for index, group in groupby(layered, key=lambda f: f.layer):
         layer = image.layers[index]  # type: ignore[index]
-        out.append("")
-        out.append(f"Layer {index}  {layer.digest[:19]}  {_short(safe_command(layer.created_by, report, show_secrets))}")
-        for f in group:
-            out.extend(_finding_lines(f, show_secrets))
+        findings = list(group)
+        out.print()
+        title = Text(f"Layer {index}", style="bold")
+        size = report.layer_bytes.get(index, layer.size)
+        title.append(f"  {layer.digest[:19]}" + (f"  {human_bytes(size)}" if size is not None else ""))
+        out.print(title)
+        out.print(Text(f"  made by: {_one_line(safe_command(layer.created_by, report, show_secrets))}", style="dim"))
+        for (path, _status), by_path in groupby(findings, key=lambda f: (f.path, f.status)):
+            items = list(by_path)
+            where = Text(f"  {path}  ")
+            where.append(status_phrase(items[0]), style=STATUS_STYLE[items[0].status])
+            out.print(where)
+            for f in items:
+                _finding(out, f, show_secrets)
+        _fixes(out, findings)
+
     meta = [f for f in report.findings if f.layer is None]
     if meta:
-        out.append("")
-        out.append("Image config and history")
-        for f in meta:
-            out.extend(_finding_lines(f, show_secrets))
+        out.print()
+        out.print(Text("Image config and history", style="bold"))
+        for location, by_location in groupby(meta, key=lambda f: f.location):
+            out.print(Text(f"  {location}  ").append("metadata", style=STATUS_STYLE[Status.METADATA]))
+            for f in by_location:
+                _finding(out, f, show_secrets)
+        _fixes(out, meta)
+
     if report.not_scanned:
-        out.append("")
-        out.append("Not scanned")
+        out.print()
+        out.print(Text("Not scanned", style="bold yellow"))
         for n in report.not_scanned:
             where = f"layer {n.layer}" if n.layer is not None else "image"
-            out.append(f"  {where}{' ' + n.path if n.path else ''}: {n.reason}")
-    s = summary(report)
-    out.append("")
-    by_status = ", ".join(f"{v} {k}" for k, v in s["by_status"].items() if v)
-    out.append(
-        f"{s['findings']} finding(s) in {s['layers']} layer(s), {s['entries']} entries"
-        + (f": {by_status}" if by_status else "")
-    )
-    if s["hidden"]:
-        out.append(
-            f"{s['hidden']} finding(s) are hidden by a later layer: `docker run` does not show them, but anyone "
-            "who pulls the image can extract them (docker save + tar). Squash or use a multi-stage build."
-        )
+            out.print(f"  {where}{' ' + n.path if n.path else ''}: {n.reason}")
+
+    _summary(out, report, s)
+    return buffer.getvalue()
+
+
+def _summary(out: Console, report: Report, s: dict) -> None:  # type: ignore[type-arg]
+    out.print()
+    out.print(Text("Summary", style="bold"))
+    statuses = ", ".join(f"{n} {k}" for k, n in s["by_status"].items() if n)
+    severities = ", ".join(f"{n} {k}" for k, n in reversed(list(s["by_severity"].items())) if n)
+    out.print(f"  {s['findings']} finding(s)" + (f": {statuses} ({severities})" if s["findings"] else ""))
+    hidden_layers = sorted({f.layer for f in report.findings if f.status.hidden and f.layer is not None})
+    if s["hidden"] or report.hidden_bytes:
+        byte_layers = ", ".join(f"{i}: {human_bytes(n)}" for i, n in sorted(report.hidden_bytes_by_layer.items()))
+        out.print(f"  Squashing or a multi-stage build would hide {s['hidden']} finding(s)"
+                  + (f" in layer(s) {', '.join(map(str, hidden_layers))}" if hidden_layers else "")
+                  + f", and {human_bytes(report.hidden_bytes)} of files that ship but are not in the final "
+                    f"filesystem" + (f" (by layer: {byte_layers})" if byte_layers else "")
+                  + f"; efficiency {s['efficiency']:.1%}.")
+        if s["hidden"]:
+            out.print(f"  {WHY_HIDDEN}")
+    causes = [status for status in FIX_BY_STATUS if s["by_status"].get(status.value)]
+    for status in causes:
+        out.print(Text(f"  fix · {FIX_BY_STATUS[status]}", style="green"))
     if report.suppressed:
-        out.append(f"{report.suppressed} finding(s) suppressed by the baseline or allowlist.")
+        out.print(f"  {report.suppressed} finding(s) suppressed by the baseline or allowlist.")
     if report.skipped_layers:
-        out.append(f"{report.skipped_layers} base layer(s) not reported (--skip-base).")
+        out.print(f"  {report.skipped_layers} base layer(s) not reported (--skip-base).")
     if report.not_scanned:
-        out.append(f"{len(report.not_scanned)} item(s) could not be scanned; see above.")
-    return "\n".join(out) + "\n"
+        out.print(Text(f"  {len(report.not_scanned)} item(s) could not be scanned; see above.", style="yellow"))
 
 
-def render_all(reports: list[Report], show_secrets: bool = False) -> str:
-    return "\n".join(render(report, show_secrets) for report in reports)
+def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
+    return "\n".join(render(report, show_secrets, color) for report in reports)
 
 
 def render_files(entries: list[Entry]) -> str:
