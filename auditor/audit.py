@@ -110,7 +110,7 @@ def audit(
         for rule in path_check.match(entry):
             findings.append(_file_finding(rule, entry))
         for rule in waste_check.match(entry):
-            findings.append(_file_finding(rule, entry, f"{rule.message or rule.description} ({entry.size} bytes)"))
+            findings.append(_file_finding(rule, entry, f"{rule.headline} ({entry.size} bytes)"))
     findings = [f for f in findings if f.layer is None or f.layer >= settings.skip_layers]
     findings.extend(metadata_findings)
     findings.sort(key=_order)
@@ -124,6 +124,7 @@ def audit(
         total_bytes=total_bytes,
         skipped_layers=settings.skip_layers,
         layer_bytes={scan.index: scan.bytes_read for scan in scans},
+        rules=dict(by_id),
         hidden_bytes_by_layer=hidden_by_layer,
     )
     return report, entries
@@ -164,7 +165,7 @@ def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) 
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:
-    return _entry_finding(rule, entry, "file", message or rule.message or rule.description)
+    return _entry_finding(rule, entry, "file", message or rule.headline)
 
 
 def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: str | None = None,
@@ -198,7 +199,7 @@ def _metadata_findings(
     for item in items(image.config):
         if item in inherited:
             continue
-        found: list[tuple[Rule, str | None, str]] = [(rule, item.value, rule.message or rule.description)
+        found: list[tuple[Rule, str | None, str]] = [(rule, item.value, rule.headline)
                                                       for rule in check.match(item)]
         found += [(by_id[h.rule], h.secret, h.message) for h in scanner.scan_text(item.text, "image-config")]
         for rule, secret, message in found:

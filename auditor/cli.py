@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                         f"(default: {BASELINE_NAME} beside the config, when present)")
     parser.add_argument("--no-baseline", action="store_true", help="ignore any baseline file")
     parser.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
+    parser.add_argument("--dockerfile", metavar="PATH",
+                        help="the Dockerfile that built the image: SARIF results point at its instructions' lines")
     parser.add_argument("--skip-base", metavar="IMAGE",
                         help="do not report layers shared with this base image (any REF form)")
     _add_rule_args(parser)
@@ -220,6 +222,11 @@ def _run_audit(args: argparse.Namespace) -> int:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
+        if args.dockerfile:
+            from auditor.dockerfile.mapping import history_lines
+
+            report.dockerfile = os.path.relpath(args.dockerfile)
+            report.history_lines = history_lines(args.dockerfile, image.config)
         reports.append(report)
     if args.write_baseline:
         count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])

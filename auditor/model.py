@@ -150,7 +150,8 @@ class Report:
     layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
     hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
     dockerfile: str | None = None  # with --dockerfile: the file that built the image
-    layer_lines: dict[int, int] = field(default_factory=dict)  # layer index -> its instruction's line
+    history_lines: dict[int, int] = field(default_factory=dict)  # history index -> its instruction's line
+    rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
+    @property
+    def headline(self) -> str:
+        """The rule's message, or the first clause of its description: what a finding says."""
+        return self.message or re.split(r":\s|\.\s|\s\(|\.$", self.description.strip(), maxsplit=1)[0]
+
     def applies_to_status(self, status: Status) -> bool:
         return not self.status or status in self.status
 

@@ -89,5 +89,5 @@ class RegexCheck:
                     continue
                 seen.add(secret)
                 line = text.count("\n", 0, match.start()) + 1
-                hits.append(Hit(c.rule.id, line, secret, c.rule.message or c.rule.description))
+                hits.append(Hit(c.rule.id, line, secret, c.rule.headline))
         return hits

@@ -77,3 +77,18 @@ def human_bytes(count: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{count} B"
+
+
+def instruction(created_by: str | None, width: int = 100) -> str:
+    """A history `created_by` as the Dockerfile instruction it was, on one line."""
+    if not created_by:
+        return "(no history for this layer)"
+    text = " ".join(created_by.split())
+    if "#(nop) " in text:
+        text = text.split("#(nop) ", 1)[1].strip()
+    elif text.startswith("/bin/sh -c "):
+        text = "RUN " + text[len("/bin/sh -c "):]
+    elif text.startswith("|") and " /bin/sh -c " in text:
+        args, command = text.split(" /bin/sh -c ", 1)
+        text = f"RUN {command}  (build args: {args.split(' ', 1)[1] if ' ' in args else ''})"
+    return text if len(text) <= width else text[: width - 1] + "…"

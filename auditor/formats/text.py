@@ -11,7 +11,7 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from auditor.formats.common import human_bytes, redact, safe_command, status_phrase, summary
+from auditor.formats.common import human_bytes, instruction, redact, safe_command, status_phrase, summary
 from auditor.model import Entry, Finding, Report, Status
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -31,17 +31,6 @@ FIX_BY_STATUS = {
     Status.METADATA: "in the image config or history: do not pass secrets with ENV, LABEL or ARG; use "
                      "`RUN --mount=type=secret` and run-time configuration",
 }
-
-
-def _one_line(text: str | None, width: int = 100) -> str:
-    if not text:
-        return "(no history for this layer)"
-    text = " ".join(text.split())
-    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
-        if text.startswith(prefix):
-            text = text[len(prefix):] if "#(nop)" in prefix else "RUN " + text[len(prefix):]
-            break
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _finding(out: Console, f: Finding, show_secrets: bool) -> None:
@@ -90,7 +79,7 @@ def render(report: Report, show_secrets: bool = False, color: bool = False) -> s
         size = report.layer_bytes.get(index, layer.size)
         title.append(f"  {layer.digest[:19]}" + (f"  {human_bytes(size)}" if size is not None else ""))
         out.print(title)
-        out.print(Text(f"  made by: {_one_line(safe_command(layer.created_by, report, show_secrets))}", style="dim"))
+        out.print(Text(f"  made by: {instruction(safe_command(layer.created_by, report, show_secrets))}", style="dim"))
         for (path, _status), by_path in groupby(findings, key=lambda f: (f.path, f.status)):
             items = list(by_path)
             where = Text(f"  {path}  ")

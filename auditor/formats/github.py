@@ -1,0 +1,38 @@
+"""GitHub Actions workflow commands: one annotation per finding (on the Dockerfile line with --dockerfile)."""
+
+from __future__ import annotations
+
+from auditor.formats.common import redact, status_phrase
+from auditor.formats.sarif import dockerfile_line
+from auditor.model import Report, Severity
+
+LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+         Severity.LOW: "notice", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
+    lines = []
+    for report in reports:
+        for f in report.findings:
+            where = (f.path or f.location or "") + (f":{f.line}" if f.line else "")
+            props = [f"title={_prop(f'{f.severity.value.upper()} {f.rule}: {where}')}"]
+            line = dockerfile_line(f, report) if report.dockerfile else None
+            if report.dockerfile and line is not None:
+                props = [f"file={_prop(report.dockerfile)}", f"line={line}"] + props
+            secret = redact(f.secret, show_secrets)
+            layer = f" in layer {f.layer}" if f.layer is not None else ""
+            message = (f"{f.message}{f' ({secret})' if secret else ''}: {where}{layer}, {status_phrase(f)}. "
+                       f"Fix: {' '.join((f.remediation or '').split())}")
+            lines.append(f"::{LEVEL[f.severity]} {','.join(props)}::{_data(message)}")
+        for n in report.not_scanned:
+            where = f"layer {n.layer} {n.path or ''}".strip()
+            lines.append(f"::warning title=not scanned::{_data(f'{where}: {n.reason}')}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,60 @@
+"""Markdown for pull-request comments: a summary line, one table per layer, fixes folded away."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from auditor.formats.common import human_bytes, instruction, redact, safe_command, status_phrase, summary
+from auditor.model import Finding, Report
+
+ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
+
+
+def _rows(findings: list[Finding], show: bool) -> list[str]:
+    rows = ["| Severity | Where | Status | Rule | Finding |", "|---|---|---|---|---|"]
+    for f in findings:
+        where = (f.path or f.location or "") + (f":{f.line}" if f.line else "")
+        secret = redact(f.secret, show)
+        detail = f.message + (f" (`{secret}`)" if secret else "")
+        rows.append(f"| {ICON[f.severity.value]} {f.severity.value} | `{_cell(where)}` | {status_phrase(f)} | "
+                    f"`{f.rule}` | {_cell(detail)} |")
+    return rows
+
+
+def render(report: Report, show_secrets: bool = False) -> str:
+    s = summary(report)
+    out = [f"### layer-auditor: `{report.image.reference}`", ""]
+    statuses = ", ".join(f"{n} {k}" for k, n in s["by_status"].items() if n) or "none"
+    out.append(f"**{s['findings']} finding(s)** ({statuses}) in {s['layers']} layers. "
+               f"Hidden by a later layer: **{s['hidden']}** finding(s) and {human_bytes(report.hidden_bytes)} of files "
+               "that `docker run` does not show but `docker save` recovers.")
+    layered = [f for f in report.findings if f.layer is not None]
+    for index, group in groupby(layered, key=lambda f: f.layer):
+        layer = report.image.layers[index]  # type: ignore[index]
+        made_by = instruction(safe_command(layer.created_by, report, show_secrets), 160)
+        out += ["", f"**Layer {index}** — `{_cell(made_by)}`", ""] + _rows(list(group), show_secrets)
+    meta = [f for f in report.findings if f.layer is None]
+    if meta:
+        out += ["", "**Image config and history**", ""] + _rows(meta, show_secrets)
+    fixes: dict[str, str] = {}
+    for f in report.findings:
+        if f.remediation and f.rule not in fixes:
+            fixes[f.rule] = " ".join(f.remediation.split())
+    if fixes:
+        out += ["", "<details><summary>How to fix</summary>", ""]
+        out += [f"- `{rule}`: {fix}" for rule, fix in fixes.items()]
+        out += ["", "</details>"]
+    if report.not_scanned:
+        out += ["", f"⚠️ {len(report.not_scanned)} item(s) not scanned:"]
+        out += [f"- layer {n.layer}{' `' + n.path + '`' if n.path else ''}: {n.reason}" for n in report.not_scanned]
+    if report.suppressed:
+        out += ["", f"{report.suppressed} finding(s) suppressed by the baseline or allowlist."]
+    return "\n".join(out) + "\n"
+
+
+def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
+    return "\n".join(render(r, show_secrets) for r in reports)
