@@ -1,14 +1,17 @@
-"""Which lines can detect-secrets find anything on: one Hyperscan pass instead of every plugin on every line.
+"""Which lines detect-secrets can find anything on: one Hyperscan pass, not every plugin on every line.
 
 Every detect-secrets plugin finds secrets by running regular expressions over one (right-stripped) line.
 A line on which none of those expressions can match yields nothing, so it need not be fed to the
 plugins. The expressions are compiled together into one Hyperscan database in *prefilter* mode, which
 guarantees no false negatives (constructs Hyperscan cannot run exactly, such as back-references and
-look-arounds, are widened, never narrowed). The joined text is scanned once and each reported match end
-marks its line. Lines Hyperscan could read differently from Python's `re` (non-ASCII text, where
-case-folding and `\\w` are Unicode-aware, and the control characters Python counts as `\\s`) are always
-candidates. Entropy plugins get a tighter, still exact, expression: a string of n characters has at most
-log2(n) bits of entropy, so one shorter than 2**limit can never pass the plugin's limit.
+look-arounds, are widened, never narrowed). The joined text is scanned once; each reported match end
+marks its line and the plugin the expression belongs to, and only those plugins run on it. Lines that
+Hyperscan's ASCII mode could read differently from Python's `re` go to every plugin: non-ASCII lines
+(Python's `\\w`, `\\d`, `\\s` and case folding are Unicode-aware; Hyperscan's UTF-8 mode compiles these
+expressions 50 times slower) and lines holding the control characters Python counts as `\\s` (\\x1c-\\x1f).
+
+Entropy plugins get a tighter, still exact, expression: a string of n characters has at most log2(n)
+bits of entropy, so one shorter than 2**limit can never pass the plugin's limit.
 """
 
 from __future__ import annotations
@@ -57,33 +60,34 @@ def _verbose_to_plain(pattern: str) -> str:
     return "".join(out)
 
 
-def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[str, int]]:
-    """(pattern, re flags) for every expression the given detect-secrets plugins run on a line."""
+def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
+    """(plugin position, pattern, re flags) for every expression the plugins run on a line."""
     from detect_secrets.plugins import keyword
 
-    out: list[tuple[str, int]] = []
-    for plugin in plugins:
+    out: list[tuple[int, str, int]] = []
+    for position, plugin in enumerate(plugins):
         if hasattr(plugin, "entropy_limit") and hasattr(plugin, "charset"):
             shortest = max(1, math.floor(2 ** float(plugin.entropy_limit)))
             chars = re.escape(plugin.charset)
-            out.append((f"['\"][{chars}]{{{shortest},}}['\"]", 0))
+            out.append((position, f"['\"][{chars}]{{{shortest},}}['\"]", 0))
         elif type(plugin).__name__ == "KeywordDetector":
             tables = [*keyword.REGEX_BY_FILETYPE.values(), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP]
-            for regex in {r for table in tables for r in table}:
-                out.append((regex.pattern, regex.flags))
+            for regex in sorted({r for table in tables for r in table}, key=lambda r: r.pattern):
+                out.append((position, regex.pattern, regex.flags))
         elif hasattr(plugin, "denylist"):
-            out.extend((regex.pattern, regex.flags) for regex in plugin.denylist)
+            out.extend((position, regex.pattern, regex.flags) for regex in plugin.denylist)
         else:
             raise ValueError(f"no known expressions for plugin {type(plugin).__name__}")
     return out
 
 
 class Prefilter:
-    """Candidate lines for a set of detect-secrets plugins; `everything` when it cannot decide."""
+    """Candidate lines for a set of detect-secrets plugins, and which plugins can match on each."""
 
     def __init__(self, plugins: Iterable[Any]) -> None:
         self.database = None
         self.reason = ""
+        self.owner: list[int] = []  # pattern id -> position of its plugin
         if hyperscan is None:
             self.reason = "hyperscan is not installed"
             return
@@ -93,7 +97,8 @@ class Prefilter:
             self.reason = str(exc)
             return
         expressions, flags = [], []
-        for pattern, re_flags in patterns:
+        for position, pattern, re_flags in patterns:
+            self.owner.append(position)
             if re_flags & re.VERBOSE:
                 pattern = _verbose_to_plain(pattern)
             if re.search(r"\\[AZz]", pattern):
@@ -117,20 +122,26 @@ class Prefilter:
             return
         self.database = database
 
-    def candidates(self, lines: list[str]) -> list[int]:
-        """Indices of the lines that may hold a secret, in order."""
+    def candidates(self, lines: list[str]) -> list[tuple[int, set[int] | None]]:
+        """(line index, positions of the plugins that may match there, or None for all), in line order."""
         if self.database is None:
-            return list(range(len(lines)))
+            return [(i, None) for i in range(len(lines))]
         encoded = [line.rstrip().encode("utf-8", "surrogatepass") for line in lines]
         text = b"\n".join(encoded)
         starts = [0, *accumulate(len(line) + 1 for line in encoded)][:-1]
-        marked: set[int] = set()
+        marked: dict[int, set[int] | None] = {}
+        owner = self.owner
 
-        def on_match(_id: int, _start: int, end: int, _flags: int, _context: Any) -> None:
-            marked.add(bisect_right(starts, max(end - 1, 0)) - 1)
+        def on_match(pattern: int, _start: int, end: int, _flags: int, _context: Any) -> None:
+            line = bisect_right(starts, max(end - 1, 0)) - 1
+            plugins = marked.setdefault(line, set())
+            if plugins is not None:
+                plugins.add(owner[pattern])
 
         self.database.scan(text, match_event_handler=on_match)
         for match in ODD_SPACE.finditer(text):
-            marked.add(bisect_right(starts, match.start()) - 1)
-        marked.update(i for i, line in enumerate(lines) if not line.isascii())
-        return sorted(marked)
+            marked[bisect_right(starts, match.start()) - 1] = None
+        for index, line in enumerate(lines):
+            if not line.isascii():
+                marked[index] = None
+        return sorted(marked.items())

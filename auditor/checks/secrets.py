@@ -118,21 +118,23 @@ class SecretsCheck:
 def _process_lines(lines: list[str], filename: str, prefilter: Prefilter | None) -> Iterator[PotentialSecret]:
     """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work.
 
-    Only the lines the prefilter lets through are visited, and a line's own filters (some of them slow
+    Only the lines the prefilter lets through are visited, with only the plugins whose expressions can
+    match there, and a line's own filters (some of them slow
     regular expressions, such as `is_indirect_reference`) run only once a plugin has found something on
     it: they can only remove findings, and plugins do not depend on them. Everything else is the
     library's own: the same code snippet (taken from all lines), the same line, secret and context
     filters, the same plugins in the same order.
     """
-    candidates = prefilter.candidates(lines) if prefilter is not None else range(len(lines))
     plugins = get_plugins()
-    for index in candidates:
+    candidates = prefilter.candidates(lines) if prefilter is not None else [(i, None) for i in range(len(lines))]
+    for index, possible in candidates:
         line_number = index + 1
         line = lines[index].rstrip()
         code_snippet = get_code_snippet(lines=lines, line_number=line_number)
         found = [
             (plugin, secret)
-            for plugin in plugins
+            for position, plugin in enumerate(plugins)
+            if possible is None or position in possible
             for secret in ds_scan._scan_line(plugin=plugin, filename=filename, line=line, line_number=line_number,
                                              context=code_snippet)
         ]
