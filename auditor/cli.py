@@ -112,8 +112,9 @@ def _run_dockerfile(args: argparse.Namespace) -> int:
     config = _config(args)
     auditor = DockerfileAuditor(_effective_rules(args, config), context_dir=args.context, target=args.target)
     findings = []
-    for path in args.paths:
-        findings.extend(f for f in auditor.audit(path) if not _allowed(config, f))
+    with auditor.scanner.secrets.session():
+        for path in args.paths:
+            findings.extend(f for f in auditor.audit(path) if not _allowed(config, f))
     render = render_json if args.format == "json" else render_text
     _write(render(findings, list(args.paths), args.show_secrets), args.output)
     fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))

@@ -8,11 +8,15 @@ A test that needs one asks for its fixture (`docker_client`, `skopeo`, `which`) 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
+from dataclasses import dataclass
 from typing import Any, Callable, NoReturn
 
 import pytest
+
+from auditor.cli import main
 
 MARKERS = {
     "docker": "needs a Docker engine (fails instead of skipping when CI=true)",
@@ -117,3 +121,41 @@ def _which(name: str, hint: str = "") -> str:
 def which() -> Callable[..., str]:
     """`which(NAME, HINT)`: the path of a command, or skip (fail under CI=true) naming HINT."""
     return _which
+
+
+# --- the CLI, in process ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """`cli("files", ref, "--format", "json")` runs `audit` and returns its exit code, stdout and stderr.
+
+    It runs in an empty directory outside any git repository with no AUDITOR_* variables, so no
+    configuration file or baseline of the checkout changes what the tests see.
+    """
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    for name in [n for n in os.environ if n.startswith("AUDITOR_")]:
+        monkeypatch.delenv(name)
+
+    def run(*argv: str) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+

@@ -81,6 +81,9 @@ def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
     return out
 
 
+_COMPILED: dict[tuple[tuple[int, str, int], ...], Any] = {}  # compiled databases, reused across sessions
+
+
 class Prefilter:
     """Candidate lines for a set of detect-secrets plugins, and which plugins can match on each."""
 
@@ -114,13 +117,16 @@ class Prefilter:
         if not expressions:
             self.reason = "no plugins"
             return
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        try:
-            database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
-        except hyperscan.error as exc:  # a pattern even prefilter mode cannot take: scan every line
-            self.reason = f"hyperscan cannot compile a plugin pattern ({exc})"
-            return
-        self.database = database
+        key = tuple(patterns)
+        if key not in _COMPILED:
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            try:
+                database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+            except hyperscan.error as exc:  # a pattern even prefilter mode cannot take: scan every line
+                self.reason = f"hyperscan cannot compile a plugin pattern ({exc})"
+                return
+            _COMPILED[key] = database
+        self.database = _COMPILED[key]
 
     def candidates(self, lines: list[str]) -> list[tuple[int, set[int] | None]]:
         """(line index, positions of the plugins that may match there, or None for all), in line order."""

@@ -26,6 +26,7 @@ from auditor.model import Hit
 from auditor.rules import Rule
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+PREFILTER_FROM_LINES = 32  # shorter texts go line by line through every plugin: cheaper than a scan
 
 
 @lru_cache(maxsize=1)
@@ -54,19 +55,25 @@ class SecretsCheck:
         by_class = {cls.__name__: secret_type for secret_type, cls in get_mapping_from_secret_type_to_class().items()}
         self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
         self._prefilter: Prefilter | None = None
+        self._active = False
 
     @contextlib.contextmanager
     def session(self) -> Iterator[SecretsCheck]:
-        """detect-secrets settings are global: set them once for the whole audit."""
+        """detect-secrets settings are global: set them once for the whole run (nested sessions share it)."""
+        if self._active:
+            yield self
+            return
         plugins = [{"name": r.params["plugin"], **dict(r.params.get("options") or {})} for r in self.rules]
         with transient_settings({"plugins_used": plugins}):
             get_settings().disable_filters(INVALID_FILE_FILTER)
             get_filters.cache_clear()
-            self._prefilter = Prefilter(get_plugins()) if self.rules else None
+            self._prefilter = None
+            self._active = True
             try:
                 yield self
             finally:
                 self._prefilter = None
+                self._active = False
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Secrets in one file's bytes; `path` is its absolute in-image path."""
@@ -98,7 +105,9 @@ class SecretsCheck:
 
     def _scan_lines(self, lines: list[str], name: str) -> list[Hit]:
         found: dict[tuple[str, str], Hit] = {}
-        for secret in _process_lines(lines, name, self._prefilter):
+        if self._prefilter is None and len(lines) > PREFILTER_FROM_LINES:
+            self._prefilter = Prefilter(get_plugins())  # compiled once per process, on first need
+        for secret in _process_lines(lines, name, self._prefilter if len(lines) > PREFILTER_FROM_LINES else None):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue
