@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from auditor.cache import LayerCache, rules_key
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
 from auditor.checks.regex import RegexCheck
@@ -28,15 +29,18 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     skip_layers: int = 0
     base_config: dict[str, Any] | None = None
+    cache_dir: str | None = None  # the layer cache; None: no cache
+    cache_read: bool = True  # False: rescan (for --show-secrets, which needs the values) but still store
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
     return []
 
 
-def fingerprint(rule: str, where: str | None, secret: str | None) -> str:
+def fingerprint(rule: str, where: str | None, secret: str | None, secret_hash: str | None = None) -> str:
     """Stable across rebuilds: rule, in-image path (or metadata location) and a hash of the secret."""
-    secret_hash = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret else ""
+    if secret_hash is None:
+        secret_hash = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret else ""
     return hashlib.sha256(f"{rule}\0{where or ''}\0{secret_hash}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
@@ -81,9 +85,14 @@ def audit(
     scans: list[LayerScan] = []
     with scanner.secrets.session():
         total = 0
+        cache = LayerCache(settings.cache_dir, rules_key(rules, settings.max_file_bytes)) if settings.cache_dir else None
         for layer in image.layers:
-            scan_file = _no_scan if layer.index < settings.skip_layers else scanner.scan_file
-            scan = read_layer(layer, scan_file, settings.max_file_bytes)
+            scanned = layer.index >= settings.skip_layers
+            scan = cache.get(layer) if cache is not None and scanned and settings.cache_read else None
+            if scan is None:
+                scan = read_layer(layer, scanner.scan_file if scanned else _no_scan, settings.max_file_bytes)
+                if cache is not None and scanned:
+                    cache.put(layer, scan)
             total += scan.bytes_read
             scans.append(scan)
             if progress:
@@ -124,6 +133,7 @@ def audit(
         total_bytes=total_bytes,
         skipped_layers=settings.skip_layers,
         layer_bytes={scan.index: scan.bytes_read for scan in scans},
+        cached_layers=cache.hits if cache is not None else 0,
         rules=dict(by_id),
         hidden_bytes_by_layer=hidden_by_layer,
     )
@@ -161,7 +171,7 @@ def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) 
     for hit in hits:
         rule = rules[hit.rule]
         if rule.applies_to_status(entry.status):
-            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line)
+            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash)
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:
@@ -169,14 +179,14 @@ def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Findi
 
 
 def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: str | None = None,
-                   line: int | None = None) -> Finding:
+                   line: int | None = None, secret_hash: str | None = None) -> Finding:
     return Finding(
         rule=rule.id,
         kind=kind,
         severity=rule.severity,
         status=entry.status,
         message=message,
-        fingerprint=fingerprint(rule.id, entry.path, secret),
+        fingerprint=fingerprint(rule.id, entry.path, secret, secret_hash),
         path=entry.path,
         layer=entry.layer,
         hidden_by=entry.hidden_by,

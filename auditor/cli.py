@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor import __version__, baseline, yamlfile
 from auditor.audit import Settings, audit
+from auditor.cache import default_dir as cache_dir
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
 from auditor.formats import FORMATS, json_format, text
@@ -66,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-base", metavar="IMAGE",
                         help="do not report layers shared with this base image (any REF form)")
     _add_rule_args(parser)
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not use the layer cache ($XDG_CACHE_HOME/layer-auditor)")
     parser.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="BYTES",
                         help="largest text file whose content is scanned (default: %(default)s)")
     parser.add_argument("--version", action="version", version=f"layer-auditor {__version__}")
@@ -221,7 +224,8 @@ def _run_audit(args: argparse.Namespace) -> int:
     for ref in args.ref:
         with open_image(ref, options) as image:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
-            settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config)
+            settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
+                                cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
         if args.dockerfile:
             from auditor.dockerfile.mapping import history_lines

@@ -147,6 +147,7 @@ class Report:
     total_bytes: int = 0
     suppressed: int = 0
     skipped_layers: int = 0
+    cached_layers: int = 0  # layers whose results came from the layer cache
     layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
     hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
     dockerfile: str | None = None  # with --dockerfile: the file that built the image
@@ -162,3 +163,4 @@ class Hit:
     line: int | None
     secret: str | None
     message: str
+    secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)

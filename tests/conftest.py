@@ -123,6 +123,13 @@ def which() -> Callable[..., str]:
     return _which
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets an empty layer cache of its own: none reads or fills the user's, or another test's
+    (two tests may build layers with the same diff_id, one of them deliberately corrupt)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 # --- the CLI, in process ------------------------------------------------------------------------------
 
 

@@ -9,17 +9,45 @@ from typing import Any
 from auditor.model import Finding, Report, Severity, Status
 
 KEEP = 4
+MASK = "*" * 8
+_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\n\r\t":
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, kept by tarfile's surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def _unsafe(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF or code in _BIDI
+
+
+def printable(text: str) -> str:
+    """`text` (a path, a history command, a label key: anything an image controls) safe to print, to
+    write as UTF-8 and to put in XML: control characters (a newline, a terminal escape), bytes that are
+    not UTF-8, and bidirectional overrides become escapes such as `\\n`, `\\x1b`, `\\xff`, `\\u202e`."""
+    if not any(_unsafe(c) for c in text):
+        return text
+    return "".join(_escape(c) if _unsafe(c) else c for c in text)
 
 
 def redact(secret: str | None, show: bool) -> str | None:
     """At most 4 characters of a secret are kept, and only from a long one, unless `show`."""
-    if secret is None or show:
-        return secret
+    if secret is None or show or secret.endswith(MASK) and len(secret) <= KEEP + len(MASK):
+        return secret  # shown, or already a preview (a hit read back from the layer cache)
     keep = KEEP if len(secret) >= 16 else 0
-    return secret[:keep] + "*" * 8
+    return secret[:keep] + MASK
 
 
 BUILD_ARGS = re.compile(r"^\|(\d+) ")
+SOURCE_DIGEST = re.compile(r"\b((?:file|dir|multi):[0-9a-f]{12})[0-9a-f]{52}\b")  # COPY/ADD sources, classic builder
 
 
 def safe_command(text: str | None, report: Report, show: bool) -> str | None:
@@ -39,6 +67,55 @@ def safe_command(text: str | None, report: Report, show: bool) -> str | None:
         if finding.secret and len(finding.secret) >= 4 and finding.secret in text:
             text = text.replace(finding.secret, redact(finding.secret, False) or "")
     return text
+
+
+CONFIG_KEYWORD = {"config.Env": "ENV", "config.Labels": "LABEL", "config.Cmd": "CMD",
+                  "config.Entrypoint": "ENTRYPOINT"}
+
+
+def history_index(finding: Finding, report: Report) -> int | None:
+    """The history entry behind a finding: the one that made its layer; for metadata, the entry it was
+    found in (`history[N].created_by`), or the last ENV, LABEL, CMD or ENTRYPOINT entry that holds the
+    secret (the instruction that put it in the config)."""
+    if finding.layer is not None:
+        return report.image.layers[finding.layer].history_index
+    location = finding.location or ""
+    if location.startswith("history["):
+        try:
+            return int(location[len("history["):].split("]", 1)[0])
+        except ValueError:
+            return None
+    history = report.image.config.get("history")
+    secret = finding.secret
+    if not secret or len(secret) < 4 or not isinstance(history, list):
+        return None
+    from auditor.dockerfile.mapping import keyword
+
+    commands = {index: history_command(report, index) for index in range(len(history))}
+    holding = [index for index, command in commands.items() if command and secret in command]
+    wanted = CONFIG_KEYWORD.get(location)
+    same_kind = [index for index in holding if keyword(commands[index] or "") == wanted]
+    if same_kind:
+        return same_kind[-1]
+    return holding[0] if holding else None
+
+
+def history_command(report: Report, index: int | None) -> str | None:
+    """The `created_by` of history entry `index`, if there is one."""
+    history = report.image.config.get("history")
+    if index is None or not isinstance(history, list) or not 0 <= index < len(history):
+        return None
+    entry = history[index]
+    created_by = entry.get("created_by") if isinstance(entry, dict) else None
+    return created_by if isinstance(created_by, str) else None
+
+
+def layer_of_history(report: Report, index: int | None) -> int | None:
+    """The layer that history entry `index` made, if it made one."""
+    for layer in report.image.layers:
+        if index is not None and layer.history_index == index:
+            return layer.index
+    return None
 
 
 def status_phrase(finding: Finding) -> str:
@@ -65,6 +142,7 @@ def summary(report: Report) -> dict[str, Any]:
         "not_scanned": len(report.not_scanned),
         "suppressed": report.suppressed,
         "skipped_layers": report.skipped_layers,
+        "cached_layers": report.cached_layers,
     }
 
 
@@ -79,16 +157,18 @@ def human_bytes(count: int | None) -> str:
     return f"{count} B"
 
 
-def instruction(created_by: str | None, width: int = 100) -> str:
-    """A history `created_by` as the Dockerfile instruction it was, on one line."""
+def instruction(created_by: str | None, width: int = 100, build_args: bool = True) -> str:
+    """A history `created_by` as the Dockerfile instruction it was, on one line, safe to print (with the
+    build arguments the classic builder records, unless `build_args` is false)."""
     if not created_by:
         return "(no history for this layer)"
-    text = " ".join(created_by.split())
+    text = SOURCE_DIGEST.sub(r"\1…", printable(" ".join(created_by.split())))
     if "#(nop) " in text:
         text = text.split("#(nop) ", 1)[1].strip()
     elif text.startswith("/bin/sh -c "):
         text = "RUN " + text[len("/bin/sh -c "):]
     elif text.startswith("|") and " /bin/sh -c " in text:
         args, command = text.split(" /bin/sh -c ", 1)
-        text = f"RUN {command}  (build args: {args.split(' ', 1)[1] if ' ' in args else ''})"
+        names = args.split(" ", 1)[1] if " " in args else ""
+        text = f"RUN {command}" + (f"  (build args: {names})" if build_args else "")
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import html
+import re
 from itertools import groupby
 
-from auditor.formats.common import human_bytes, instruction, redact, safe_command, status_phrase, summary
+from auditor.formats.common import human_bytes, instruction, printable, redact, safe_command, status_phrase, summary
 from auditor.model import Finding, Report
 
 ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
+    """Plain text for a table cell: one line, no HTML, no column break."""
+    return html.escape(" ".join(printable(text).split()), quote=False).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """A code span holding `text` exactly (backticks included), safe in a table cell."""
+    text = printable(text).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _rows(findings: list[Finding], show: bool) -> list[str]:
@@ -19,15 +30,15 @@ def _rows(findings: list[Finding], show: bool) -> list[str]:
     for f in findings:
         where = (f.path or f.location or "") + (f":{f.line}" if f.line else "")
         secret = redact(f.secret, show)
-        detail = f.message + (f" (`{secret}`)" if secret else "")
-        rows.append(f"| {ICON[f.severity.value]} {f.severity.value} | `{_cell(where)}` | {status_phrase(f)} | "
-                    f"`{f.rule}` | {_cell(detail)} |")
+        detail = _cell(f.message) + (f" ({_code(secret)})" if secret else "")
+        rows.append(f"| {ICON[f.severity.value]} {f.severity.value} | {_code(where)} | {status_phrase(f)} | "
+                    f"`{f.rule}` | {detail} |")
     return rows
 
 
 def render(report: Report, show_secrets: bool = False) -> str:
     s = summary(report)
-    out = [f"### layer-auditor: `{report.image.reference}`", ""]
+    out = [f"### layer-auditor: {_code(report.image.reference)}", ""]
     statuses = ", ".join(f"{n} {k}" for k, n in s["by_status"].items() if n) or "none"
     out.append(f"**{s['findings']} finding(s)** ({statuses}) in {s['layers']} layers. "
                f"Hidden by a later layer: **{s['hidden']}** finding(s) and {human_bytes(report.hidden_bytes)} of files "
@@ -36,7 +47,9 @@ def render(report: Report, show_secrets: bool = False) -> str:
     for index, group in groupby(layered, key=lambda f: f.layer):
         layer = report.image.layers[index]  # type: ignore[index]
         made_by = instruction(safe_command(layer.created_by, report, show_secrets), 160)
-        out += ["", f"**Layer {index}** — `{_cell(made_by)}`", ""] + _rows(list(group), show_secrets)
+        size = report.layer_bytes.get(index, layer.size)  # type: ignore[arg-type]
+        head = f"**Layer {index}** · `{layer.digest[:19]}`" + (f" · {human_bytes(size)}" if size is not None else "")
+        out += ["", f"{head} — {_code(made_by)}", ""] + _rows(list(group), show_secrets)
     meta = [f for f in report.findings if f.layer is None]
     if meta:
         out += ["", "**Image config and history**", ""] + _rows(meta, show_secrets)
@@ -50,7 +63,8 @@ def render(report: Report, show_secrets: bool = False) -> str:
         out += ["", "</details>"]
     if report.not_scanned:
         out += ["", f"⚠️ {len(report.not_scanned)} item(s) not scanned:"]
-        out += [f"- layer {n.layer}{' `' + n.path + '`' if n.path else ''}: {n.reason}" for n in report.not_scanned]
+        out += [f"- {'layer ' + str(n.layer) if n.layer is not None else 'image'}"
+                f"{' ' + _code(n.path) if n.path else ''}: {_cell(n.reason)}" for n in report.not_scanned]
     if report.suppressed:
         out += ["", f"{report.suppressed} finding(s) suppressed by the baseline or allowlist."]
     return "\n".join(out) + "\n"

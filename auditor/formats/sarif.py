@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from auditor import __version__
-from auditor.formats.common import instruction, redact, safe_command, status_phrase
+from auditor.formats.common import history_index, instruction, printable, redact, safe_command, status_phrase
 from auditor.model import Finding, Report, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,36 +41,30 @@ def _rule(f: Finding, report: Report) -> dict[str, Any]:
 def dockerfile_line(f: Finding, report: Report) -> int | None:
     """The Dockerfile line behind a finding: its layer's instruction, or the instruction whose history
     entry holds the metadata (a build arg's RUN, an ENV or LABEL holding the secret)."""
-    if f.layer is not None:
-        index = report.image.layers[f.layer].history_index
-        return report.history_lines.get(index) if index is not None else None
-    if f.location and f.location.startswith("history["):
-        try:
-            return report.history_lines.get(int(f.location[len("history["):].split("]")[0]))
-        except ValueError:
-            return None
-    history = report.image.config.get("history")
-    if f.secret and isinstance(history, list):
-        for index, entry in enumerate(history):
-            created_by = entry.get("created_by") if isinstance(entry, dict) else None
-            if isinstance(created_by, str) and f.secret in created_by and index in report.history_lines:
-                return report.history_lines[index]
-    return None
+    index = history_index(f, report)
+    return report.history_lines.get(index) if index is not None else None
+
+
+def uri(path: str) -> str:
+    """A relative URI reference for a path: percent-encoded (spaces, `%`, `[`, a byte that is not UTF-8),
+    and `:` too, so that a first segment never reads as a scheme."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/-._~!$&'()*+,;=@")
 
 
 def _location(f: Finding, report: Report) -> dict[str, Any]:
     line = dockerfile_line(f, report) if report.dockerfile else None
     if report.dockerfile and line is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": report.dockerfile}, "region": {"startLine": line}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri(report.dockerfile)},
+                                    "region": {"startLine": line}}
     else:
-        uri = (f.path or f.location or "image").lstrip("/")
-        physical = {"artifactLocation": {"uri": uri, "uriBaseId": "IMAGEROOT"}}
+        physical = {"artifactLocation": {"uri": uri((f.path or f.location or "image").lstrip("/")),
+                                         "uriBaseId": "IMAGEROOT"}}
         if f.line:
             physical["region"] = {"startLine": f.line}
     location: dict[str, Any] = {"physicalLocation": physical}
     name = f.path or f.location
     if name:
-        location["logicalLocations"] = [{"fullyQualifiedName": name, "kind": "resource"}]
+        location["logicalLocations"] = [{"fullyQualifiedName": printable(name), "kind": "resource"}]
     return location
 
 
@@ -81,10 +76,11 @@ def document(reports: list[Report], show_secrets: bool = False) -> dict[str, Any
         for f in report.findings:
             if f.rule not in rules:
                 rules[f.rule] = _rule(f, report)
-            where = f.path or f.location or ""
+            where = printable(f.path or f.location or "")
             layer = f" in layer {f.layer}" if f.layer is not None else ""
             secret = redact(f.secret, show_secrets)
-            text = f"{f.message}{f' ({secret})' if secret else ''}: {where}{layer}, {status_phrase(f)}."
+            detail = printable(f"{f.message}{f' ({secret})' if secret else ''}")
+            text = f"{detail}: {where}{layer}, {status_phrase(f)}."
             if f.layer is not None:
                 made_by = safe_command(report.image.layers[f.layer].created_by, report, show_secrets)
                 text += f" Layer made by: {instruction(made_by, 300)}"
@@ -96,7 +92,8 @@ def document(reports: list[Report], show_secrets: bool = False) -> dict[str, Any
                 "locations": [_location(f, report)],
                 "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
                 "properties": {
-                    "severity": f.severity.value, "status": f.status.value, "path": f.path, "layer": f.layer,
+                    "severity": f.severity.value, "status": f.status.value,
+                    "path": printable(f.path) if f.path is not None else None, "layer": f.layer,
                     "hidden_by": f.hidden_by, "location": f.location, "line": f.line, "image": report.image.reference,
                 },
             })
@@ -109,12 +106,26 @@ def document(reports: list[Report], show_secrets: bool = False) -> dict[str, Any
             }},
             "originalUriBaseIds": {"IMAGEROOT": {"uri": "file:///"}},
             "automationDetails": {"id": f"layer-auditor/{report.image.reference}/"},
+            "invocations": [_invocation(report)],
             "results": results,
             "properties": {"image": report.image.reference, "digest": report.image.digest,
-                           "not_scanned": [{"layer": n.layer, "path": n.path, "reason": n.reason}
-                                           for n in report.not_scanned]},
+                           "not_scanned": [{"layer": n.layer, "path": printable(n.path) if n.path else n.path,
+                                            "reason": printable(n.reason)} for n in report.not_scanned]},
         })
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": runs}
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    """The run's invocation: successful unless a layer could not be read; each item not scanned is a
+    notification (an error for a layer, a warning for one entry)."""
+    notifications = []
+    for n in report.not_scanned:
+        where = f"layer {n.layer}" if n.layer is not None else "image"
+        text = printable(f"{where}{' ' + n.path if n.path else ''}: {n.reason}")
+        notifications.append({"level": "warning" if n.path else "error", "message": {"text": f"not scanned: {text}"},
+                              "descriptor": {"id": "not-scanned"}})
+    return {"executionSuccessful": not any(n.path is None for n in report.not_scanned),
+            "toolExecutionNotifications": notifications}
 
 
 def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:

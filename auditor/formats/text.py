@@ -1,6 +1,7 @@
 """The terminal report: findings grouped by the layer that added them, then the image config, then a
 summary of what squashing or a multi-stage build would hide. Colour only when asked (a terminal without
-NO_COLOR); otherwise plain, stable text.
+NO_COLOR); otherwise plain, stable text. Everything an image controls (paths, history commands, config
+keys) goes through `printable`, so a file name cannot move the cursor or break a line.
 """
 
 from __future__ import annotations
@@ -11,15 +12,26 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from auditor.formats.common import human_bytes, instruction, redact, safe_command, status_phrase, summary
+from auditor.formats.common import (
+    history_command,
+    history_index,
+    human_bytes,
+    instruction,
+    layer_of_history,
+    printable,
+    redact,
+    safe_command,
+    status_phrase,
+    summary,
+)
 from auditor.model import Entry, Finding, Report, Status
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 STATUS_STYLE = {Status.VISIBLE: "bold", Status.DELETED: "magenta", Status.OVERWRITTEN: "magenta",
                 Status.METADATA: "blue"}
 WHY_HIDDEN = (
-    "Hidden findings are not in the final filesystem, so `docker run` does not show them, but the layer "
-    "that added them still ships with the image: `docker save` and `tar` recover them."
+    "They are not in the final filesystem, so `docker run` does not show them, but every layer ships with "
+    "the image: `docker pull`, `docker save` and `tar` recover them."
 )
 FIX_BY_STATUS = {
     Status.DELETED: "deleted in a later layer: create, use and remove it in one RUN, pass secrets with "
@@ -31,6 +43,8 @@ FIX_BY_STATUS = {
     Status.METADATA: "in the image config or history: do not pass secrets with ENV, LABEL or ARG; use "
                      "`RUN --mount=type=secret` and run-time configuration",
 }
+SHOWN_BY = {"config.Env": "`docker inspect`", "config.Labels": "`docker inspect`", "config.Cmd": "`docker inspect`",
+            "config.Entrypoint": "`docker inspect`"}
 
 
 def _finding(out: Console, f: Finding, show_secrets: bool) -> None:
@@ -38,22 +52,61 @@ def _finding(out: Console, f: Finding, show_secrets: bool) -> None:
     line.append(f"{f.severity.value.upper():<8}", style=SEVERITY_STYLE[f.severity.value])
     line.append(f" {f.rule:<26}")
     line.append(f" line {f.line:<5}" if f.line else " " * 11)
-    line.append(f.message)
+    line.append(printable(f.message))
     secret = redact(f.secret, show_secrets)
     if secret:
-        line.append(f" ({secret})", style="bold")
+        line.append(f" ({printable(secret)})", style="bold")
     out.print(line)
 
 
-def _fixes(out: Console, findings: list[Finding]) -> None:
+def _fixes(out: Console, findings: list[Finding], shown: dict[str, str], here: str) -> None:
+    """Each rule's fix, the first time the report meets the rule; later, a pointer back to it."""
     by_fix: dict[str, list[str]] = {}
+    earlier: dict[str, list[str]] = {}
     for f in findings:
-        if f.remediation:
+        if not f.remediation:
+            continue
+        if f.rule in shown and shown[f.rule] != here:
+            rules = earlier.setdefault(shown[f.rule], [])
+        else:
             rules = by_fix.setdefault(" ".join(f.remediation.split()), [])
-            if f.rule not in rules:
-                rules.append(f.rule)
+        if f.rule not in rules:
+            rules.append(f.rule)
     for fix, rules in by_fix.items():
-        out.print(Text(f"    fix ({', '.join(rules)}): ", style="green").append(fix, style=""))
+        out.print(Text("    ").append(f"fix ({', '.join(rules)}):", style="green").append(f" {fix}"))
+        shown.update((rule, here) for rule in rules)
+    for where, rules in earlier.items():
+        out.print(Text("    ").append(f"fix ({', '.join(rules)}):", style="green").append(f" see {where} above"))
+
+
+def _hidden_note(report: Report, f: Finding, show_secrets: bool) -> Text:
+    """Why `docker run` does not show a hidden file, and which instruction hid it."""
+    layers = report.image.layers
+    by = layers[f.hidden_by] if f.hidden_by is not None and f.hidden_by < len(layers) else None
+    made = f" ({instruction(safe_command(by.created_by, report, show_secrets), 70, build_args=False)})" if by else ""
+    if f.status is Status.DELETED:
+        why = (f"layer {f.hidden_by} deletes it{made}, so `docker run` does not show it, but layer {f.layer} "
+               "still ships it")
+    else:
+        why = (f"layer {f.hidden_by} writes over it{made}, so `docker run` shows the new version, but layer {f.layer} "
+               "still ships this one")
+    return Text(f"      {why}", style="dim")
+
+
+def _metadata_note(report: Report, f: Finding, show_secrets: bool) -> Text | None:
+    """The instruction that put a metadata finding in the image, and where anyone can read it."""
+    index = history_index(f, report)
+    command = history_command(report, index)
+    location = f.location or ""
+    shown = SHOWN_BY.get(location, "`docker history --no-trunc`" if location.startswith("history[") else None)
+    parts = []
+    if command:
+        layer = layer_of_history(report, index)
+        parts.append(f"made by: {instruction(safe_command(command, report, show_secrets), 150)}"
+                     + (f" (layer {layer})" if layer is not None else ""))
+    if shown:
+        parts.append(f"{shown} shows it to anyone who pulls the image")
+    return Text(f"      {'; '.join(parts)}", style="dim") if parts else None
 
 
 def render(report: Report, show_secrets: bool = False, color: bool = False) -> str:
@@ -62,14 +115,15 @@ def render(report: Report, show_secrets: bool = False, color: bool = False) -> s
                   soft_wrap=True, highlight=False, emoji=False, markup=False, width=200)
     image = report.image
     s = summary(report)
-    head = Text("Image ", style="bold").append(image.reference, style="bold")
+    head = Text("Image ", style="bold").append(printable(image.reference), style="bold")
     if image.digest:
         head.append(f"  {image.digest[:19]}")
     head.append(f"  {len(image.layers)} layers, {s['entries']} entries, {human_bytes(s['total_bytes'])} of files")
     out.print(head)
     for warning in image.warnings:
-        out.print(Text(f"warning: {warning}", style="yellow"))
+        out.print(Text(f"warning: {printable(warning)}", style="yellow"))
 
+    shown: dict[str, str] = {}  # rule -> where its fix was printed
     layered = [f for f in report.findings if f.layer is not None]
     for index, group in groupby(layered, key=lambda f: f.layer):
         layer = image.layers[index]  # type: ignore[index]
@@ -79,32 +133,39 @@ def render(report: Report, show_secrets: bool = False, color: bool = False) -> s
         size = report.layer_bytes.get(index, layer.size)
         title.append(f"  {layer.digest[:19]}" + (f"  {human_bytes(size)}" if size is not None else ""))
         out.print(title)
-        out.print(Text(f"  made by: {instruction(safe_command(layer.created_by, report, show_secrets))}", style="dim"))
+        made_by = instruction(safe_command(layer.created_by, report, show_secrets), 150)
+        out.print(Text(f"  made by: {made_by}", style="dim"))
         for (path, _status), by_path in groupby(findings, key=lambda f: (f.path, f.status)):
             items = list(by_path)
-            where = Text(f"  {path}  ")
+            where = Text(f"  {printable(path or '')}  ")
             where.append(status_phrase(items[0]), style=STATUS_STYLE[items[0].status])
             out.print(where)
+            if items[0].status.hidden:
+                out.print(_hidden_note(report, items[0], show_secrets))
             for f in items:
                 _finding(out, f, show_secrets)
-        _fixes(out, findings)
+        _fixes(out, findings, shown, f"layer {index}")
 
     meta = [f for f in report.findings if f.layer is None]
     if meta:
         out.print()
         out.print(Text("Image config and history", style="bold"))
         for location, by_location in groupby(meta, key=lambda f: f.location):
-            out.print(Text(f"  {location}  ").append("metadata", style=STATUS_STYLE[Status.METADATA]))
-            for f in by_location:
+            items = list(by_location)
+            out.print(Text(f"  {printable(location or '')}  ").append("metadata", style=STATUS_STYLE[Status.METADATA]))
+            note = _metadata_note(report, items[0], show_secrets)
+            if note:
+                out.print(note)
+            for f in items:
                 _finding(out, f, show_secrets)
-        _fixes(out, meta)
+        _fixes(out, meta, shown, "the image config")
 
     if report.not_scanned:
         out.print()
         out.print(Text("Not scanned", style="bold yellow"))
         for n in report.not_scanned:
-            where = f"layer {n.layer}" if n.layer is not None else "image"
-            out.print(f"  {where}{' ' + n.path if n.path else ''}: {n.reason}")
+            which = f"layer {n.layer}" if n.layer is not None else "image"
+            out.print(Text(f"  {which}{' ' + printable(n.path) if n.path else ''}: {printable(n.reason)}"))
 
     _summary(out, report, s)
     return buffer.getvalue()
@@ -116,25 +177,36 @@ def _summary(out: Console, report: Report, s: dict) -> None:  # type: ignore[typ
     statuses = ", ".join(f"{n} {k}" for k, n in s["by_status"].items() if n)
     severities = ", ".join(f"{n} {k}" for k, n in reversed(list(s["by_severity"].items())) if n)
     out.print(f"  {s['findings']} finding(s)" + (f": {statuses} ({severities})" if s["findings"] else ""))
-    hidden_layers = sorted({f.layer for f in report.findings if f.status.hidden and f.layer is not None})
-    if s["hidden"] or report.hidden_bytes:
-        byte_layers = ", ".join(f"{i}: {human_bytes(n)}" for i, n in sorted(report.hidden_bytes_by_layer.items()))
-        out.print(f"  Squashing or a multi-stage build would hide {s['hidden']} finding(s)"
-                  + (f" in layer(s) {', '.join(map(str, hidden_layers))}" if hidden_layers else "")
-                  + f", and {human_bytes(report.hidden_bytes)} of files that ship but are not in the final "
-                    f"filesystem" + (f" (by layer: {byte_layers})" if byte_layers else "")
-                  + f"; efficiency {s['efficiency']:.1%}.")
-        if s["hidden"]:
-            out.print(f"  {WHY_HIDDEN}")
+    hidden_findings = {f.layer for f in report.findings if f.status.hidden and f.layer is not None}
+    holding = sorted(hidden_findings | set(report.hidden_bytes_by_layer))
+    if holding:
+        layers = ", ".join(f"{i} ({human_bytes(report.hidden_bytes_by_layer.get(i, 0))})" for i in holding)
+        out.print(f"  Hidden but shipped: {s['hidden']} finding(s) and {human_bytes(report.hidden_bytes)} of files "
+                  f"({_share(report.hidden_bytes, report.total_bytes)} of all file bytes), in layer(s) {layers}.")
+        out.print(f"    {WHY_HIDDEN}")
+        out.print("    Squashing or a multi-stage build would leave them out of the image"
+                  + ("; rotate any secret among them that was ever pushed." if s["hidden"] else "."))
+    kept = [f"{s['by_status'][k]} {label}" for k, label in (("visible", "in the final filesystem"),
+                                                            ("metadata", "in the image config and history"))
+            if s["by_status"][k]]
+    if kept and holding:
+        out.print(f"  Not hidden, so squashing would not remove them: {' and '.join(kept)}.")
     causes = [status for status in FIX_BY_STATUS if s["by_status"].get(status.value)]
     for status in causes:
-        out.print(Text(f"  fix · {FIX_BY_STATUS[status]}", style="green"))
+        out.print(Text("  ").append("fix ·", style="green").append(f" {FIX_BY_STATUS[status]}"))
     if report.suppressed:
         out.print(f"  {report.suppressed} finding(s) suppressed by the baseline or allowlist.")
     if report.skipped_layers:
         out.print(f"  {report.skipped_layers} base layer(s) not reported (--skip-base).")
     if report.not_scanned:
         out.print(Text(f"  {len(report.not_scanned)} item(s) could not be scanned; see above.", style="yellow"))
+
+
+def _share(part: int, whole: int) -> str:
+    if not whole or not part:
+        return "0%"
+    share = part / whole
+    return "<0.1%" if share < 0.001 else f"{share:.1%}"
 
 
 def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
@@ -145,6 +217,6 @@ def render_files(entries: list[Entry]) -> str:
     lines = []
     for e in entries:
         status = e.status.value if e.hidden_by is None else f"{e.status.value} by layer {e.hidden_by}"
-        link = f" -> {e.link}" if e.link else ""
-        lines.append(f"{e.layer:>3}  {e.kind.value:<8} {e.size:>12}  {status:<22} {e.path}{link}")
+        link = f" -> {printable(e.link)}" if e.link else ""
+        lines.append(f"{e.layer:>3}  {e.kind.value:<8} {e.size:>12}  {status:<22} {printable(e.path)}{link}")
     return "\n".join(lines) + ("\n" if lines else "")

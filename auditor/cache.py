@@ -1,0 +1,123 @@
+"""The layer cache: what reading a layer produced, keyed by its diff_id, the rules and the tool version.
+
+A layer is content-addressed, so an image that shares base layers with one already audited only reads
+its new layers. Entries hold no secret values: each hit keeps the secret's sha256 (for fingerprints) and
+its redacted preview. They live in `$XDG_CACHE_HOME/layer-auditor` (default `~/.cache/layer-auditor`),
+in a directory only the user can read, written atomically; an unreadable entry is a miss.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from typing import Any
+
+from auditor import __version__
+from auditor.layers import LayerScan, Record
+from auditor.model import Hit, Kind, Layer, Marker, RuleId
+from auditor.rules import Rule
+
+FORMAT = 1
+
+
+def default_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "layer-auditor")
+
+
+def preview(secret: str | None) -> str | None:
+    """What a cached hit keeps of its secret: the redacted form every report shows."""
+    from auditor.formats.common import redact
+
+    return redact(secret, False)
+
+
+def secret_hash(secret: str | None) -> str | None:
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret is not None else None
+
+
+def rules_key(rules: list[Rule], max_file_bytes: int) -> str:
+    """Changes whenever anything that decides a layer's hits changes."""
+    import detect_secrets
+
+    described = sorted(json.dumps([r.id, r.kind, r.paths, r.exclude, [s.value for s in r.status],
+                                   [k.value for k in r.types], dict(r.params)], sort_keys=True, default=list)
+                       for r in rules if r.kind in ("secret", "regex"))
+    text = "\n".join([__version__, getattr(detect_secrets, "VERSION", "?"), str(max_file_bytes), *described])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class LayerCache:
+    """Get and put `LayerScan`s by layer content and rules."""
+
+    def __init__(self, directory: str, rules_hash: str) -> None:
+        self.directory = os.path.join(directory, f"v{FORMAT}")
+        self.rules_hash = rules_hash
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, layer: Layer) -> str | None:
+        content = layer.diff_id or (layer.digest if str(layer.digest).startswith("sha256:") else None)
+        if content is None:
+            return None
+        key = hashlib.sha256(f"{content}\0{self.rules_hash}".encode()).hexdigest()
+        return os.path.join(self.directory, key[:2], key + ".json.gz")
+
+    def get(self, layer: Layer) -> LayerScan | None:
+        path = self._path(layer)
+        if path is None:
+            return None
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                doc = json.load(handle)
+            scan = _from_doc(doc, layer.index)
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return scan
+
+    def put(self, layer: Layer, scan: LayerScan) -> None:
+        path = self._path(layer)
+        if path is None or scan.not_scanned and any(n.path is None for n in scan.not_scanned):
+            return  # only layers read completely are worth keeping
+        folder = os.path.dirname(path)
+        try:
+            for level in (os.path.dirname(self.directory), self.directory, folder):
+                os.makedirs(level, mode=0o700, exist_ok=True)  # every level private, not just the leaf
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
+                out.write(json.dumps(_to_doc(scan), separators=(",", ":")).encode("utf-8", "surrogateescape"))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def _to_doc(scan: LayerScan) -> dict[str, Any]:
+    return {
+        "records": [[r.path, r.kind.value, isinstance(r.kind, Marker), r.size, r.mode, r.link, r.target]
+                    for r in scan.records],
+        "hits": {str(pos): [[h.rule, h.line, preview(h.secret) if h.secret_hash is None else h.secret,
+                             h.secret_hash or secret_hash(h.secret), h.message] for h in hits]
+                 for pos, hits in scan.hits.items()},
+        "not_scanned": [{"reason": n.reason, "path": n.path} for n in scan.not_scanned],
+        "compression": scan.compression,
+        "bytes_read": scan.bytes_read,
+    }
+
+
+def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
+    from auditor.model import NotScanned
+
+    scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
+    scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
+                    for path, kind, marker, size, mode, link, target in doc["records"]]
+    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest)
+                            for rule, line, shown, digest, message in hits]
+                 for pos, hits in doc["hits"].items()}
+    scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"]) for n in doc["not_scanned"]]
+    return scan
+
