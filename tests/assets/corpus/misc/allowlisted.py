@@ -1,0 +1,2 @@
+PASSWORD = "fake-allowlisted-password"  # pragma: allowlist secret
+OTHER_PASSWORD = "fake-not-allowlisted-password"
