@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import posixpath
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from auditor.cache import LayerCache, rules_key
@@ -108,6 +109,7 @@ def audit(
     waste_check = WasteCheck(rules)
     hidden_bytes = total_bytes = 0
     hidden_by_layer: dict[int, int] = {}
+    grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
     for entry in entries:
         if entry.kind is Kind.FILE:
             total_bytes += entry.size
@@ -117,9 +119,18 @@ def audit(
         if entry.layer < settings.skip_layers:
             continue
         for rule in path_check.match(entry):
-            findings.append(_file_finding(rule, entry))
+            if rule.params.get("group") == "directory":
+                key = (rule.id, entry.layer, posixpath.dirname(entry.path), entry.status, entry.hidden_by)
+                count, size, _ = grouped.get(key, (0, 0, entry))
+                grouped[key] = (count + 1, size + entry.size, entry)
+            else:
+                findings.append(_file_finding(rule, entry))
         for rule in waste_check.match(entry):
             findings.append(_file_finding(rule, entry, f"{rule.headline} ({entry.size} bytes)"))
+    for (rule_id, _layer, directory, _status, _hidden), (count, size, sample) in grouped.items():
+        rule = by_id[RuleId(rule_id)]
+        folder = replace(sample, path=directory, size=size)
+        findings.append(_file_finding(rule, folder, f"{rule.headline}: {count} file(s), {size} bytes"))
     findings = [f for f in findings if f.layer is None or f.layer >= settings.skip_layers]
     findings.extend(metadata_findings)
     findings.sort(key=_order)

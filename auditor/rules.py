@@ -141,6 +141,12 @@ def _plugin(value: Any, where: str) -> str:
     return name
 
 
+def _group_by(value: Any, where: str) -> str:
+    if value != "directory":
+        raise RuleError(f"{where}: expected 'directory' (one finding per directory, layer and status)")
+    return str(value)
+
+
 DOCKERFILE_CHECKS = ("hidden-secret", "hidden-file", "download-left", "package-cache", "arg-in-history")
 
 
@@ -158,7 +164,7 @@ PARAMS: dict[str, dict[str, Checker]] = {
     "secret": {"plugin": _plugin, "options": _mapping},
     "regex": {"pattern": _regex, "group": _group, "keywords": _str_list, "min_entropy": _float,
               "allow": _regex_list, "ignore_case": lambda v, w: bool(v)},
-    "path": {"min_size": _int},
+    "path": {"min_size": _int, "group": _group_by},
     "metadata": {"where": _where, "name": _regex, "value": _regex, "allow": _regex_list},
     "waste": {"min_size": _int},
     "dockerfile": {"check": _dockerfile_check},
