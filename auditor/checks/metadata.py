@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from auditor.rules import Rule
 
-BUILD_ARGS = re.compile(r"^\|(\d+) ")
+BUILD_ARGS = re.compile(r"^(?:RUN )?\|(\d+) ")  # classic builder, and BuildKit's `RUN |N ... # buildkit`
 
 
 @dataclass(frozen=True)

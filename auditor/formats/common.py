@@ -46,7 +46,7 @@ def redact(secret: str | None, show: bool) -> str | None:
     return secret[:keep] + MASK
 
 
-BUILD_ARGS = re.compile(r"^\|(\d+) ")
+BUILD_ARGS = re.compile(r"^(?:RUN )?\|(\d+) ")  # classic builder, and BuildKit's `RUN |N ... # buildkit`
 SOURCE_DIGEST = re.compile(r"\b((?:file|dir|multi):[0-9a-f]{12})[0-9a-f]{52}\b")  # COPY/ADD sources, classic builder
 
 

@@ -371,11 +371,6 @@ def m(rule: str, name: str, fires: bool = True, *, env: list[str] | None = None,
     return pytest.param(MetaCase(rule, config, fires), marks=marks, id=f"{rule}-{'fires' if fires else 'silent'}-{name}")
 
 
-BUILDKIT_ARGS = pytest.mark.xfail(
-    strict=True,
-    reason="auditor/checks/metadata.py BUILD_ARGS only knows the classic builder's `|N K=V ...`; BuildKit "
-    "records `RUN |N K=V ... # buildkit`, so its build arguments are never split out",
-)
 OFFICIAL_IMAGE_ENV = [
     "PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
     "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", "PYTHON_VERSION=3.12.4", "PYTHON_SHA256=" + "f" * 64,
@@ -393,8 +388,7 @@ METADATA = [
     m("secret-in-label", "oci-authors", False,
       labels={"org.opencontainers.image.authors": "Jane Doe <jane@example.com>", "maintainer": "Jane"}),
     m("secret-in-build-arg", "classic-builder", history=["|1 NPM_TOKEN=fake-npm-token /bin/sh -c npm ci"]),
-    m("secret-in-build-arg", "buildkit", history=["RUN |1 NPM_TOKEN=fake-npm-token /bin/sh -c npm ci # buildkit"],
-      marks=BUILDKIT_ARGS),
+    m("secret-in-build-arg", "buildkit", history=["RUN |1 NPM_TOKEN=fake-npm-token /bin/sh -c npm ci # buildkit"]),
     m("secret-in-build-arg", "harmless-args", False,
       history=["|2 NODE_ENV=production APP_VERSION=1.2.3 /bin/sh -c npm ci", "/bin/sh -c #(nop)  ARG NPM_TOKEN"]),
     m("secret-in-command", "curl-user", history=["/bin/sh -c curl -fsSL -u deploy:fakepass123 https://x.example.com/a"]),
