@@ -22,8 +22,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import build_image
 import floor
@@ -140,6 +141,16 @@ class Row:
     note: str = ""
     skipped: str | None = None
 
+    def check(self, ok: Sequence[int] = (0,)) -> bool:
+        """Mark the row failed when its last run exited with a code outside `ok`."""
+        last = self.runs[-1]
+        if last.returncode in ok:
+            return True
+        tail = " ".join(last.stderr_tail.split())[-300:]
+        self.skipped = f"failed (exit {last.returncode})"
+        self.note = (self.note + " " + tail).strip()
+        return False
+
     @property
     def best(self) -> Run | None:
         return min(self.runs, key=lambda r: r.wall) if self.runs else None
@@ -156,7 +167,7 @@ class Bench:
         self.rows: list[Row] = []
         self.info: dict[str, Any] = {}
         self.audit = tool("audit")
-        self.audit_help = subprocess.run([self.audit, "--help"], capture_output=True, text=True).stdout if self.audit else ""
+        self.audit_help = subprocess.run([self.audit, "--help"], capture_output=True, text=True, check=False).stdout if self.audit else ""
         self.has_cache = "--no-cache" in self.audit_help
 
     def row(self, key: str, label: str, input_: str) -> Row:
@@ -187,6 +198,8 @@ class Bench:
         cmd = [sys.executable, os.path.join(HERE, "floor.py"), self.art.ref(transport)] + (["--sha256"] if sha256 else [])
         for _ in range(self.repeat):
             row.runs.append(measure(cmd, stdout=out))
+            if not row.check():
+                return
         with open(out, encoding="utf-8") as handle:
             totals = json.load(handle)
         row.findings = None
@@ -208,6 +221,8 @@ class Bench:
         for attempt in range(self.repeat):
             env, home = self.fresh_cache_env()
             row.runs.append(measure(cmd, env=env, cwd=self.work))
+            if not row.check((0, 1)):
+                return
             if self.has_cache and transport == "docker-archive":
                 self.cache_second(home, env, cmd, first=row.runs[-1], attempt=attempt)
             shutil.rmtree(home, ignore_errors=True)
@@ -221,6 +236,8 @@ class Bench:
         cmd = list(cmd)
         cmd[cmd.index("--output") + 1] = out
         row.runs.append(measure(cmd, env=env, cwd=self.work))
+        if not row.check((0, 1)):
+            return
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(home) for f in fs)
         row.note = f"cache {size / 1e6:.1f} MB; first run {first.wall:.1f}s"
         self._audit_findings(row, out)
@@ -254,10 +271,12 @@ class Bench:
                 totals = floor.extract(self.art.ref("docker-archive"), dest)
                 extraction = time.perf_counter() - started
                 row.runs.append(measure([exe, "scan", "--all-files", "."], cwd=dest, stdout=out))
+                if not row.check():
+                    return
             finally:
                 shutil.rmtree(dest, ignore_errors=True)
             row.note = (f"extraction {extraction:.1f}s (not counted): {totals['extracted_files']} files, "
-                        f"{int(totals['extracted_bytes']) / 1e6:.0f} MB in {tmp}")
+                        f"{int(str(totals['extracted_bytes'])) / 1e6:.0f} MB in {tmp}")
         try:
             with open(out, encoding="utf-8") as handle:
                 results = json.load(handle)["results"]
@@ -279,12 +298,16 @@ class Bench:
         out = os.path.join(self.work, "kingfisher.json")
         # Compile and cache its Vectorscan rules once, untimed (a one-time cost per installation).
         empty = tempfile.mkdtemp(dir=self.work)
-        subprocess.run([exe, "scan", empty, "--no-validate", "--no-update-check", "-q"], capture_output=True)
+        subprocess.run([exe, "scan", empty, "--no-validate", "--no-update-check", "-q"], capture_output=True, check=False)
         env = dict(os.environ, TMPDIR=tmpdir) if tmpdir else None
+        # --no-limits: with its default limits, kingfisher 2.14 refuses any layer blob over about 256 MB
+        # ("archive ... did not contain Docker image layers", exit 1), which is the case of this image.
         cmd = [exe, "scan", "docker", "--archive", self.art.oci_archive, "--no-validate", "--no-update-check",
-               "--quiet", "--format", "json", "--output", out]
+               "--no-limits", "--quiet", "--format", "json", "--output", out]
         for _ in range(self.repeat):
             row.runs.append(measure(cmd, env=env, cwd=self.work))
+            if not row.check((0, 200)):
+                return
         try:
             with open(out, encoding="utf-8") as handle:
                 report = json.load(handle)
@@ -309,6 +332,7 @@ class Bench:
             row.runs.append(measure(cmd, env=env, cwd=self.work))
             shutil.rmtree(home, ignore_errors=True)
             row.note = f"exit {row.runs[-1].returncode}"
+            row.check((0, 1))
 
 
 def make_big(path: str) -> str:
@@ -434,7 +458,7 @@ def evaluate(bench: Bench) -> tuple[list[tuple[str, float | None, str]], list[tu
     def verdict(value: float | None, ok: Any) -> bool | None:
         return None if value is None else bool(ok(value))
 
-    audits = [r for r in bench.rows if r.label.startswith("audit") and r.best is not None]
+    audits = [r for r in bench.rows if r.label.startswith("audit") and r.best is not None and not r.skipped]
     peak = max((r.best.tree_rss for r in audits if r.best), default=None)
     targets = [
         ("audit <= 3x the floor", f"{r21 or 0:.2f}x (docker-archive), {r21_oci or 0:.2f}x (oci-archive)",
@@ -457,12 +481,12 @@ def versions() -> dict[str, str]:
     for name, args in (("audit", ["--version"]), ("detect-secrets", ["--version"]), ("kingfisher", ["--version"])):
         exe = tool(name)
         if exe:
-            done = subprocess.run([exe, *args], capture_output=True, text=True)
+            done = subprocess.run([exe, *args], capture_output=True, text=True, check=False)
             found[name] = (done.stdout or done.stderr).strip()
-    done = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    done = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     found["commit"] = done.stdout.strip()
     dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "auditor", "rules"],
-                           capture_output=True, text=True).stdout
+                           capture_output=True, text=True, check=False).stdout
     found["worktree"] = "dirty" if dirty.strip() else "clean"
     return found
 

@@ -68,8 +68,9 @@ AZURE_SAS = j("https://fake.blob.core.windows.net/c?sv=2022-11-02&ss=b&sp=r&se=2
 JWT = j(_b64url({"alg": "none"}), ".", _b64url({"sub": "fake"}), ".")
 HEX40 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"  # sha1 of nothing: high entropy, no secret
 BASE64_HIGH = "Zm9yIHRlc3RzIG9ubHkgLSBub3QgYSByZWFsIHNlY3JldCBGQUtF"  # "for tests only - not a real secret FAKE"
-PEM_RSA = j("-----BEGIN RSA ", "PRIVATE KEY-----\nRkFLRQ==\n-----END RSA ", "PRIVATE KEY-----\n")
-PEM_ENCRYPTED = j("-----BEGIN ENCRYPTED ", "PRIVATE KEY-----\nRkFLRQ==\n-----END ENCRYPTED ", "PRIVATE KEY-----\n")
+PEM_BODY = "RkFLRSBLRVkgRk9SIFRFU1RTIE9OTFkgLSBOT1QgQSBSRUFMIEtFWQ=="  # "FAKE KEY FOR TESTS ONLY - NOT A REAL KEY"
+PEM_RSA = j("-----BEGIN RSA ", f"PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA ", "PRIVATE KEY-----\n")
+PEM_ENCRYPTED = j("-----BEGIN ENCRYPTED ", f"PRIVATE KEY-----\n{PEM_BODY}\n-----END ENCRYPTED ", "PRIVATE KEY-----\n")
 GCP_KEY = json.dumps({
     "type": "service_account", "project_id": "fake-project", "private_key_id": "0" * 40,
     "private_key": PEM_RSA.replace("RSA ", ""), "client_email": "fake@fake-project.iam.gserviceaccount.com",
@@ -178,6 +179,9 @@ CONTENT = [
     c("dockerhub-token", "/app/.env", "DOCKERHUB_TOKEN=dckr_pat_FAKE\n", False),
     c("gcp-service-account-key", "/app/sa.json", GCP_KEY + "\n"),
     c("gcp-service-account-key", "/app/key.json", json.dumps({"private_key": PEM_RSA}) + "\n", False),
+    c("gcp-service-account-key", "/app/gdch.py",  # a docstring sample of another key type, no key material
+      '"""{"type": "gdch_service_account", "private_key": "-----BEGIN EC PRIVATE KEY-----\\n<key bytes>\\n"}"""\n',
+      False),
     c("azure-client-secret", "/app/.env", f"AZURE_CLIENT_SECRET={AZURE_CLIENT_SECRET}\n"),
     c("azure-client-secret", "/app/.env", "AZURE_CLIENT_SECRET=abc8Q~FAKE\n", False),
     c("azure-shared-access-key", "/app/.env",
@@ -188,7 +192,13 @@ CONTENT = [
     c("azure-sas-token", "/app/.env", "BLOB_URL=https://fake.blob.core.windows.net/c?sig=unsigned\n", False),
     c("private-key-block", "/app/server.key", PEM_ENCRYPTED),
     c("private-key-block", "/app/id.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n"),
+    c("private-key-block", "/etc/openvpn/ta.key",
+      j("#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN ", "Static key V1-----\n", "0f" * 16, "\n")),
     c("private-key-block", "/app/server.pem", PEM_RSA, False),  # PrivateKeyDetector's
+    c("private-key-block", "/app/pem.py",  # code that names the format holds no key
+      'MARKERS = ("-----BEGIN ENCRYPTED PRIVATE KEY-----", "-----END ENCRYPTED PRIVATE KEY-----")\n', False),
+    c("azure-sas-token", "/usr/local/lib/python3.12/site-packages/botocore/data/datasync/2018-11-09/service-2.json",
+      f'{{"documentation": "<code>{AZURE_SAS}</code>"}}\n', False),  # an SDK's API documentation
 ]
 
 
@@ -263,6 +273,7 @@ PATHS = [
     p("dotenv-file", e("/app/.env")),
     p("dotenv-file", e("/app/.env.production", status="deleted")),
     p("dotenv-file", e("/srv/prod.env")),
+    p("dotenv-file", e("/usr/src/app/.env")),  # the WORKDIR of many Node and Python images
     p("dotenv-file", e("/app/.env.example"), False),
     p("dotenv-file", e("/app/node_modules/fake-pkg/.env"), False),
     p("dotenv-file", e("/app/.env", kind="dir"), False),  # a virtualenv called .env
@@ -300,6 +311,7 @@ PATHS = [
     p("editor-leftover", e("/app/swap.md"), False),
     p("core-dump", e("/app/core", size=MiB)),
     p("core-dump", e("/core.1234", size=MiB, status="deleted")),
+    p("core-dump", e("/usr/src/app/core", size=MiB)),
     p("core-dump", e("/app/core", size=100), False),
     p("core-dump", e("/app/core", kind="dir"), False),
     p("core-dump", e("/usr/lib/python3/dist-packages/fake/core", size=MiB), False),
@@ -307,12 +319,14 @@ PATHS = [
     p("apt-lists", e("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", status="deleted")),
     p("apt-lists", e("/var/lib/apt/lists/lock", size=0), False),
     p("apt-lists", e("/var/lib/apt/lists/partial", kind="dir"), False),
-    p("apt-lists", e("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"),
-      False),
+    p("apt-lists", e("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4")),
+    p("apt-lists", e("/var/lib/apt/lists/auxfiles", kind="dir"), False),
+    p("apt-lists", e("/var/lib/apt/lists/partial/deb.debian.org_debian_dists_bookworm_InRelease"), False),
     p("apt-archives", e("/var/cache/apt/archives/curl_7.88.1-10_amd64.deb")),
     p("apt-archives", e("/var/cache/apt/archives/lock", size=0), False),
     p("apt-archives", e("/var/cache/apt/archives/partial", kind="dir"), False),
     p("apk-cache", e("/var/cache/apk/APKINDEX.5022a8a2.tar.gz")),
+    p("apk-cache", e("/var/cache/apk/curl-8.5.0-r0.6fe0b6bc.apk")),
     p("apk-cache", e("/var/cache/apk", kind="dir"), False),
     p("pip-cache", e("/root/.cache/pip", kind="dir")),
     p("pip-cache", e("/root/.cache/pip/http-v2/a/b/c/0123456789abcdef"), False),
@@ -337,6 +351,7 @@ PATHS = [
     p("hidden-archive", e("/var/cache/apt/archives/curl_7.88.1-10_amd64.deb", status="deleted"), False),
     p("hidden-installer", e("/tmp/Miniconda3-latest-Linux-x86_64.sh", size=100 * MiB, status="deleted")),
     p("hidden-installer", e("/tmp/get-pip.py", size=2 * MiB, status="deleted")),
+    p("hidden-installer", e("/usr/src/Anaconda3-2024.02-1-Linux-x86_64.sh", size=900 * MiB, status="deleted")),
     p("hidden-installer", e("/tmp/Miniconda3-latest-Linux-x86_64.sh", size=100 * MiB), False),
     p("hidden-installer", e("/tmp/install.sh", size=8 * 1024, status="deleted"), False),
 ]
@@ -512,19 +527,38 @@ def test_a_cache_is_one_finding_per_directory(path_check: PathCheck) -> None:
     assert found == ["pip-cache"]
 
 
-def test_apt_lists_are_one_finding_per_repository(path_check: PathCheck) -> None:
-    lists = "/var/lib/apt/lists/"
-    layer = _entries(f"{lists}\n{lists}partial\n{lists}auxfiles", kind="dir") + _entries(f"""
-        {lists}lock
-        {lists}deb.debian.org_debian_dists_bookworm_InRelease
-        {lists}deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4
-        {lists}deb.debian.org_debian_dists_bookworm-updates_InRelease
-        {lists}deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages.lz4
-        {lists}deb.debian.org_debian-security_dists_bookworm-security_InRelease
-        {lists}deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4
-    """)
-    found = [rule.id for entry in layer for rule in path_check.match(entry)]
-    assert found == ["apt-lists"] * 3
+def test_caches_read_as_one_finding_per_layer(tmp_path: Any) -> None:
+    """What a user reads for a layer that ran `apt-get update && apt-get install` and `pip install` without
+    cleaning up, and a later layer that removes the lists: one finding per cache and layer, not one per file."""
+    from auditor.audit import audit
+    from auditor.sources import open_image
+    from testing import imagekit as kit
+
+    lists, debs = "/var/lib/apt/lists", "/var/cache/apt/archives"
+    base = [kit.Dir("/var"), kit.Dir("/var/lib"), kit.Dir("/var/lib/apt"), kit.Dir(lists), kit.Dir(f"{lists}/partial"),
+            kit.File(f"{lists}/lock"), kit.Dir("/var/cache"), kit.Dir("/var/cache/apt"), kit.Dir(debs),
+            kit.Dir(f"{debs}/partial"), kit.File(f"{debs}/lock"), kit.Dir("/root")]
+    index = [f"{lists}/deb.debian.org_debian_dists_bookworm{suite}_{name}"
+             for suite in ("", "-updates") for name in ("InRelease", "main_binary-amd64_Packages.lz4")]
+    install = [kit.Dir(lists), kit.Dir(debs), kit.Dir("/root/.cache"), kit.Dir("/root/.cache/pip"),
+               kit.Dir("/root/.cache/pip/http-v2")]
+    install += [kit.File(path, b"x" * 1000) for path in index]
+    install += [kit.File(f"{debs}/pkg{i}_1.0_amd64.deb", b"d" * 100) for i in range(40)]
+    install += [kit.File(f"/root/.cache/pip/http-v2/{i:040x}", b"p") for i in range(300)]
+    cleanup = [kit.Dir(lists), *[kit.Whiteout(path) for path in index]]
+    archive = tmp_path / "image.tar"
+    kit.write_docker_archive(archive, kit.ImageSpec(layers=[base, install, cleanup]))
+    with open_image(str(archive)) as image:
+        report, _ = audit(image, RULES)
+    caches = {"apt-lists", "apt-archives", "pip-cache"}
+    found = sorted((f.rule, f.layer, f.status.value, f.path) for f in report.findings if f.rule in caches)
+    assert found == [
+        ("apt-archives", 1, "visible", debs),
+        ("apt-lists", 1, "deleted", lists),
+        ("pip-cache", 1, "visible", "/root/.cache/pip"),
+    ]
+    lists_finding = next(f for f in report.findings if f.rule == "apt-lists")
+    assert "4 file(s), 4000 bytes" in lists_finding.message
 
 
 # Text that packages and tools put in every image: hashes, UUIDs, checksums, certificates, lock files.
