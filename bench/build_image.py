@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 DEFAULT_DIR = os.environ.get("LA_BENCH_DIR", "/tmp/la-bench")
 BASE_TAG = "debmin:bookworm"
@@ -111,7 +111,7 @@ def run(cmd: Sequence[str], **kwargs: object) -> None:
 def image_exists(tag: str) -> bool:
     """Whether the engine has `tag`."""
     return subprocess.run(["docker", "image", "inspect", tag], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0
+                          stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
 def apt_mirror() -> str:

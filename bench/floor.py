@@ -25,7 +25,8 @@ import os
 import sys
 import tarfile
 import time
-from typing import IO, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO
 
 CHUNK = 1 << 20
 
@@ -59,7 +60,7 @@ class Store:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.tar = None if os.path.isdir(path) else tarfile.open(path, "r:")
+        self.tar = None if os.path.isdir(path) else tarfile.open(path, "r:")  # noqa: SIM115 - closed by close()
 
     def read(self, name: str) -> bytes:
         with self.open(name) as handle:
@@ -131,7 +132,7 @@ def layers(ref: str) -> Iterator[list[tuple[str, Callable[[], IO[bytes]]]]]:
 
 def decompress(raw: IO[bytes]) -> tuple[IO[bytes], str]:
     """Uncompressed bytes of a blob, the compression sniffed from its magic bytes."""
-    buffered = io.BufferedReader(raw, CHUNK)  # type: ignore[arg-type]
+    buffered = io.BufferedReader(raw, CHUNK)  # type: ignore[arg-type,type-var]
     head = buffered.peek(4)[:4]
     if head.startswith(b"\x1f\x8b"):
         return gzip.GzipFile(fileobj=buffered, mode="rb"), "gzip"  # type: ignore[return-value]
@@ -160,7 +161,7 @@ def walk(ref: str, sha256: bool = False,
             inner = Counter(stream, sha256)
             with tarfile.open(fileobj=inner, mode="r|") as tar:  # type: ignore[call-overload]
                 for info in tar:
-                    tar.members = []  # stream mode keeps every header otherwise
+                    tar.members = []  # type: ignore[attr-defined]  # stream mode keeps every header otherwise
                     totals["entries"] += 1  # type: ignore[operator]
                     if visit is not None:
                         visit(index, tar, info)
