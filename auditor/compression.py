@@ -17,30 +17,39 @@ CHUNK = 1 << 20
 
 
 class DigestReader(io.RawIOBase):
-    """Pass bytes through while hashing them; `verify()` drains the rest and checks the digest."""
+    """Pass bytes through while hashing them; `verify()` drains the rest and checks the digest.
+
+    Only a `sha256:` digest is checked (and only then is anything hashed); `count` is always kept.
+    """
 
     def __init__(self, inner: IO[bytes], expected: str | None, what: str) -> None:
         self._inner = inner
-        self._expected = expected
+        self._expected = expected if expected and expected.startswith("sha256:") else None
         self._what = what
-        self._hash = hashlib.sha256()
+        self._hash = hashlib.sha256() if self._expected else None
+        self._readinto = getattr(inner, "readinto", None)
         self.count = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self._hash.update(data)
+        if self._readinto is not None:
+            n = self._readinto(buffer) or 0
+        else:
+            data = self._inner.read(len(buffer))
+            n = len(data)
+            buffer[:n] = data
+        if self._hash is not None and n:
+            self._hash.update(memoryview(buffer)[:n])
         self.count += n
         return n
 
     def verify(self) -> None:
-        while self.readinto(bytearray(CHUNK)):
+        spare = bytearray(CHUNK)
+        while self.readinto(spare):
             pass
-        if self._expected is None or not self._expected.startswith("sha256:"):
+        if self._hash is None:
             return
         actual = "sha256:" + self._hash.hexdigest()
         if actual != self._expected:

@@ -2,13 +2,10 @@
 
 Every detect-secrets plugin finds secrets by running regular expressions over one (right-stripped) line.
 A line on which none of those expressions can match yields nothing, so it need not be fed to the
-plugins. The expressions are compiled together into one Hyperscan database in *prefilter* mode, which
-guarantees no false negatives (constructs Hyperscan cannot run exactly, such as back-references and
-look-arounds, are widened, never narrowed). The joined text is scanned once; each reported match end
-marks its line and the plugin the expression belongs to, and only those plugins run on it. Lines that
-Hyperscan's ASCII mode could read differently from Python's `re` go to every plugin: non-ASCII lines
-(Python's `\\w`, `\\d`, `\\s` and case folding are Unicode-aware; Hyperscan's UTF-8 mode compiles these
-expressions 50 times slower) and lines holding the control characters Python counts as `\\s` (\\x1c-\\x1f).
+plugins. The expressions are translated (`hsregex.translate`) into wider byte-mode expressions that
+match wherever Python's could, non-ASCII characters included, and compiled together into one Hyperscan
+database in prefilter mode (which widens further, never narrows). The text is scanned once; each match
+end marks its line and the plugin the expression belongs to, and only those plugins run on it.
 
 Entropy plugins get a tighter, still exact, expression: a string of n characters has at most log2(n)
 bits of entropy, so one shorter than 2**limit can never pass the plugin's limit.
@@ -19,45 +16,15 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any, Iterable
+
+from auditor.checks.hsregex import Untranslatable, encode_line, translate
 
 try:
     import hyperscan
 except ImportError:  # pragma: no cover - a declared dependency; without it every line is a candidate
     hyperscan = None  # type: ignore[assignment]
-
-ODD_SPACE = re.compile(rb"[\x1c-\x1f]")  # ASCII characters Python's \s matches and PCRE's does not
-
-
-def _verbose_to_plain(pattern: str) -> str:
-    """Drop the whitespace and comments of a re.VERBOSE pattern (outside character classes)."""
-    out = []
-    i = 0
-    in_class = False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-            out.append(c)
-        elif c == "[":
-            in_class = True
-            out.append(c)
-            if pattern[i + 1:i + 2] == "]":
-                out.append("]")
-                i += 1
-        elif c == "#":
-            while i < len(pattern) and pattern[i] != "\n":
-                i += 1
-            continue
-        elif not c.isspace():
-            out.append(c)
-        i += 1
-    return "".join(out)
 
 
 def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
@@ -96,58 +63,54 @@ class Prefilter:
             return
         try:
             patterns = plugin_patterns(plugins)
-        except ValueError as exc:
+            expressions = [translate(pattern, flags).encode("ascii") for _, pattern, flags in patterns]
+        except (ValueError, Untranslatable) as exc:
             self.reason = str(exc)
             return
-        expressions, flags = [], []
-        for position, pattern, re_flags in patterns:
-            self.owner.append(position)
-            if re_flags & re.VERBOSE:
-                pattern = _verbose_to_plain(pattern)
-            if re.search(r"\\[AZz]", pattern):
-                self.reason = f"pattern anchors to the text: {pattern[:40]}"
-                return
-            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
-            if re_flags & re.IGNORECASE:
-                hs_flags |= hyperscan.HS_FLAG_CASELESS
-            if re_flags & re.DOTALL:
-                hs_flags |= hyperscan.HS_FLAG_DOTALL
-            expressions.append(pattern.encode("utf-8"))
-            flags.append(hs_flags)
+        self.owner = [position for position, _, _ in patterns]
         if not expressions:
             self.reason = "no plugins"
             return
         key = tuple(patterns)
         if key not in _COMPILED:
             database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
             try:
-                database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
-            except hyperscan.error as exc:  # a pattern even prefilter mode cannot take: scan every line
+                database.compile(expressions=expressions, ids=list(range(len(expressions))),
+                                 flags=[hs_flags] * len(expressions))
+            except hyperscan.error as exc:  # an expression even prefilter mode cannot take: scan every line
                 self.reason = f"hyperscan cannot compile a plugin pattern ({exc})"
                 return
             _COMPILED[key] = database
         self.database = _COMPILED[key]
 
     def candidates(self, lines: list[str]) -> list[tuple[int, set[int] | None]]:
-        """(line index, positions of the plugins that may match there, or None for all), in line order."""
+        """(line index, positions of the plugins that may match there, or None for all), in line order.
+
+        `lines` are scanned joined, as they are (`$` in a translated expression allows trailing
+        whitespace, since plugins see each line right-stripped); one character is one scanned byte, so
+        offsets in the text are offsets in the scan.
+        """
         if self.database is None:
             return [(i, None) for i in range(len(lines))]
-        encoded = [line.rstrip().encode("utf-8", "surrogatepass") for line in lines]
-        text = b"\n".join(encoded)
-        starts = [0, *accumulate(len(line) + 1 for line in encoded)][:-1]
+        text = "".join(lines)
+        whole_lines = bool(lines) and text.count("\n") == len(lines) - 1 + lines[-1].endswith("\n") and all(
+            map(str.endswith, lines[:-1], repeat("\n")))  # as `readlines` gives them
+        if not whole_lines:  # lines without their newlines (a transformer's), or with newlines inside
+            text = "\n".join(lines)
+        ends = list(accumulate(map(len, lines) if whole_lines else (len(line) + 1 for line in lines)))
         marked: dict[int, set[int] | None] = {}
         owner = self.owner
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: Any) -> None:
-            line = bisect_right(starts, max(end - 1, 0)) - 1
+            line = bisect_right(ends, max(end - 1, 0))
             plugins = marked.setdefault(line, set())
             if plugins is not None:
                 plugins.add(owner[pattern])
 
-        self.database.scan(text, match_event_handler=on_match)
-        for match in ODD_SPACE.finditer(text):
-            marked[bisect_right(starts, match.start()) - 1] = None
-        for index, line in enumerate(lines):
-            if not line.isascii():
-                marked[index] = None
+        self.database.scan(encode_line(text), match_event_handler=on_match)
+        if not whole_lines:  # Python may match across a newline inside a line; the scan never does
+            for index, line in enumerate(lines):
+                if "\n" in line:
+                    marked[index] = None
         return sorted(marked.items())

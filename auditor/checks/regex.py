@@ -1,4 +1,8 @@
-"""`regex` rules: a content pattern, with keywords as a cheap prefilter, entropy and path limits."""
+"""`regex` rules: a content pattern, with keywords as a cheap prefilter, entropy and path limits.
+
+All patterns are translated into wider Hyperscan expressions (`hsregex`) and scanned together in one
+pass over a text; Python's `re` then runs only the rules whose expression matched somewhere.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Pattern
+from typing import Any, Pattern
 
+from auditor.checks.hsregex import Untranslatable, encode_line, translate
 from auditor.globs import compile_globs
 from auditor.model import Hit
 from auditor.rules import Rule
@@ -56,6 +61,7 @@ class RegexCheck:
                     allow=re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None,
                 )
             )
+        self._gate = _gate([(c.pattern.pattern, c.pattern.flags) for c in self._compiled])
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         if not self._compiled:
@@ -69,9 +75,14 @@ class RegexCheck:
     def _scan(self, text: str, path: str | None) -> list[Hit]:
         hits: list[Hit] = []
         lowered: str | None = None
-        for c in self._compiled:
-            if path is not None and not c.wants(path):
-                continue
+        wanted = [c for c in self._compiled if path is None or c.wants(path)]
+        if not wanted:
+            return hits
+        if self._gate is not None:
+            matched: set[int] = set()
+            self._gate.scan(encode_line(text), match_event_handler=lambda i, *_: matched.add(i) or None)
+            wanted = [c for i, c in enumerate(self._compiled) if i in matched and c in wanted]
+        for c in wanted:
             if c.keywords:
                 lowered = lowered if lowered is not None else text.lower()
                 if not any(k in lowered for k in c.keywords):
@@ -91,3 +102,22 @@ class RegexCheck:
                 line = text.count("\n", 0, match.start()) + 1
                 hits.append(Hit(c.rule.id, line, secret, c.rule.headline))
         return hits
+
+
+def _gate(patterns: list[tuple[str, int]]) -> Any:
+    """One Hyperscan database of every pattern (id = position), or None to run them all."""
+    try:
+        import hyperscan
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    if not patterns:
+        return None
+    try:
+        expressions = [translate(pattern, flags, lines=False).encode("ascii") for pattern, flags in patterns]
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY \
+            | hyperscan.HS_FLAG_SINGLEMATCH
+        database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=[flags] * len(expressions))
+    except (Untranslatable, hyperscan.error):
+        return None
+    return database

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from functools import lru_cache
 from typing import Iterator
 
@@ -18,7 +19,8 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
 from detect_secrets.util.code_snippet import get_code_snippet
-from detect_secrets.transformers import get_transformed_file
+from detect_secrets.transformers import get_transformed_file, get_transformers
+from detect_secrets.util.filetype import FileType, determine_file_type
 
 from auditor.checks.prefilter import Prefilter
 from auditor.errors import RuleError
@@ -26,7 +28,6 @@ from auditor.model import Hit
 from auditor.rules import Rule
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
-PREFILTER_FROM_LINES = 32  # shorter texts go line by line through every plugin: cheaper than a scan
 
 
 @lru_cache(maxsize=1)
@@ -35,10 +36,42 @@ def plugin_names() -> frozenset[str]:
     return frozenset(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
 
 
-class _NamedBytes(io.BytesIO):
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(data)
+class _NamedText(io.StringIO):
+    """A file's text as `open(name)` would read it (newlines already translated)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
         self.name = name
+
+
+# A line neither configparser nor its continuation rules accept: it does not start with whitespace, a
+# comment (#, ;) or a section header ([), and holds no `=` or `:`. One such line makes the whole parse
+# fail (configparser collects it as an error and raises at the end).
+_NOT_INI_LINE = re.compile(r"^[\x21\x22\x24-\x39\x3c\x3e-\x5a\x5c-\x7e][^=:\n]*$", re.MULTILINE)
+
+
+def _may_transform(name: str, content: str) -> bool:
+    """Whether a non-eager transformer can return lines: YAML files go to the YAML transformer; for every
+    other file the config-file transformer needs a section header before any other setting."""
+    if determine_file_type(name) is FileType.YAML:
+        return True
+    for line in io.StringIO(content):
+        value = line.strip()
+        if value and not value.startswith(("#", ";")):
+            return value.startswith("[")
+    return False
+
+
+def _may_transform_eagerly(name: str, content: str) -> bool:
+    """Whether the eager config-file transformer (for files of no known type) can return lines."""
+    return determine_file_type(name) is FileType.OTHER and not _NOT_INI_LINE.search(content)
+
+
+def _check_transformers() -> None:
+    """The shortcuts above know these transformers and no others (detect-secrets is pinned to 1.5)."""
+    names = sorted(type(t).__name__ for t in get_transformers())
+    if names != ["ConfigFileTransformer", "EagerConfigFileTransformer", "YAMLTransformer"]:
+        raise RuleError(f"unexpected detect-secrets transformers {names}; this layer-auditor needs 1.5")
 
 
 class SecretsCheck:
@@ -65,6 +98,7 @@ class SecretsCheck:
             return
         plugins = [{"name": r.params["plugin"], **dict(r.params.get("options") or {})} for r in self.rules]
         with transient_settings({"plugins_used": plugins}):
+            _check_transformers()
             get_settings().disable_filters(INVALID_FILE_FILTER)
             get_filters.cache_clear()
             self._prefilter = None
@@ -82,15 +116,17 @@ class SecretsCheck:
         name = path.lstrip("/")
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=name):
             return []
-        text = io.TextIOWrapper(_NamedBytes(data, name), encoding="utf-8")
         try:
-            lines = get_transformed_file(text)  # type: ignore[arg-type]
-            if not lines:
-                lines = text.readlines()
+            content = data.decode("utf-8")
         except UnicodeDecodeError:
             return []
+        content = content.replace("\r\n", "\n").replace("\r", "\n")  # as `open()` reads text
+        text = _NamedText(content, name)
+        lines = get_transformed_file(text) if _may_transform(name, content) else None  # type: ignore[arg-type]
+        if not lines:
+            lines = text.readlines()
         hits = self._scan_lines(lines, name)
-        if not hits:
+        if not hits and _may_transform_eagerly(name, content):
             text.seek(0)
             eager = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
             if eager:
@@ -105,9 +141,9 @@ class SecretsCheck:
 
     def _scan_lines(self, lines: list[str], name: str) -> list[Hit]:
         found: dict[tuple[str, str], Hit] = {}
-        if self._prefilter is None and len(lines) > PREFILTER_FROM_LINES:
+        if self._prefilter is None:
             self._prefilter = Prefilter(get_plugins())  # compiled once per process, on first need
-        for secret in _process_lines(lines, name, self._prefilter if len(lines) > PREFILTER_FROM_LINES else None):
+        for secret in _process_lines(lines, name, self._prefilter):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue

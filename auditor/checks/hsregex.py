@@ -1,0 +1,189 @@
+"""Translate a Python regular expression into a Hyperscan prefilter expression for one-line texts.
+
+The prefilter must never miss a line on which Python's `re` (Unicode mode, as detect-secrets runs its
+plugins on one right-stripped line) could match. Hyperscan runs in byte mode over the lines joined by
+`\\n`, with every non-ASCII character of a line replaced by the single byte `PLACEHOLDER` (`encode_line`).
+The expression is rebuilt from Python's own parse tree so that it is *wider*, never narrower:
+
+- every single-character atom (literal, class, `.`) becomes an explicit byte class holding exactly the
+  ASCII characters Python accepts there (asked of Python itself, so `\\s` keeps `\\x1c`-`\\x1f` and case
+  folding is Python's), plus `PLACEHOLDER` when the atom can accept any non-ASCII character (negated
+  classes, `.`, `\\w`/`\\d`/`\\s`, and under IGNORECASE the letters i, k and s, which fold to İ, ı, K and ſ);
+- for one-line patterns, `\\n` is never accepted: a plugin's line holds none, and the joined text uses
+  it only between lines;
+- zero-width assertions that depend on neighbours (`\\b`, `\\B`, look-arounds) are dropped, and
+  `\\A`/`\\Z` become line anchors; a back-reference becomes its group's own expression.
+
+Dropping a condition or accepting more characters can only widen the expression, so a Python match on a
+line implies a Hyperscan match on the encoded line.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+try:  # Python 3.11+
+    from re import _compiler as sre_compile
+    from re import _constants as sre
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_compile  # type: ignore[no-redef]
+    import sre_constants as sre  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+PLACEHOLDER = 0x80  # what every non-ASCII character of a line is scanned as
+NEVER = 0x81  # a byte no encoded text holds: an atom that accepts nothing becomes this
+FOLDS_OUT_OF_ASCII = frozenset("IiKkSs")  # ASCII letters Python's IGNORECASE matches with non-ASCII ones
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ATOM_FLAGS = re.IGNORECASE | re.DOTALL | re.ASCII | re.UNICODE  # the flags that decide what one atom takes
+
+_ATOMS = (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
+_LINE_START = (sre.AT_BEGINNING, sre.AT_BEGINNING_LINE, sre.AT_BEGINNING_STRING)
+_LINE_END = (sre.AT_END, sre.AT_END_LINE, sre.AT_END_STRING)
+_REPEATS = tuple(getattr(sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(sre, name))
+
+
+class Untranslatable(ValueError):
+    """The expression uses a construct this translator does not know."""
+
+
+def encode_line(line: str) -> bytes:
+    """A line as the prefilter scans it: ASCII as is, each other character as `PLACEHOLDER`."""
+    if line.isascii():
+        return line.encode("ascii")
+    return NON_ASCII.sub("\x80", line).encode("latin-1")
+
+
+def translate(pattern: str, flags: int = 0, lines: bool = True) -> str:
+    """A Hyperscan expression (byte mode, with HS_FLAG_MULTILINE) that matches wherever `pattern` can.
+
+    `lines`: the pattern runs on one right-stripped line at a time, and the scanned text holds many,
+    joined by newlines; otherwise it runs over the whole text, as the scanned text is.
+    """
+    tree = sre_parse.parse(pattern, flags)
+    return _Emitter(lines).emit(tree, tree.state.flags)
+
+
+class _Emitter:
+    def __init__(self, lines: bool) -> None:
+        self.lines = lines
+        self.groups: dict[int, str] = {}
+
+    def emit(self, items: Any, flags: int) -> str:
+        return "".join(self.emit_one(op, av, flags) for op, av in items)
+
+    def emit_one(self, op: Any, av: Any, flags: int) -> str:
+        if op in _ATOMS:
+            codes, non_ascii = _accepts(op, _freeze(av), flags & _ATOM_FLAGS)
+            return _byte_class(codes - {0x0A} if self.lines else codes, non_ascii)
+        if op is sre.SUBPATTERN:
+            group, add_flags, del_flags, inner = av
+            body = self.emit(inner, (flags | add_flags) & ~del_flags)
+            if group is not None:
+                self.groups[group] = body
+            return f"(?:{body})"
+        if op is sre.BRANCH:
+            return "(?:" + "|".join(self.emit(branch, flags) for branch in av[1]) + ")"
+        if op in _REPEATS:
+            low, high, inner = av
+            bound = f"{{{low},}}" if high == sre.MAXREPEAT else f"{{{low},{high}}}"
+            return f"(?:{self.emit(inner, flags)}){bound}"
+        if op is getattr(sre, "ATOMIC_GROUP", None):
+            return f"(?:{self.emit(av, flags)})"
+        if op is sre.AT:
+            return self.anchor(av, flags)
+        if op in (sre.ASSERT, sre.ASSERT_NOT):
+            return ""  # look-arounds: widened away
+        if op is sre.GROUPREF:
+            if av not in self.groups:
+                raise Untranslatable(f"back-reference to group {av} before it closes")
+            return f"(?:{self.groups[av]})"
+        if op is sre.GROUPREF_EXISTS:
+            _group, yes, no = av
+            return "(?:" + self.emit(yes, flags) + "|" + (self.emit(no, flags) if no else "") + ")"
+        raise Untranslatable(f"unsupported regular expression construct {op}")
+
+    def anchor(self, at: Any, flags: int) -> str:
+        """Line anchors as they are; string anchors and word boundaries widened away (over a whole
+        text) or to line anchors (one line each)."""
+        if self.lines:
+            if at in _LINE_START:
+                return "^"
+            if at in _LINE_END:  # the scanned line keeps the trailing whitespace the plugin's line loses
+                spaces, _ = _accepts(sre.IN, ((sre.CATEGORY, sre.CATEGORY_SPACE),), re.UNICODE)
+                return _byte_class(spaces - {0x0A}, True) + "*$"
+            return ""
+        multiline = bool(flags & re.MULTILINE)
+        if at is sre.AT_BEGINNING_LINE or (at is sre.AT_BEGINNING and multiline):
+            return "^"
+        if at is sre.AT_END_LINE or (at is sre.AT_END and multiline):
+            return "$"
+        return ""
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@lru_cache(maxsize=None)
+def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool]:
+    """(the ASCII codes Python accepts at this atom, whether it can accept a non-ASCII character)."""
+    if op is sre.LITERAL and not flags & re.IGNORECASE:
+        return (frozenset([av]), False) if av < 0x80 else (frozenset(), True)
+    state = sre_parse.State()
+    state.flags = flags
+    atom = sre_parse.SubPattern(state, [(op, _thaw(av))])
+    compiled = sre_compile.compile(atom, flags)
+    ascii_codes = frozenset(c for c in range(0x80) if compiled.fullmatch(chr(c)))
+    return ascii_codes, _may_take_non_ascii(op, av, flags)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _may_take_non_ascii(op: Any, av: Any, flags: int) -> bool:
+    if op in (sre.NOT_LITERAL, sre.ANY):
+        return True
+    if op is sre.LITERAL:
+        return av >= 0x80 or _folds(op, av, flags)
+    for item_op, item_av in av:  # IN
+        if item_op in (sre.NEGATE, sre.CATEGORY):
+            return True
+        if item_op is sre.LITERAL and item_av >= 0x80:
+            return True
+        if item_op is sre.RANGE and item_av[1] >= 0x80:
+            return True
+    return _folds(op, av, flags)
+
+
+def _folds(op: Any, av: Any, flags: int) -> bool:
+    """Under IGNORECASE (Unicode mode), whether one of the atom's letters folds to a non-ASCII one."""
+    if not flags & re.IGNORECASE or flags & re.ASCII:
+        return False
+    codes = frozenset([av]) if op is sre.LITERAL else _accepts(op, av, flags & ~re.IGNORECASE)[0]
+    return any(chr(c) in FOLDS_OUT_OF_ASCII for c in codes)
+
+
+def _byte_class(codes: frozenset[int], non_ascii: bool) -> str:
+    accepted = sorted(codes | ({PLACEHOLDER} if non_ascii else set()))
+    if not accepted:
+        return f"\\x{NEVER:02x}"
+    if len(accepted) == 1:
+        return f"\\x{accepted[0]:02x}"
+    parts, start = [], accepted[0]
+    for previous, current in zip(accepted, accepted[1:] + [None]):
+        if current is not None and current == previous + 1:
+            continue
+        parts.append(f"\\x{start:02x}" if start == previous else f"\\x{start:02x}-\\x{previous:02x}")
+        if current is not None:
+            start = current
+    return "[" + "".join(parts) + "]"

@@ -1,0 +1,101 @@
+"""The Hyperscan translations never miss what Python's `re` matches (they may match more)."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.checks.hsregex import FOLDS_OUT_OF_ASCII, encode_line, translate
+from auditor.checks.prefilter import Prefilter, plugin_patterns
+from auditor.checks.regex import RegexCheck
+from auditor.checks.secrets import SecretsCheck
+from auditor.rules import default_pack_paths, load_rules
+
+hyperscan = pytest.importorskip("hyperscan")
+
+RULES = load_rules(default_pack_paths())
+# Characters that make Python's and Hyperscan's ASCII readings differ: Unicode letters, digits and
+# spaces, the case folds of i/k/s, the ASCII separators Python counts as whitespace.
+AWKWARD = "éßİıſK٣\u00a0\u2028\u3000\x1c\x1f\t中😀"
+NOISE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r") | st.sampled_from(AWKWARD), max_size=12)
+
+
+def _plugins():  # type: ignore[no-untyped-def]
+    from detect_secrets.settings import get_plugins
+
+    check = SecretsCheck(RULES)
+    with check.session():
+        return list(get_plugins())
+
+
+PLUGINS = _plugins()
+PATTERNS = plugin_patterns(PLUGINS)
+PREFILTER = Prefilter(PLUGINS)
+
+
+def _one_line(pattern: str, flags: int) -> st.SearchStrategy[str]:
+    core = st.from_regex(re.compile(pattern, flags), fullmatch=True).filter(lambda s: "\n" not in s and "\r" not in s)
+    return st.tuples(NOISE, core, NOISE).map("".join)
+
+
+@pytest.mark.parametrize("position, pattern, flags", PATTERNS, ids=[f"{i}:{p[:30]}" for i, (_, p, _) in enumerate(PATTERNS)])
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_prefilter_marks_every_line_a_plugin_expression_matches(position: int, pattern: str, flags: int,
+                                                                 data: st.DataObject) -> None:
+    line = data.draw(_one_line(pattern, flags))
+    if not re.search(pattern, line.rstrip(), flags):
+        return  # the noise around it can break a look-around; nothing to check then
+    lines = ["no secret here\n", line + "\n", "nor here"]
+    marked = dict(PREFILTER.candidates(lines))
+    assert 1 in marked and (marked[1] is None or position in marked[1]), (line, translate(pattern, flags))
+
+
+REGEX_RULES = [r for r in RULES if r.kind == "regex"]
+
+
+@pytest.mark.parametrize("rule", REGEX_RULES, ids=[r.id for r in REGEX_RULES])
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_regex_gate_passes_every_text_a_rule_pattern_matches(rule, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+    check = RegexCheck([rule])
+    compiled = check._compiled[0].pattern
+    core = data.draw(st.from_regex(compiled, fullmatch=True))
+    text = data.draw(NOISE) + core + data.draw(NOISE)
+    if not compiled.search(text):
+        return
+    matched: list[int] = []
+    check._gate.scan(encode_line(text), match_event_handler=lambda i, *_: matched.append(i))
+    assert matched == [0], (text, translate(compiled.pattern, compiled.flags, lines=False))
+
+
+def test_only_i_k_and_s_fold_to_non_ascii_letters() -> None:
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    found = {chr(c) for c in range(0x80, sys.maxunicode + 1) if letters.match(chr(c))}
+    folds = {a for a in "abcdefghijklmnopqrstuvwxyz" for u in found if re.match(a, u, re.IGNORECASE)}
+    assert {f.lower() for f in FOLDS_OUT_OF_ASCII} == folds
+
+
+@pytest.mark.parametrize("pattern, line", [
+    (r"\bpassword\b", "ſecret password\u3000"),          # Unicode space before the anchor-free match
+    (r"(?i)secret", "ſecret"),                            # long s folds to s
+    (r"(?i)token", "to\u212aen"),                          # Kelvin sign folds to k
+    (r"key\s*=\s*x$", "key\x1c=\u00a0x \t"),               # Python's \s, and trailing whitespace
+    (r"[^a]{3}", "中中中"),
+    (r"(['\"])abc\1", "'abc'"),                            # a back-reference becomes its group
+])
+def test_translation_keeps_awkward_matches(pattern: str, line: str) -> None:
+    assert re.search(pattern, line.rstrip())
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=[translate(pattern).encode()], flags=[hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY])
+    hits: list[int] = []
+    database.scan(encode_line(line), match_event_handler=lambda *args: hits.append(1))
+    assert hits
+
+
+def test_encode_line_keeps_one_byte_per_character() -> None:
+    assert encode_line("aé中😀b") == b"a\x80\x80\x80b"
