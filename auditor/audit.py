@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
 from auditor.cache import LayerCache, rules_key
@@ -15,6 +15,7 @@ from auditor.checks.secrets import SecretsCheck
 from auditor.checks.waste import WasteCheck
 from auditor.globs import compile_globs
 from auditor.layers import DEFAULT_MAX_FILE_BYTES, LayerScan, read_layer
+from auditor.parallel import ScanPool, default_jobs
 from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
 from auditor.rules import Rule
 from auditor.walk import resolve
@@ -32,6 +33,7 @@ class Settings:
     base_config: dict[str, Any] | None = None
     cache_dir: str | None = None  # the layer cache; None: no cache
     cache_read: bool = True  # False: rescan (for --show-secrets, which needs the values) but still store
+    jobs: int = field(default_factory=default_jobs)  # processes scanning file contents
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
@@ -72,6 +74,11 @@ class Scanner:
     def scan_text(self, text: str, name: str) -> list[Hit]:
         return self.secrets.scan_text(text, name) + self.regex.scan_text(text, name)
 
+    def warm(self) -> None:
+        """Compile what scanning needs now rather than on the first file (before workers fork)."""
+        self.secrets.warm()
+        self.regex.warm()
+
 
 def audit(
     image: Image,
@@ -84,20 +91,28 @@ def audit(
     by_id = {rule.id: rule for rule in rules}
     scanner = Scanner(rules)
     scans: list[LayerScan] = []
+    fresh: list[LayerScan] = []  # read now (not from the cache), to store once their hits are in
     with scanner.secrets.session():
         total = 0
         cache = LayerCache(settings.cache_dir, rules_key(rules, settings.max_file_bytes)) if settings.cache_dir else None
-        for layer in image.layers:
-            scanned = layer.index >= settings.skip_layers
-            scan = cache.get(layer) if cache is not None and scanned and settings.cache_read else None
-            if scan is None:
-                scan = read_layer(layer, scanner.scan_file if scanned else _no_scan, settings.max_file_bytes)
-                if cache is not None and scanned:
-                    cache.put(layer, scan)
-            total += scan.bytes_read
-            scans.append(scan)
-            if progress:
-                progress(len(scans), len(image.layers), total)
+        with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:
+            for layer in image.layers:
+                scanned = layer.index >= settings.skip_layers
+                scan = cache.get(layer) if cache is not None and scanned and settings.cache_read else None
+                if scan is None:
+                    scan = read_layer(layer, pool.submit if scanned else _no_scan, settings.max_file_bytes)
+                    if scanned:
+                        fresh.append(scan)
+                total += scan.bytes_read
+                scans.append(scan)
+                if progress:
+                    progress(len(scans), len(image.layers), total)
+            pool.flush()
+            for scan in scans:
+                scan.resolve()
+        if cache is not None:
+            for scan in fresh:
+                cache.put(image.layers[scan.index], scan)
         metadata_findings = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
 
     entries: list[Entry] = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor import __version__, baseline, yamlfile
 from auditor.audit import Settings, audit
+from auditor.parallel import default_jobs
 from auditor.cache import default_dir as cache_dir
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
@@ -71,8 +72,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="do not use the layer cache ($XDG_CACHE_HOME/layer-auditor)")
     parser.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="BYTES",
                         help="largest text file whose content is scanned (default: %(default)s)")
+    parser.add_argument("--jobs", "-j", type=_positive, default=_env("JOBS", None), metavar="N",
+                        help="processes scanning file contents (default: every core this process may use)")
     parser.add_argument("--version", action="version", version=f"layer-auditor {__version__}")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _add_rule_args(parser: argparse.ArgumentParser) -> None:
@@ -225,7 +238,8 @@ def _run_audit(args: argparse.Namespace) -> int:
         with open_image(ref, options) as image:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
-                                cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets)
+                                cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets,
+                                jobs=int(args.jobs or default_jobs()))
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
         if args.dockerfile:
             from auditor.dockerfile.mapping import history_lines

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import queue
+import threading
 from typing import IO
 
 import zstandard
@@ -14,6 +16,35 @@ from auditor.errors import SourceError
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
+
+
+class _Hasher:
+    """sha256 on a thread of its own: hashlib releases the GIL for large updates, so the hash of a layer
+    is computed on another core while this one parses the tar. At most `DEPTH` chunks wait."""
+
+    DEPTH = 8
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(self.DEPTH)
+        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self._hash.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def hexdigest(self) -> str:
+        self._queue.put(None)
+        self._thread.join()
+        return self._hash.hexdigest()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
 
 
 class DigestReader(io.RawIOBase):
@@ -26,7 +57,7 @@ class DigestReader(io.RawIOBase):
         self._inner = inner
         self._expected = expected if expected and expected.startswith("sha256:") else None
         self._what = what
-        self._hash = hashlib.sha256() if self._expected else None
+        self._hash = _Hasher() if self._expected else None
         self._readinto = getattr(inner, "readinto", None)
         self.count = 0
 
@@ -36,12 +67,14 @@ class DigestReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._readinto is not None:
             n = self._readinto(buffer) or 0
+            if self._hash is not None and n:
+                self._hash.update(bytes(memoryview(buffer)[:n]))  # the caller reuses its buffer
         else:
             data = self._inner.read(len(buffer))
             n = len(data)
             buffer[:n] = data
-        if self._hash is not None and n:
-            self._hash.update(memoryview(buffer)[:n])
+            if self._hash is not None and n:
+                self._hash.update(data)
         self.count += n
         return n
 
@@ -52,10 +85,13 @@ class DigestReader(io.RawIOBase):
         if self._hash is None:
             return
         actual = "sha256:" + self._hash.hexdigest()
+        self._hash = None
         if actual != self._expected:
             raise SourceError(f"{self._what}: digest mismatch (expected {self._expected}, got {actual})")
 
     def close(self) -> None:
+        if self._hash is not None:
+            self._hash.stop()
         self._inner.close()
         super().close()
 

@@ -10,7 +10,7 @@ import io
 import tarfile
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Callable, Protocol, Union
 
 import zstandard
 
@@ -19,7 +19,13 @@ from auditor.errors import SourceError
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
 from auditor.walk import classify
 
-ScanFile = Callable[[str, bytes], list[Hit]]
+class Deferred(Protocol):
+    """Hits that another process is still computing (`parallel.Pending`)."""
+
+    def result(self) -> list[Hit]: ...
+
+
+ScanFile = Callable[[str, bytes], "list[Hit] | Deferred"]
 
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 
@@ -43,10 +49,19 @@ class LayerScan:
     index: int
     records: list[Record] = field(default_factory=list)
     hits: dict[int, list[Hit]] = field(default_factory=dict)  # record position -> content hits
+    deferred: dict[int, Deferred] = field(default_factory=dict, repr=False)  # hits still being computed
     latest: dict[str, int] = field(default_factory=dict, repr=False)  # path -> position of its latest record
     not_scanned: list[NotScanned] = field(default_factory=list)
     compression: str | None = None
     bytes_read: int = 0
+
+    def resolve(self) -> None:
+        """Wait for the deferred hits and file them with the others."""
+        for position, pending in sorted(self.deferred.items()):
+            hits = pending.result()
+            if hits:
+                self.hits[position] = hits
+        self.deferred.clear()
 
 
 def normalize(name: str) -> str | None:
@@ -175,5 +190,8 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
         )
         return
     hits = scan_file(path, content)
-    if hits:
-        result.hits[position] = hits
+    if isinstance(hits, list):
+        if hits:
+            result.hits[position] = hits
+    else:
+        result.deferred[position] = hits

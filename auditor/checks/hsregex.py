@@ -1,14 +1,15 @@
 """Translate a Python regular expression into a Hyperscan prefilter expression for one-line texts.
 
 The prefilter must never miss a line on which Python's `re` (Unicode mode, as detect-secrets runs its
-plugins on one right-stripped line) could match. Hyperscan runs in byte mode over the lines joined by
-`\\n`, with every non-ASCII character of a line replaced by the single byte `PLACEHOLDER` (`encode_line`).
-The expression is rebuilt from Python's own parse tree so that it is *wider*, never narrower:
+plugins on one right-stripped line) could match. Hyperscan runs in byte mode over the UTF-8 bytes of
+the text (valid UTF-8: the only text scanned), lines separated by `\\n`. The expression is rebuilt from
+Python's own parse tree so that it is *wider*, never narrower:
 
 - every single-character atom (literal, class, `.`) becomes an explicit byte class holding exactly the
   ASCII characters Python accepts there (asked of Python itself, so `\\s` keeps `\\x1c`-`\\x1f` and case
-  folding is Python's), plus `PLACEHOLDER` when the atom can accept any non-ASCII character (negated
-  classes, `.`, `\\w`/`\\d`/`\\s`, and under IGNORECASE the letters i, k and s, which fold to İ, ı, K and ſ);
+  folding is Python's), or any one multi-byte UTF-8 character when the atom can accept a non-ASCII
+  character (negated classes, `.`, `\\w`/`\\d`/`\\s`, and under IGNORECASE the letters i, k and s,
+  which fold to İ, ı, K and ſ);
 - for one-line patterns, `\\n` is never accepted: a plugin's line holds none, and the joined text uses
   it only between lines;
 - zero-width assertions that depend on neighbours (`\\b`, `\\B`, look-arounds) are dropped, and
@@ -33,10 +34,9 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as sre  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-PLACEHOLDER = 0x80  # what every non-ASCII character of a line is scanned as
-NEVER = 0x81  # a byte no encoded text holds: an atom that accepts nothing becomes this
+MULTIBYTE = "[\\xc2-\\xf4][\\x80-\\xbf]{1,3}"  # one non-ASCII character in UTF-8 (a little wider)
+NEVER = "\\xff"  # a byte valid UTF-8 never holds: an atom that accepts nothing becomes this
 FOLDS_OUT_OF_ASCII = frozenset("IiKkSs")  # ASCII letters Python's IGNORECASE matches with non-ASCII ones
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ATOM_FLAGS = re.IGNORECASE | re.DOTALL | re.ASCII | re.UNICODE  # the flags that decide what one atom takes
 
 _ATOMS = (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
@@ -45,15 +45,48 @@ _LINE_END = (sre.AT_END, sre.AT_END_LINE, sre.AT_END_STRING)
 _REPEATS = tuple(getattr(sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(sre, name))
 
 
+class Gate:
+    """Which of many Python patterns can match somewhere in a text: one Hyperscan pass over its UTF-8
+    bytes, compiled on first use. With Hyperscan unavailable, or a pattern it cannot take, every
+    pattern is reported (the caller then runs them all)."""
+
+    def __init__(self, patterns: list[tuple[str, int]]) -> None:
+        self._patterns = patterns
+        self._database: Any = None
+        self._compiled = False
+
+    def matches(self, data: bytes) -> set[int] | None:
+        """The positions of the patterns that may match in `data`; None for "any of them"."""
+        database = self._database if self._compiled else self._compile()
+        if database is None:
+            return None
+        matched: set[int] = set()
+        database.scan(data, match_event_handler=lambda i, *_: matched.add(i))
+        return matched
+
+    def _compile(self) -> Any:
+        self._compiled = True
+        try:
+            import hyperscan
+        except ImportError:  # pragma: no cover - a declared dependency
+            return None
+        if not self._patterns:
+            return None
+        try:
+            expressions = [translate(p, f, lines=False).encode("ascii") for p, f in self._patterns]
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            flags = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
+                     | hyperscan.HS_FLAG_SINGLEMATCH)
+            database.compile(expressions=expressions, ids=list(range(len(expressions))),
+                             flags=[flags] * len(expressions))
+        except (Untranslatable, hyperscan.error):
+            return None
+        self._database = database
+        return database
+
+
 class Untranslatable(ValueError):
     """The expression uses a construct this translator does not know."""
-
-
-def encode_line(line: str) -> bytes:
-    """A line as the prefilter scans it: ASCII as is, each other character as `PLACEHOLDER`."""
-    if line.isascii():
-        return line.encode("ascii")
-    return NON_ASCII.sub("\x80", line).encode("latin-1")
 
 
 def translate(pattern: str, flags: int = 0, lines: bool = True) -> str:
@@ -174,16 +207,19 @@ def _folds(op: Any, av: Any, flags: int) -> bool:
 
 
 def _byte_class(codes: frozenset[int], non_ascii: bool) -> str:
-    accepted = sorted(codes | ({PLACEHOLDER} if non_ascii else set()))
+    """One character: any of the ASCII `codes`, or (`non_ascii`) any multi-byte one."""
+    accepted = sorted(codes)
     if not accepted:
-        return f"\\x{NEVER:02x}"
+        return f"(?:{MULTIBYTE})" if non_ascii else NEVER
     if len(accepted) == 1:
-        return f"\\x{accepted[0]:02x}"
-    parts, start = [], accepted[0]
-    for previous, current in zip(accepted, accepted[1:] + [None]):
-        if current is not None and current == previous + 1:
-            continue
-        parts.append(f"\\x{start:02x}" if start == previous else f"\\x{start:02x}-\\x{previous:02x}")
-        if current is not None:
-            start = current
-    return "[" + "".join(parts) + "]"
+        ascii_part = f"\\x{accepted[0]:02x}"
+    else:
+        parts, start = [], accepted[0]
+        for previous, current in zip(accepted, accepted[1:] + [None]):
+            if current is not None and current == previous + 1:
+                continue
+            parts.append(f"\\x{start:02x}" if start == previous else f"\\x{start:02x}-\\x{previous:02x}")
+            if current is not None:
+                start = current
+        ascii_part = "[" + "".join(parts) + "]"
+    return f"(?:{ascii_part}|{MULTIBYTE})" if non_ascii else ascii_part

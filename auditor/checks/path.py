@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Pattern
 
+from auditor.checks.hsregex import Gate
 from auditor.globs import compile_globs
 from auditor.model import Entry
 from auditor.rules import Rule
@@ -26,9 +27,14 @@ class PathCheck:
             include = compile_globs(rule.paths)
             if rule.kind == "path" and include is not None:
                 self._compiled.append(_Compiled(rule, include, compile_globs(rule.exclude)))
+        self._gate = Gate([(c.include.pattern, c.include.flags) for c in self._compiled])
 
     def match(self, entry: Entry) -> Iterator[Rule]:
-        for c in self._compiled:
+        """The rules matching `entry`; one Hyperscan pass over its path picks the globs worth trying."""
+        gated = self._gate.matches(entry.path.encode("utf-8", "surrogatepass")) if self._compiled else set()
+        for index, c in enumerate(self._compiled):
+            if gated is not None and index not in gated:
+                continue
             rule = c.rule
             if entry.kind not in rule.types or not rule.applies_to_status(entry.status):
                 continue

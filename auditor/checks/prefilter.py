@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
-from itertools import accumulate, repeat
 from typing import Any, Iterable
 
-from auditor.checks.hsregex import Untranslatable, encode_line, translate
+from auditor.checks.hsregex import Untranslatable, translate
 
 try:
     import hyperscan
@@ -84,33 +82,38 @@ class Prefilter:
             _COMPILED[key] = database
         self.database = _COMPILED[key]
 
-    def candidates(self, lines: list[str]) -> list[tuple[int, set[int] | None]]:
-        """(line index, positions of the plugins that may match there, or None for all), in line order.
+    def candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
+        """(line index, positions of the plugins that may match there or None for all, a byte offset in
+        that line), in line order, for UTF-8 text whose lines end in `\\n`.
 
-        `lines` are scanned joined, as they are (`$` in a translated expression allows trailing
-        whitespace, since plugins see each line right-stripped); one character is one scanned byte, so
-        offsets in the text are offsets in the scan.
+        Lines are scanned as they are (a translated `$` allows the trailing whitespace that plugins,
+        which see each line right-stripped, do not).
         """
         if self.database is None:
-            return [(i, None) for i in range(len(lines))]
-        text = "".join(lines)
-        whole_lines = bool(lines) and text.count("\n") == len(lines) - 1 + lines[-1].endswith("\n") and all(
-            map(str.endswith, lines[:-1], repeat("\n")))  # as `readlines` gives them
-        if not whole_lines:  # lines without their newlines (a transformer's), or with newlines inside
-            text = "\n".join(lines)
-        ends = list(accumulate(map(len, lines) if whole_lines else (len(line) + 1 for line in lines)))
-        marked: dict[int, set[int] | None] = {}
+            return [(i, None, offset) for i, offset in enumerate(line_starts(blob))]
+        marked: dict[int, tuple[set[int] | None, int]] = {}
         owner = self.owner
+        where = [0, 0]  # the line index at byte offset where[1]: matches arrive in end order
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: Any) -> None:
-            line = bisect_right(ends, max(end - 1, 0))
-            plugins = marked.setdefault(line, set())
+            last = max(end - 1, 0)
+            line, offset = where
+            if last < offset:
+                line, offset = 0, 0
+            line += blob.count(b"\n", offset, last)
+            where[0], where[1] = line, last
+            plugins = marked.setdefault(line, (set(), last))[0]
             if plugins is not None:
                 plugins.add(owner[pattern])
 
-        self.database.scan(encode_line(text), match_event_handler=on_match)
-        if not whole_lines:  # Python may match across a newline inside a line; the scan never does
-            for index, line in enumerate(lines):
-                if "\n" in line:
-                    marked[index] = None
-        return sorted(marked.items())
+        self.database.scan(blob, match_event_handler=on_match)
+        return [(line, plugins, offset) for line, (plugins, offset) in sorted(marked.items())]
+
+
+def line_starts(blob: bytes) -> list[int]:
+    """The byte offset of every line of `blob` (lines end in `\\n`; a last one may not)."""
+    starts, offset = [], 0
+    while offset < len(blob):
+        starts.append(offset)
+        offset = blob.find(b"\n", offset) + 1 or len(blob)
+    return starts

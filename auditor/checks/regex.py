@@ -10,9 +10,9 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Pattern
+from typing import Pattern
 
-from auditor.checks.hsregex import Untranslatable, encode_line, translate
+from auditor.checks.hsregex import Gate
 from auditor.globs import compile_globs
 from auditor.model import Hit
 from auditor.rules import Rule
@@ -61,27 +61,29 @@ class RegexCheck:
                     allow=re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None,
                 )
             )
-        self._gate = _gate([(c.pattern.pattern, c.pattern.flags) for c in self._compiled])
+        self._gate = Gate([(c.pattern.pattern, c.pattern.flags) for c in self._compiled])
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        if not self._compiled:
-            return []
-        text = data.decode("utf-8", "replace")
-        return self._scan(text, path)
+        """Hits in a file's bytes (UTF-8 text, decoded only when a rule's gate expression matched)."""
+        wanted = self._gated(data, [c for c in self._compiled if c.wants(path)])
+        return self._scan(data.decode("utf-8", "replace"), wanted) if wanted else []
+
+    def warm(self) -> None:
+        self._gate.matches(b"")
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
-        return self._scan(text, None)
+        return self._scan(text, self._compiled)  # a line of metadata: not worth a gate
 
-    def _scan(self, text: str, path: str | None) -> list[Hit]:
+    def _gated(self, data: bytes, wanted: list[_Compiled]) -> list[_Compiled]:
+        """The rules whose Hyperscan translation matches somewhere in `data`."""
+        matched = self._gate.matches(data) if wanted else None
+        if matched is None:
+            return wanted
+        return [c for i, c in enumerate(self._compiled) if i in matched and c in wanted]
+
+    def _scan(self, text: str, wanted: list[_Compiled]) -> list[Hit]:
         hits: list[Hit] = []
         lowered: str | None = None
-        wanted = [c for c in self._compiled if path is None or c.wants(path)]
-        if not wanted:
-            return hits
-        if self._gate is not None:
-            matched: set[int] = set()
-            self._gate.scan(encode_line(text), match_event_handler=lambda i, *_: matched.add(i) or None)
-            wanted = [c for i, c in enumerate(self._compiled) if i in matched and c in wanted]
         for c in wanted:
             if c.keywords:
                 lowered = lowered if lowered is not None else text.lower()
@@ -103,21 +105,3 @@ class RegexCheck:
                 hits.append(Hit(c.rule.id, line, secret, c.rule.headline))
         return hits
 
-
-def _gate(patterns: list[tuple[str, int]]) -> Any:
-    """One Hyperscan database of every pattern (id = position), or None to run them all."""
-    try:
-        import hyperscan
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    if not patterns:
-        return None
-    try:
-        expressions = [translate(pattern, flags, lines=False).encode("ascii") for pattern, flags in patterns]
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY \
-            | hyperscan.HS_FLAG_SINGLEMATCH
-        database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=[flags] * len(expressions))
-    except (Untranslatable, hyperscan.error):
-        return None
-    return database

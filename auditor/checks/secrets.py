@@ -12,7 +12,7 @@ import contextlib
 import io
 import re
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
@@ -47,24 +47,32 @@ class _NamedText(io.StringIO):
 # A line neither configparser nor its continuation rules accept: it does not start with whitespace, a
 # comment (#, ;) or a section header ([), and holds no `=` or `:`. One such line makes the whole parse
 # fail (configparser collects it as an error and raises at the end).
-_NOT_INI_LINE = re.compile(r"^[\x21\x22\x24-\x39\x3c\x3e-\x5a\x5c-\x7e][^=:\n]*$", re.MULTILINE)
+_NOT_INI_LINE = re.compile(rb"^[\x21\x22\x24-\x39\x3c\x3e-\x5a\x5c-\x7e][^=:\n]*$", re.MULTILINE)
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")  # what `readlines` gives for text with only \n newlines
+CONTEXT_LINES = 5  # lines either side of a line in detect-secrets' code snippets (get_code_snippet's default)
 
 
-def _may_transform(name: str, content: str) -> bool:
+def _may_transform(name: str, data: bytes) -> bool:
     """Whether a non-eager transformer can return lines: YAML files go to the YAML transformer; for every
     other file the config-file transformer needs a section header before any other setting."""
     if determine_file_type(name) is FileType.YAML:
         return True
-    for line in io.StringIO(content):
-        value = line.strip()
+    offset = 0
+    while offset < len(data):
+        end = data.find(b"\n", offset)
+        end = len(data) if end < 0 else end
+        value = data[offset:end].decode("utf-8", "replace").strip()  # a replaced character is no space
         if value and not value.startswith(("#", ";")):
             return value.startswith("[")
+        offset = end + 1
     return False
 
 
-def _may_transform_eagerly(name: str, content: str) -> bool:
-    """Whether the eager config-file transformer (for files of no known type) can return lines."""
-    return determine_file_type(name) is FileType.OTHER and not _NOT_INI_LINE.search(content)
+def _may_transform_eagerly(name: str, data: bytes) -> bool:
+    """Whether the eager config-file transformer (for files of no known type) can return lines. In
+    bytes, a multi-byte character holds no `=`, `:` or newline, and a carriage return only splits a
+    line further (the first part still qualifies)."""
+    return determine_file_type(name) is FileType.OTHER and not _NOT_INI_LINE.search(data)
 
 
 def _check_transformers() -> None:
@@ -109,41 +117,79 @@ class SecretsCheck:
                 self._prefilter = None
                 self._active = False
 
+    def warm(self) -> None:
+        """Compile the prefilter (inside a session) before the first file needs it."""
+        if self._active and self._prefilter is None and self.rules:
+            self._prefilter = Prefilter(get_plugins())
+
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        """Secrets in one file's bytes; `path` is its absolute in-image path."""
+        """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path.
+
+        Most files are scanned as bytes: the prefilter finds the candidate lines and only those (and
+        the lines around them that code snippets show) are ever decoded. A file a transformer may parse,
+        or with carriage returns (which text mode turns into newlines), is read as detect-secrets reads it.
+        """
         if not self.rules:
             return []
         name = path.lstrip("/")
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=name):
             return []
+        if b"\r" in data or _may_transform(name, data):
+            return self._scan_as_text(name, data)
+        candidates = self._candidates(data)
+        try:
+            hits = self._scan_lines(_SparseLines(data, candidates), name, candidates) if candidates else []
+        except UnicodeDecodeError:  # not UTF-8 text after all: detect-secrets would not read it
+            return []
+        if not hits and _may_transform_eagerly(name, data):
+            return self._scan_as_text(name, data, eager_only=True)
+        return hits
+
+    def _scan_as_text(self, name: str, data: bytes, eager_only: bool = False) -> list[Hit]:
         try:
             content = data.decode("utf-8")
         except UnicodeDecodeError:
             return []
         content = content.replace("\r\n", "\n").replace("\r", "\n")  # as `open()` reads text
         text = _NamedText(content, name)
-        lines = get_transformed_file(text) if _may_transform(name, content) else None  # type: ignore[arg-type]
-        if not lines:
-            lines = text.readlines()
-        hits = self._scan_lines(lines, name)
-        if not hits and _may_transform_eagerly(name, content):
+        hits: list[Hit] = []
+        if not eager_only:
+            lines = get_transformed_file(text)  # type: ignore[arg-type]
+            hits = self._scan_list(lines, name) if lines else self._scan_list(_LINE.findall(content), name)
+        if not hits and _may_transform_eagerly(name, data):
             text.seek(0)
             eager = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
             if eager:
-                hits = self._scan_lines(eager, name)
+                hits = self._scan_list(eager, name)
         return hits
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         """Secrets in one line of image metadata (an Env entry, a label, a history command)."""
         if not self.rules:
             return []
-        return self._scan_lines([text], name)
+        return self._scan_lines([text], name, [(0, None, 0)])  # every plugin: not worth the prefilter
 
-    def _scan_lines(self, lines: list[str], name: str) -> list[Hit]:
-        found: dict[tuple[str, str], Hit] = {}
+    def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
         if self._prefilter is None:
             self._prefilter = Prefilter(get_plugins())  # compiled once per process, on first need
-        for secret in _process_lines(lines, name, self._prefilter):
+        return self._prefilter.candidates(blob)
+
+    def _scan_list(self, lines: list[str], name: str) -> list[Hit]:
+        """Lines as a transformer or `readlines` gives them (with or without their newlines)."""
+        whole = all(line.endswith("\n") for line in lines[:-1]) and all("\n" not in line[:-1] for line in lines)
+        blob = "".join(lines) if whole else "\n".join(line.replace("\n", " ") for line in lines)
+        candidates = self._candidates(blob.encode("utf-8"))
+        broken = [] if whole else [i for i, line in enumerate(lines) if "\n" in line]
+        if broken:  # Python may match across a newline inside a line; the scan never does
+            by_line = {index: (plugins, offset) for index, plugins, offset in candidates}
+            by_line.update((index, (None, 0)) for index in broken)
+            candidates = [(index, plugins, offset) for index, (plugins, offset) in sorted(by_line.items())]
+        return self._scan_lines(lines, name, candidates)
+
+    def _scan_lines(self, lines: Sequence[str], name: str,
+                    candidates: list[tuple[int, set[int] | None, int]]) -> list[Hit]:
+        found: dict[tuple[str, str], Hit] = {}
+        for secret in _process_lines(lines, name, candidates):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue
@@ -160,7 +206,39 @@ class SecretsCheck:
         return list(found.values())
 
 
-def _process_lines(lines: list[str], filename: str, prefilter: Prefilter | None) -> Iterator[PotentialSecret]:
+class _SparseLines(Sequence[str]):
+    """The lines of UTF-8 bytes that scanning candidates needs: each candidate line and the lines of
+    context around it that a code snippet holds; nothing else is decoded."""
+
+    def __init__(self, data: bytes, candidates: list[tuple[int, set[int] | None, int]]) -> None:
+        self._count = data.count(b"\n") + (not data.endswith(b"\n") if data else 0)
+        self._lines: dict[int, str] = {}
+        for index, _, offset in candidates:  # `offset` is a byte of the line (maybe its newline)
+            self._take(data, index, data.rfind(b"\n", 0, offset) + 1)
+
+    def _take(self, data: bytes, index: int, start: int) -> None:
+        before, position = index, start
+        while before > 0 and index - before < CONTEXT_LINES:
+            position = data.rfind(b"\n", 0, position - 1) + 1
+            before -= 1
+        for line in range(before, min(index + CONTEXT_LINES + 1, self._count)):
+            end = data.find(b"\n", position)
+            end = len(data) if end < 0 else end + 1
+            if line not in self._lines:
+                self._lines[line] = data[position:end].decode("utf-8")
+            position = end
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return [self._lines[i] for i in range(*index.indices(self._count))]
+        return self._lines[index]
+
+
+def _process_lines(lines: Sequence[str], filename: str,
+                   candidates: list[tuple[int, set[int] | None, int]]) -> Iterator[PotentialSecret]:
     """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work.
 
     Only the lines the prefilter lets through are visited, with only the plugins whose expressions can
@@ -171,8 +249,7 @@ def _process_lines(lines: list[str], filename: str, prefilter: Prefilter | None)
     filters, the same plugins in the same order.
     """
     plugins = get_plugins()
-    candidates = prefilter.candidates(lines) if prefilter is not None else [(i, None) for i in range(len(lines))]
-    for index, possible in candidates:
+    for index, possible, _ in candidates:
         line_number = index + 1
         line = lines[index].rstrip()
         code_snippet = get_code_snippet(lines=lines, line_number=line_number)
