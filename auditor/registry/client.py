@@ -11,11 +11,13 @@ import hashlib
 import io
 import json
 import time
+import warnings
 from typing import IO, Any, Callable
 from urllib.parse import urlencode, urlparse
 
 import requests
 import requests.adapters
+import urllib3
 
 from auditor.errors import SourceError
 from auditor.registry import challenge as challenges
@@ -97,6 +99,9 @@ class RegistryClient:
         self._looked_up = False
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = not options.insecure  # requests would otherwise re-require verification
+        if options.insecure:
+            warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
         self.session.mount("https://", _TrustAdapter(tls.context(options.ca_certs, verify=not options.insecure)))
 
     def close(self) -> None:
@@ -244,9 +249,12 @@ class RegistryClient:
             return self.session.request(method, url, headers=all_headers, stream=stream,
                                         timeout=self.options.timeout, allow_redirects=True)
 
-        return self._retrying(once, f"{self.ref.registry}")
+        return self._retrying(once, f"{self.ref.registry}", may_downgrade=True)
 
-    def _retrying(self, send: Callable[[], requests.Response], what: str) -> requests.Response:
+    def _retrying(self, send: Callable[[], requests.Response], what: str,
+                  may_downgrade: bool = False) -> requests.Response:
+        """Send, retrying transient failures; `may_downgrade`: a registry request (not a token service's)
+        that may switch this registry to plain HTTP when its HTTPS fails and plain HTTP is allowed."""
         policy = self.options.retry
         attempt = 0
         while True:
@@ -254,7 +262,7 @@ class RegistryClient:
             try:
                 response = send()
             except requests.exceptions.SSLError as exc:
-                if self._plain_ok and self._scheme == "https" and not _is_verify_error(exc):
+                if may_downgrade and self._plain_ok and self._scheme == "https" and not _is_verify_error(exc):
                     self._scheme = "http"  # a plain-HTTP registry that we may use: loopback or --insecure-registry
                     attempt -= 1
                     continue

@@ -198,3 +198,16 @@ def test_schema1_manifests_are_refused_clearly(server):
     server.default = (200, {"Content-Type": "application/vnd.docker.distribution.manifest.v1+prettyjws"}, b"{}")
     with pytest.raises(SourceError, match="schema 1"):
         _client(server).manifest("1")
+
+
+def test_plain_http_is_never_tried_for_a_registry_elsewhere_unless_asked(server, monkeypatch):
+    from auditor.registry import client as client_module
+
+    monkeypatch.setattr(client_module.tls, "is_loopback", lambda address: False)  # as if it were remote
+    with pytest.raises(SourceError, match="TLS failed"):
+        _client(server).manifest("1")
+    assert server.seen == []  # no request went out in plain HTTP
+
+    insecure = RegistryOptions(insecure=True, timeout=5)
+    client = RegistryClient(parse(f"{server.address}/app:1"), insecure)
+    assert client.manifest("1")[2] == MANIFEST_DIGEST
