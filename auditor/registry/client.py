@@ -19,14 +19,15 @@ import requests
 import requests.adapters
 import urllib3
 
-from auditor.errors import SourceError
+from auditor.errors import DigestError, SourceError
 from auditor.registry import challenge as challenges
 from auditor.registry import credentials as logins
 from auditor.registry import tls
 from auditor.registry.reference import RegistryRef
 from auditor.registry.settings import RegistryOptions
+from auditor.sources.interface import MAX_JSON_BYTES
 
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+MAX_DOCUMENT_BYTES = MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
 MAX_TOKEN_BYTES = 1024 * 1024
 MANIFEST_ACCEPT = ", ".join([
     "application/vnd.oci.image.index.v1+json",
@@ -118,7 +119,7 @@ class RegistryClient:
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         claimed = version if version.startswith("sha256:") else response.headers.get("Docker-Content-Digest")
         if claimed and claimed.startswith("sha256:") and claimed != digest:
-            raise SourceError(f"manifest {claimed} of {what}: digest mismatch (got {digest})")
+            raise DigestError(f"manifest {claimed} of {what}: digest mismatch (got {digest})")
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
         if media_type in SCHEMA1:
             raise SourceError(f"{what}: a Docker schema 1 manifest; only schema 2 and OCI images are supported")
@@ -127,16 +128,16 @@ class RegistryClient:
 
     def blob_json(self, digest: str) -> Any:
         """GET a small JSON blob (an image config), checked against its digest."""
-        what = f"blob {digest}"
+        what = _checkable(digest)
         body = _read_capped(self._get(f"blobs/{digest}", what, {}), what)
         actual = "sha256:" + hashlib.sha256(body).hexdigest()
-        if digest.startswith("sha256:") and actual != digest:
-            raise SourceError(f"{what} of {self.ref}: digest mismatch (got {actual})")
+        if actual != digest:
+            raise DigestError(f"{what} of {self.ref}: digest mismatch (got {actual})")
         return _parse(body, what)
 
     def blob(self, digest: str, size: int | None = None) -> IO[bytes]:
         """GET a blob as a stream (the reader checks its digest)."""
-        what = f"blob {digest}"
+        what = _checkable(digest)
         response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"}, stream=True)
         return io.BufferedReader(BlobStream(response, what, size))  # type: ignore[arg-type]
 
@@ -283,6 +284,13 @@ class RegistryClient:
                 self._sleep(policy.delay(attempt, retry_after))
                 continue
             return response
+
+
+def _checkable(digest: str) -> str:
+    """"blob DIGEST" for messages; SourceError for a digest we could not check (only sha256 is)."""
+    if not digest.startswith("sha256:") or len(digest) != 71:
+        raise SourceError(f"blob {digest!r}: unsupported digest (only sha256 is verified)")
+    return f"blob {digest}"
 
 
 def _is_verify_error(exc: BaseException) -> bool:

@@ -8,6 +8,7 @@ as the Docker CLI reads it: `credHelpers` for the registry, else `credsStore`, t
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -36,7 +37,11 @@ def from_docker_config(auth_key: str) -> Credentials | None:
     import docker.auth
     import docker.errors
 
-    config = docker.auth.load_config()  # honours DOCKER_CONFIG; an unreadable file counts as empty
+    folder = os.environ.get("DOCKER_CONFIG")
+    path = os.path.join(folder, "config.json") if folder else None
+    if path is not None and not os.path.isfile(path):
+        return None  # DOCKER_CONFIG replaces ~/.docker, as for the Docker CLI (docker-py would fall back)
+    config = docker.auth.load_config(path)  # an unreadable file counts as empty
     store = config.get_credential_store(auth_key) if (config.creds_store or config.cred_helpers) else None
     try:
         with warnings.catch_warnings():

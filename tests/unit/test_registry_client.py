@@ -39,6 +39,9 @@ class Scripted(http.server.ThreadingHTTPServer):
     def address(self) -> str:
         return f"127.0.0.1:{self.server_address[1]}"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up (a timeout test) leaves a broken pipe behind; nothing to report
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
@@ -211,3 +214,30 @@ def test_plain_http_is_never_tried_for_a_registry_elsewhere_unless_asked(server,
     insecure = RegistryOptions(insecure=True, timeout=5)
     client = RegistryClient(parse(f"{server.address}/app:1"), insecure)
     assert client.manifest("1")[2] == MANIFEST_DIGEST
+
+
+def test_a_stalled_registry_times_out_after_the_configured_seconds_and_retries(server):
+    import time as clock
+
+    def stall(handler: Handler) -> tuple[int, dict[str, str], bytes]:
+        clock.sleep(1.0)
+        return 200, {}, MANIFEST
+
+    server.script = [stall, stall, stall]
+    sleeps: list[float] = []
+    options = RegistryOptions(timeout=0.2, retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
+    client = RegistryClient(parse(f"{server.address}/app:1"), options, sleep=sleeps.append)
+    started = clock.monotonic()
+    with pytest.raises(SourceError, match="read timed out \\(after 3 attempts\\)"):
+        client.manifest("1")
+    assert clock.monotonic() - started < 5
+    assert len(sleeps) == 2
+
+
+@pytest.mark.parametrize("digest", ["sha512:" + "a" * 128, "md5:abc", "sha256:short"])
+def test_blobs_whose_digest_cannot_be_verified_are_refused_before_any_request(server, digest):
+    with pytest.raises(SourceError, match="unsupported digest"):
+        _client(server).blob_json(digest)
+    with pytest.raises(SourceError, match="unsupported digest"):
+        _client(server).blob(digest)
+    assert server.seen == []

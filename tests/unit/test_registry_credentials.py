@@ -119,6 +119,21 @@ def test_no_config_file_means_anonymous(docker_config):
     assert from_docker_config("127.0.0.1:5000") is None
 
 
+def test_docker_config_replaces_the_home_config_even_when_empty(docker_config, tmp_path):
+    home_config = tmp_path / "home" / ".docker"
+    home_config.mkdir(parents=True)
+    (home_config / "config.json").write_text(json.dumps({"auths": {"127.0.0.1:5000": {"auth": _auth("h", "p")}}}))
+    assert from_docker_config("127.0.0.1:5000") is None
+
+
+def test_home_config_is_used_without_docker_config(docker_config, tmp_path, monkeypatch):
+    monkeypatch.delenv("DOCKER_CONFIG")
+    home_config = tmp_path / "home" / ".docker"
+    home_config.mkdir(parents=True)
+    (home_config / "config.json").write_text(json.dumps({"auths": {"127.0.0.1:5000": {"auth": _auth("h", "p")}}}))
+    assert from_docker_config("127.0.0.1:5000").basic == ("h", "p")
+
+
 def test_explicit_login_wins_over_the_config(docker_config):
     docker_config({"auths": {"127.0.0.1:5000": {"auth": _auth("alice", "from-config")}}})
     explicit = Credentials("bob", "from-stdin")
