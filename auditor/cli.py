@@ -23,6 +23,8 @@ from auditor.formats import FORMATS, json_format, text
 from auditor.layers import DEFAULT_MAX_FILE_BYTES
 from auditor.model import Image, Report, Severity
 from auditor.policy import Gate, suppress
+from auditor.registry.credentials import Credentials
+from auditor.registry.settings import DEFAULT_TIMEOUT, RegistryOptions
 from auditor.rules import Rule, default_pack_paths, load_rules
 from auditor.sources import Options, open_image
 
@@ -35,13 +37,27 @@ def _env(name: str, default: str) -> str:
 
 def _add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
     parser.add_argument("ref", metavar="REF", nargs="+" if many else None, help="image: NAME[:TAG], docker-daemon:NAME, docker-archive:PATH, "
-                        "oci:DIR[:TAG], oci-archive:PATH[:TAG], or a path to an archive or layout")
+                        "oci:DIR[:TAG], oci-archive:PATH[:TAG], docker://REGISTRY/REPO[:TAG|@DIGEST], "
+                        "or a path to an archive or layout")
     parser.add_argument("--pull", action="store_true", help="pull the image into the local engine first")
     parser.add_argument("--platform", default=_env("PLATFORM", "linux/amd64"),
                         help="os/arch[/variant] to pick from a multi-platform index (default: %(default)s)")
     parser.add_argument("--image", metavar="NAME:TAG", help="which image of a multi-image docker archive")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or warnings on stderr")
+    registry = parser.add_argument_group("registry references (docker://)")
+    registry.add_argument("--username", "-u", metavar="USER",
+                          help="log in as USER (with --password-stdin) instead of the Docker config's login")
+    registry.add_argument("--password-stdin", action="store_true", help="read the password (or token) from stdin")
+    registry.add_argument("--ca-cert", action="append", default=[], metavar="FILE",
+                          help="also trust the CA certificates in FILE (repeatable; SSL_CERT_FILE and "
+                          "REQUESTS_CA_BUNDLE are trusted too)")
+    registry.add_argument("--insecure-registry", action="store_true",
+                          help="allow plain HTTP and unverified TLS (always allowed for loopback addresses: "
+                          "plain HTTP only)")
+    registry.add_argument("--timeout", type=float, default=_env("TIMEOUT", str(DEFAULT_TIMEOUT)),
+                          metavar="SECONDS", help="registry network timeout: to connect, and between bytes "
+                          "(default: %(default)s)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -231,7 +247,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     config = _config(args)
     rules = _effective_rules(args, config)
     baseline_fingerprints = _baseline(args, config)
-    options = Options(platform=args.platform, image=args.image, pull=args.pull)
+    options = _options(args)
     skip_base = args.skip_base or config.skip_base
     reports = []
     for ref in args.ref:
@@ -276,8 +292,27 @@ def _exit_code(report: Report, gate: Gate, exit_zero: bool) -> int:
     return 1 if any(gate.fails(f) for f in report.findings) else 0
 
 
+def _options(args: argparse.Namespace) -> Options:
+    """Source options from the image arguments; the password, if any, is read from stdin here."""
+    if args.password_stdin and not args.username:
+        raise UsageError("--password-stdin needs --username")
+    if args.username and not args.password_stdin:
+        raise UsageError("--username needs --password-stdin (a password is never taken as an argument)")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    credentials = None
+    if args.username:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: no password on standard input")
+        credentials = Credentials(username=args.username, password=password, source="--username")
+    registry = RegistryOptions(credentials=credentials, ca_certs=tuple(args.ca_cert),
+                               insecure=args.insecure_registry, timeout=args.timeout)
+    return Options(platform=args.platform, image=args.image, pull=args.pull, registry=registry)
+
+
 def _run_files(args: argparse.Namespace) -> int:
-    options = Options(platform=args.platform, image=args.image, pull=args.pull)
+    options = _options(args)
     with open_image(args.ref, options) as image:
         report, entries = audit(image, [], progress=_progress(sys.stderr, args.quiet))
     render = json_format.render_files if args.format == "json" else text.render_files

@@ -11,7 +11,7 @@ from typing import IO
 
 import zstandard
 
-from auditor.errors import SourceError
+from auditor.errors import DigestError
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -87,7 +87,7 @@ class DigestReader(io.RawIOBase):
         actual = "sha256:" + self._hash.hexdigest()
         self._hash = None
         if actual != self._expected:
-            raise SourceError(f"{self._what}: digest mismatch (expected {self._expected}, got {actual})")
+            raise DigestError(f"{self._what}: digest mismatch (expected {self._expected}, got {actual})")
 
     def close(self) -> None:
         if self._hash is not None:

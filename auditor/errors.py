@@ -11,6 +11,10 @@ class SourceError(AuditorError):
     """An image could not be found, opened or read."""
 
 
+class DigestError(SourceError):
+    """A blob's bytes do not match its digest."""
+
+
 class RuleError(AuditorError):
     """A rule pack or configuration file is invalid."""
 

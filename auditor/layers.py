@@ -15,7 +15,7 @@ from typing import Callable, Protocol, Union
 import zstandard
 
 from auditor.compression import CHUNK, DigestReader, decompress
-from auditor.errors import SourceError
+from auditor.errors import DigestError, SourceError
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
 from auditor.walk import classify
 
@@ -137,7 +137,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         outer.verify()
         result.bytes_read = inner.count
     except (tarfile.TarError, EOFError, OSError, zlib.error, zstandard.ZstdError, SourceError) as exc:
-        detail = str(exc) or type(exc).__name__
+        detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
             NotScanned(
                 reason=f"layer unreadable after {len(result.records)} entries: {detail}",
@@ -147,6 +147,18 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     finally:
         outer.close()
     return result
+
+
+def _blob_mismatch(outer: DigestReader) -> str | None:
+    """Why a layer failed to read when its blob is not what its digest says: that is the cause to report
+    (a tampered or corrupt blob), not the tar or decompression error it led to."""
+    try:
+        outer.verify()
+    except DigestError as exc:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - the blob cannot be drained either; keep the first error
+        return None
+    return None
 
 
 def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:

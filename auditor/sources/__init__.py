@@ -7,11 +7,14 @@ import os
 import shutil
 import tarfile
 import tempfile
+from dataclasses import replace
 from typing import Iterator
 
 from auditor.errors import SourceError
 from auditor.model import Image
-from auditor.sources import archive, daemon, oci_layout
+from auditor.registry import reference as registry_reference
+from auditor.registry.client import RegistryClient
+from auditor.sources import archive, daemon, oci_layout, registry
 from auditor.sources.interface import Options, assemble
 from auditor.sources.store import DirStore, TarStore
 
@@ -23,7 +26,8 @@ TRANSPORTS = ("docker-daemon", "docker-archive", "oci-archive", "oci", "docker",
 def parse_reference(ref: str) -> tuple[str, str, str | None]:
     """Split a reference into (transport, location, tag-or-image).
 
-    `docker-archive:PATH[:NAME:TAG]`, `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]`, `docker-daemon:NAME`;
+    `docker-archive:PATH[:NAME:TAG]`, `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]`, `docker-daemon:NAME`,
+    `docker://REGISTRY/REPO[:TAG|@DIGEST]` (or `registry:`, the same) for an image in a registry;
     a bare argument is a path when one exists there, else an image name in the local engine (unless it
     starts like a path, "/", "./", "../" or "~", which no image name does).
     """
@@ -90,7 +94,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             spool = os.path.join(private_dir(), "image.tar")
             daemon.save(location, options, spool)
             store = TarStore(spool)
-            located = archive.locate(store, Options(platform=options.platform), ref)
+            located = archive.locate(store, replace(options, image=None), ref)
             yield assemble(ref, store, located)
             return
         if transport == "docker-archive":
@@ -101,7 +105,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
                 archive.gunzip_to(location, path)
             store = TarStore(path)
             if extra:
-                options = Options(platform=options.platform, image=extra, pull=options.pull)
+                options = replace(options, image=extra)
             yield assemble(ref, store, archive.locate(store, options, location))
             return
         if transport in ("oci", "oci-archive"):
@@ -114,8 +118,10 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
                 store_o = TarStore(location)
             yield assemble(ref, store_o, oci_layout.locate(store_o, extra, options, location))
             return
-        raise SourceError(f"{ref}: registry references are not supported yet; use docker-daemon:, "
-                          "docker-archive:, oci: or oci-archive:")
+        client = RegistryClient(registry_reference.parse(location), options.registry)
+        stack.callback(client.close)
+        remote = registry.RegistryStore(client)
+        yield assemble(ref, remote, registry.locate(remote, options, ref))
 
 
 def _must_exist(path: str, ref: str) -> None:

@@ -12,6 +12,7 @@ from typing import IO, Any, Protocol
 
 from auditor.errors import SourceError
 from auditor.model import Digest, Image, Layer
+from auditor.registry.settings import RegistryOptions
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 
@@ -35,6 +36,7 @@ class Options:
     platform: str = "linux/amd64"
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
+    registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
 
 
 @dataclass

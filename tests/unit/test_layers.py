@@ -164,3 +164,14 @@ def test_corrupt_compressed_layer_is_not_scanned(compression):
     broken = blob[:8] + bytes(b ^ 0xFF for b in blob[8:40]) + blob[40:]
     scan = read_layer(layer(broken, diff_id=kit.sha256(tar)), Scanner())
     assert len(scan.not_scanned) == 1 and scan.not_scanned[0].layer == 3
+
+
+def test_a_garbled_blob_is_reported_as_a_digest_mismatch_not_as_the_tar_error_it_causes():
+    tar = kit.layer_tar([File("/a", b"x" * 600)])
+    blob = kit.compress(tar, "gzip")
+    garbled = bytes(b ^ 0x5A for b in blob)  # no longer gzip, nor a tar: reading fails before the end
+    scan = read_layer(layer(garbled, digest=kit.sha256(blob), diff_id=kit.sha256(tar)), Scanner())
+    [reason] = [n.reason for n in scan.not_scanned]
+    assert f"blob {kit.sha256(blob)}: digest mismatch" in reason
+    intact_digest = read_layer(layer(garbled, diff_id=kit.sha256(tar)), Scanner())
+    assert "digest mismatch" not in intact_digest.not_scanned[0].reason  # the blob is what it claims: a tar error

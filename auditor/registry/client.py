@@ -1,0 +1,349 @@
+"""The HTTP conversation with one registry repository: manifests, blobs, and the auth challenge.
+
+Every response body is either size-capped and digest-checked in memory (manifests, configs) or handed
+on as a stream (layer blobs, which the layer reader checks against their digest as it reads them).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import time
+import warnings
+from typing import IO, Any, Callable
+from urllib.parse import urlencode, urlparse
+
+import requests
+import requests.adapters
+import urllib3
+
+from auditor.errors import DigestError, SourceError
+from auditor.registry import challenge as challenges
+from auditor.registry import credentials as logins
+from auditor.registry import tls
+from auditor.registry.reference import RegistryRef
+from auditor.registry.settings import RegistryOptions
+from auditor.sources.interface import MAX_JSON_BYTES
+
+MAX_DOCUMENT_BYTES = MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
+MAX_TOKEN_BYTES = 1024 * 1024
+MANIFEST_ACCEPT = ", ".join([
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+])
+SCHEMA1 = ("application/vnd.docker.distribution.manifest.v1+json",
+           "application/vnd.docker.distribution.manifest.v1+prettyjws")
+STATUS_WORDS = {401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found"}
+USER_AGENT = "layer-auditor"
+
+
+class _TrustAdapter(requests.adapters.HTTPAdapter):
+    """Uses our TLS context, so extra CAs add to the default roots rather than replace them."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+
+class BlobStream(io.RawIOBase):
+    """A blob's body as it arrives; network failures become SourceError, and more bytes than the
+    descriptor's size are refused."""
+
+    def __init__(self, response: requests.Response, what: str, size: int | None) -> None:
+        self._response = response
+        self._raw = response.raw
+        self._raw.decode_content = True  # Content-Encoding is transport; the blob is what it wraps
+        self._what = what
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._raw.read(len(buffer))
+        except Exception as exc:  # noqa: BLE001 - urllib3 and socket errors alike end the stream
+            raise SourceError(f"{self._what}: download failed ({_reason(exc)})") from None
+        n = len(data)
+        if self._left is not None:
+            self._left -= n
+            if self._left < 0:
+                raise SourceError(f"{self._what}: the registry sent more bytes than the manifest's size")
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._response.close()
+        super().close()
+
+
+class RegistryClient:
+    """Reads one repository of one registry."""
+
+    def __init__(self, ref: RegistryRef, options: RegistryOptions,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ref = ref
+        self.options = options
+        self._sleep = sleep
+        self._plain_ok = options.insecure or tls.is_loopback(ref.host)
+        self._scheme = "https"
+        self._authorization: str | None = None
+        self._credentials: logins.Credentials | None = None
+        self._looked_up = False
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = not options.insecure  # requests would otherwise re-require verification
+        if options.insecure:
+            warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+        self.session.mount("https://", _TrustAdapter(tls.context(options.ca_certs, verify=not options.insecure)))
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- the API -----------------------------------------------------------------------------------
+
+    def manifest(self, version: str) -> tuple[str | None, Any, str]:
+        """GET a manifest or index by tag or digest: (media type, parsed JSON, its digest)."""
+        what = f"{self.ref.registry}/{self.ref.repository}:{version}" if ":" not in version \
+            else f"{self.ref.registry}/{self.ref.repository}@{version}"
+        response = self._get(f"manifests/{version}", what, {"Accept": MANIFEST_ACCEPT})
+        body = _read_capped(response, what)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        claimed = version if version.startswith("sha256:") else response.headers.get("Docker-Content-Digest")
+        if claimed and claimed.startswith("sha256:") and claimed != digest:
+            raise DigestError(f"manifest {claimed} of {what}: digest mismatch (got {digest})")
+        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        if media_type in SCHEMA1:
+            raise SourceError(f"{what}: a Docker schema 1 manifest; only schema 2 and OCI images are supported")
+        known = media_type if media_type in MANIFEST_ACCEPT.split(", ") else None  # not "application/json"
+        return known, _parse(body, f"manifest {digest}"), digest
+
+    def blob_json(self, digest: str) -> Any:
+        """GET a small JSON blob (an image config), checked against its digest."""
+        what = _checkable(digest)
+        body = _read_capped(self._get(f"blobs/{digest}", what, {}), what)
+        actual = "sha256:" + hashlib.sha256(body).hexdigest()
+        if actual != digest:
+            raise DigestError(f"{what} of {self.ref}: digest mismatch (got {actual})")
+        return _parse(body, what)
+
+    def blob(self, digest: str, size: int | None = None) -> IO[bytes]:
+        """GET a blob as a stream (the reader checks its digest)."""
+        what = _checkable(digest)
+        response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"}, stream=True)
+        return io.BufferedReader(BlobStream(response, what, size))  # type: ignore[arg-type]
+
+    def exists(self, digest: str) -> bool:
+        """HEAD a blob."""
+        try:
+            self._get(f"blobs/{digest}", f"blob {digest}", {}, method="HEAD").close()
+        except SourceError:
+            return False
+        return True
+
+    # --- auth --------------------------------------------------------------------------------------
+
+    def _get(self, path: str, what: str, headers: dict[str, str], stream: bool = False,
+             method: str = "GET") -> requests.Response:
+        url_path = f"/v2/{self.ref.repository}/{path}"
+        response = self._send(method, url_path, headers, stream)
+        if response.status_code == 401:
+            authorization = self._answer(response.headers.get("WWW-Authenticate", ""))
+            if authorization is not None and authorization != self._authorization:
+                response.close()
+                self._authorization = authorization
+                response = self._send(method, url_path, headers, stream)
+        if response.status_code == 200:
+            return response
+        message = self._refusal(response, what)
+        response.close()
+        raise SourceError(message)
+
+    def _refusal(self, response: requests.Response, what: str) -> str:
+        status = response.status_code
+        word = STATUS_WORDS.get(status, f"HTTP {status}")
+        if status == 401:
+            if self._credentials is None:
+                return (f"{what}: {self.ref.registry} requires authentication ({word}); log in with "
+                        "`docker login`, or pass --username and --password-stdin")
+            return f"{what}: {self.ref.registry} rejected the credentials from {self._credentials.source} ({word})"
+        if status == 403:
+            return f"{what}: access denied by {self.ref.registry} ({word})"
+        if status == 404:
+            codes = _error_codes(response)
+            detail = f": {', '.join(codes)}" if codes else ""
+            return f"{what}: not found in the registry ({word}{detail})"
+        return f"{what}: {self.ref.registry} answered {word}"
+
+    def _login(self) -> logins.Credentials | None:
+        if not self._looked_up:
+            self._credentials = logins.resolve(self.ref.auth_key, self.options.credentials)
+            self._looked_up = True
+        return self._credentials
+
+    def _answer(self, header: str) -> str | None:
+        """The Authorization header that answers a challenge, or None when we have nothing new to offer."""
+        chosen = challenges.pick(challenges.parse(header))
+        if chosen is None:
+            return None
+        login = self._login()
+        if chosen.scheme == "basic":
+            if login is None or login.basic is None:
+                return None
+            self._require_private_channel(self._scheme, self.ref.host)
+            user, password = login.basic
+            return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        return "Bearer " + self._token(chosen, login)  # a fresh one: the last may have expired
+
+    def _token(self, chosen: challenges.Challenge, login: logins.Credentials | None) -> str:
+        realm = chosen.params.get("realm", "")
+        parsed = urlparse(realm)
+        if parsed.scheme not in ("https", "http") or not parsed.netloc:
+            raise SourceError(f"{self.ref.registry}: the auth challenge names no usable token realm")
+        if login is not None:
+            self._require_private_channel(parsed.scheme, parsed.netloc)
+        params = {"service": chosen.params.get("service", ""),
+                  "scope": chosen.params.get("scope") or f"repository:{self.ref.repository}:pull"}
+        params = {k: v for k, v in params.items() if v}
+        what = f"token service {parsed.scheme}://{parsed.netloc}{parsed.path}"
+        if login is not None and login.identity_token:
+            form = {**params, "grant_type": "refresh_token", "refresh_token": login.identity_token,
+                    "client_id": USER_AGENT}
+            response = self._retrying(lambda: self.session.post(realm, data=form, timeout=self.options.timeout), what)
+        else:
+            auth = login.basic if login is not None else None
+            url = realm + ("&" if "?" in realm else "?") + urlencode(params)
+            response = self._retrying(lambda: self.session.get(url, auth=auth, timeout=self.options.timeout), what)
+        if response.status_code != 200:
+            response.close()
+            word = STATUS_WORDS.get(response.status_code, f"HTTP {response.status_code}")
+            who = f"the credentials from {login.source}" if login is not None else "anonymous access"
+            raise SourceError(f"{what} refused {who} for {self.ref.repository} ({word})")
+        document = _parse(_read_capped(response, what, MAX_TOKEN_BYTES), what)
+        token = document.get("token") or document.get("access_token") if isinstance(document, dict) else None
+        if not isinstance(token, str) or not token:
+            raise SourceError(f"{what}: the answer holds no token")
+        return token
+
+    def _require_private_channel(self, scheme: str, address: str) -> None:
+        if scheme != "https" and not (self.options.insecure or tls.is_loopback(address)):
+            raise SourceError(f"refusing to send credentials over plain HTTP to {tls.host_of(address)}; "
+                              "use HTTPS (or --insecure-registry)")
+
+    # --- transport ---------------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, headers: dict[str, str], stream: bool) -> requests.Response:
+        all_headers = dict(headers)
+        if self._authorization:
+            all_headers["Authorization"] = self._authorization
+
+        def once() -> requests.Response:
+            url = f"{self._scheme}://{self.ref.host}{path}"
+            return self.session.request(method, url, headers=all_headers, stream=stream,
+                                        timeout=self.options.timeout, allow_redirects=True)
+
+        return self._retrying(once, f"{self.ref.registry}", may_downgrade=True)
+
+    def _retrying(self, send: Callable[[], requests.Response], what: str,
+                  may_downgrade: bool = False) -> requests.Response:
+        """Send, retrying transient failures; `may_downgrade`: a registry request (not a token service's)
+        that may switch this registry to plain HTTP when its HTTPS fails and plain HTTP is allowed."""
+        policy = self.options.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = send()
+            except requests.exceptions.SSLError as exc:
+                if may_downgrade and self._plain_ok and self._scheme == "https" and not _is_verify_error(exc):
+                    self._scheme = "http"  # a plain-HTTP registry that we may use: loopback or --insecure-registry
+                    attempt -= 1
+                    continue
+                raise SourceError(f"{what}: TLS failed ({_reason(exc)}); trust its CA with --ca-cert FILE"
+                                  + ("" if _is_verify_error(exc) else " or, if it serves plain HTTP, "
+                                     "--insecure-registry")) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                if attempt >= policy.attempts:
+                    raise SourceError(f"{what}: {_reason(exc)} (after {attempt} attempts)") from None
+                self._sleep(policy.delay(attempt))
+                continue
+            except requests.exceptions.RequestException as exc:
+                raise SourceError(f"{what}: request failed ({_reason(exc)})") from None
+            if policy.retryable(response.status_code) and attempt < policy.attempts:
+                retry_after = response.headers.get("Retry-After")
+                response.close()
+                self._sleep(policy.delay(attempt, retry_after))
+                continue
+            return response
+
+
+def _checkable(digest: str) -> str:
+    """"blob DIGEST" for messages; SourceError for a digest we could not check (only sha256 is)."""
+    if not digest.startswith("sha256:") or len(digest) != 71:
+        raise SourceError(f"blob {digest!r}: unsupported digest (only sha256 is verified)")
+    return f"blob {digest}"
+
+
+def _is_verify_error(exc: BaseException) -> bool:
+    text = repr(exc)
+    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text \
+        or "doesn't match" in text or "Hostname mismatch" in text
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause without URLs or headers: the innermost error's name and message."""
+    if isinstance(exc, (requests.exceptions.ConnectTimeout,)):
+        return "connection timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "read timed out"
+    if _is_verify_error(exc):
+        return "certificate verify failed"
+    text = repr(exc)
+    for marker in ("Connection refused", "Connection reset", "Name or service not known",
+                   "Temporary failure in name resolution", "No route to host", "timed out",
+                   "WRONG_VERSION_NUMBER", "record layer failure", "Remote end closed connection",
+                   "IncompleteRead", "Connection aborted"):
+        if marker.lower() in text.lower():
+            return marker.lower()
+    return type(exc).__name__
+
+
+def _read_capped(response: requests.Response, what: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_content(1 << 16):
+            total += len(chunk)
+            if total > limit:
+                raise SourceError(f"{what}: larger than {limit} bytes; refused")
+            chunks.append(chunk)
+    except requests.exceptions.RequestException as exc:
+        raise SourceError(f"{what}: download failed ({_reason(exc)})") from None
+    finally:
+        response.close()
+    return b"".join(chunks)
+
+
+def _parse(body: bytes, what: str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{what}: malformed JSON ({exc})") from None
+
+
+def _error_codes(response: requests.Response) -> list[str]:
+    """The distribution API's error codes in a refusal (e.g. MANIFEST_UNKNOWN, NAME_UNKNOWN)."""
+    try:
+        document = json.loads(response.content[:65536])
+        return [str(e.get("code")) for e in document.get("errors", []) if isinstance(e, dict) and e.get("code")][:3]
+    except Exception:  # noqa: BLE001 - a body we cannot read just has no codes
+        return []

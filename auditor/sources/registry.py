@@ -1,0 +1,53 @@
+"""Images in a registry (`docker://`, `registry:`), read through the OCI distribution API.
+
+Only this source and `auditor.registry` touch the network. The manifest (or index, then the platform's
+manifest) and the config are fetched into memory, size-capped and checked against their digests; layer
+blobs are fetched only when the layer reader opens them, so layers the cache already holds are never
+downloaded, and they stream straight into the reader, which checks their digests. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from auditor.errors import SourceError
+from auditor.registry.client import RegistryClient
+from auditor.sources import selection
+from auditor.sources.interface import Located, Options
+
+
+class RegistryStore:
+    """The repository's blobs by digest, as a `Store`; each open is a fresh download."""
+
+    def __init__(self, client: RegistryClient) -> None:
+        self.client = client
+        self.sizes: dict[str, int] = {}  # digest -> size the manifest declares; larger bodies are refused
+
+    def open(self, name: str) -> IO[bytes]:
+        return self.client.blob(name, self.sizes.get(name))
+
+    def exists(self, name: str) -> bool:
+        return self.client.exists(name)
+
+
+def locate(store: RegistryStore, options: Options, where: str) -> Located:
+    """The image for `options.platform` behind the reference's tag or digest."""
+    client = store.client
+    selection.parse_platform(options.platform)
+    media_type, document, digest = client.manifest(client.ref.version)
+    fetched: dict[str, tuple[str | None, Any]] = {digest: (media_type, document)}
+
+    def fetch(desc: dict[str, Any]) -> tuple[str | None, Any]:
+        wanted = str(desc.get("digest", ""))
+        if wanted not in fetched:
+            if not wanted.startswith("sha256:"):
+                raise SourceError(f"{where}: index entry with unsupported digest {wanted!r}")
+            found_type, found, _ = client.manifest(wanted)
+            fetched[wanted] = (found_type, found)
+        return fetched[wanted]
+
+    top = {"digest": digest, **({"mediaType": media_type} if media_type else {})}
+    chosen = selection.choose([top], fetch, options.platform, where)
+    located = selection.located(chosen, client.blob_json, lambda digest: digest, where)
+    store.sizes = {str(ref.digest): ref.size for ref in located.layers if ref.digest and ref.size is not None}
+    return located

@@ -1,0 +1,153 @@
+"""Pick one image manifest from an index: platforms, nested indexes, attestations skipped.
+
+Shared by every source that reads OCI/Docker indexes and manifests (an OCI layout, a registry). The
+source supplies how to fetch a document a descriptor points at; the walk and the choice are here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from auditor.errors import SourceError
+from auditor.model import Digest
+from auditor.sources.interface import LayerRef, Located
+
+INDEX_TYPES = {
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+}
+MANIFEST_TYPES = {
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+}
+MAX_DEPTH = 8
+
+Descriptor = dict[str, Any]
+Fetch = Callable[[Descriptor], tuple[str | None, Any]]  # descriptor -> (media type if known, parsed document)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The image manifest picked for a platform, with its descriptor and what the choice warns about."""
+
+    descriptor: Descriptor
+    manifest: Any
+    warnings: list[str]
+
+
+def parse_platform(text: str) -> tuple[str, str, str | None]:
+    """"linux/arm64/v8" -> ("linux", "arm64", "v8")."""
+    parts = text.split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise SourceError(f"--platform {text!r}: expected os/arch[/variant], e.g. linux/amd64")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
+
+
+def is_attestation(desc: Descriptor) -> bool:
+    """BuildKit attestation manifests sit in an index beside the images; they are not images."""
+    annotations = desc.get("annotations") or {}
+    platform = desc.get("platform") or {}
+    return (
+        annotations.get("vnd.docker.reference.type") == "attestation-manifest"
+        or (platform.get("os") == "unknown" and platform.get("architecture") == "unknown")
+    )
+
+
+def _platform_of(desc: Descriptor) -> str | None:
+    platform = desc.get("platform")
+    if not isinstance(platform, dict) or not platform.get("os"):
+        return None
+    text = f"{platform.get('os')}/{platform.get('architecture')}"
+    return text + (f"/{platform['variant']}" if platform.get("variant") else "")
+
+
+def _matches(desc: Descriptor, wanted: tuple[str, str, str | None]) -> bool:
+    platform = desc.get("platform")
+    if not isinstance(platform, dict):
+        return True
+    os_, arch, variant = wanted
+    if platform.get("os") != os_ or platform.get("architecture") != arch:
+        return False
+    return variant is None or platform.get("variant") in (variant, None)
+
+
+def manifests_of(index: Any, name: str) -> list[Descriptor]:
+    """The descriptors an index lists; SourceError when it lists none properly."""
+    manifests = index.get("manifests") if isinstance(index, dict) else None
+    if not isinstance(manifests, list) or not all(isinstance(m, dict) for m in manifests):
+        raise SourceError(f"{name}: no 'manifests' list")
+    return manifests
+
+
+def kind_of(media_type: str | None, document: Any) -> str:
+    """A document's media type: the declared one, else guessed from its shape ("manifests" or not)."""
+    if not media_type and isinstance(document, dict):
+        media_type = document.get("mediaType")
+    if not media_type and isinstance(document, dict):
+        media_type = next(iter(INDEX_TYPES)) if "manifests" in document else next(iter(MANIFEST_TYPES))
+    return str(media_type)
+
+
+def choose(descs: list[Descriptor], fetch: Fetch, platform: str, where: str) -> Chosen:
+    """The image manifest among `descs` (and the indexes they point at) for `platform`."""
+    wanted = parse_platform(platform)
+    images: list[tuple[Descriptor, Any]] = []
+    seen: list[str] = []
+    _collect(descs, fetch, wanted, images, seen, 0)
+    if not images:
+        found = ", ".join(sorted(set(seen))) or "none"
+        raise SourceError(f"{where}: no image for platform {platform} (found: {found})")
+    warnings = []
+    if len(images) > 1:
+        warnings.append(f"{where}: {len(images)} images match; auditing the first (name one with :TAG)")
+    return Chosen(images[0][0], images[0][1], warnings)
+
+
+def _collect(
+    descs: list[Descriptor],
+    fetch: Fetch,
+    wanted: tuple[str, str, str | None],
+    out: list[tuple[Descriptor, Any]],
+    seen: list[str],
+    depth: int,
+) -> None:
+    if depth > MAX_DEPTH:
+        raise SourceError("image indexes nested too deeply")
+    for desc in descs:
+        if is_attestation(desc):
+            continue
+        platform = _platform_of(desc)
+        if platform:
+            seen.append(platform)
+        if not _matches(desc, wanted):
+            continue
+        declared, document = fetch(desc)
+        media_type = kind_of(desc.get("mediaType") or declared, document)
+        if media_type in INDEX_TYPES:
+            _collect(manifests_of(document, str(desc.get("digest"))), fetch, wanted, out, seen, depth + 1)
+        elif media_type in MANIFEST_TYPES:
+            out.append((desc, document))
+
+
+def located(chosen: Chosen, read_config: Callable[[str], Any], blob_name: Callable[[str], str], where: str) -> Located:
+    """The config and layer blobs of a chosen manifest; `blob_name` maps a digest to a store name."""
+    manifest, digest = chosen.manifest, chosen.descriptor.get("digest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
+        raise SourceError(f"{where}: manifest {digest} has no config")
+    layers = manifest.get("layers")
+    if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+        raise SourceError(f"{where}: manifest {digest} has no layers list")
+    config = read_config(str(manifest["config"].get("digest", "")))
+    refs = []
+    for layer in layers:
+        layer_digest = str(layer.get("digest", ""))
+        refs.append(
+            LayerRef(
+                name=blob_name(layer_digest) if layer_digest else "",
+                digest=Digest(layer_digest) if layer_digest else None,
+                media_type=layer.get("mediaType"),
+                size=layer.get("size") if isinstance(layer.get("size"), int) else None,
+            )
+        )
+    return Located(config=config, layers=refs, digest=Digest(str(digest)), warnings=list(chosen.warnings))
