@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
 from auditor.cache import LayerCache, rules_key
+from auditor.checks import hsdb
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
 from auditor.checks.regex import RegexCheck
@@ -88,6 +89,7 @@ def audit(
 ) -> tuple[Report, list[Entry]]:
     """Audit `image` against `rules`; returns the report and the full entry inventory."""
     settings = settings or Settings()
+    hsdb.use_cache(settings.cache_dir)
     by_id = {rule.id: rule for rule in rules}
     scanner = Scanner(rules)
     scans: list[LayerScan] = []

@@ -55,8 +55,9 @@ class ScanPool:
     """Runs `scan_file` on submitted files: in this process for the first `inline_bytes` of text (small
     images never start a worker), then batched to `jobs` forked workers. Use as a context manager."""
 
-    def __init__(self, scan_file: ScanFile, jobs: int, inline_bytes: int = INLINE_BYTES,
+    def __init__(self, scan_file: ScanFile, jobs: int, inline_bytes: int | None = None,
                  prepare: Callable[[], None] | None = None) -> None:
+        inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self._scan_file = scan_file
         self._prepare = prepare  # run once before the workers fork, so they inherit what it builds
         self._jobs = jobs
@@ -79,7 +80,7 @@ class ScanPool:
         pending = Pending(self._future, len(self._batch))
         self._batch.append((path, data))
         self._bytes += len(data)
-        if self._bytes >= BATCH_BYTES or len(self._batch) >= BATCH_FILES:
+        if self._bytes >= BATCH_BYTES or len(self._batch) >= BATCH_FILES:  # read when used: tests shrink them
             self.flush()
         return pending
 

@@ -65,24 +65,22 @@ class Gate:
         return matched
 
     def _compile(self) -> Any:
+        from auditor.checks import hsdb
+
         self._compiled = True
+        if hsdb.hyperscan is None or not self._patterns:
+            return None
+        hs = hsdb.hyperscan
+        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY | hs.HS_FLAG_SINGLEMATCH
+
+        def build() -> tuple[list[bytes], list[int]]:
+            return [translate(p, f, lines=False).encode("ascii") for p, f in self._patterns], [flags] * len(self._patterns)
+
         try:
-            import hyperscan
-        except ImportError:  # pragma: no cover - a declared dependency
+            self._database = hsdb.database(("text", self._patterns), build)
+        except (Untranslatable, hsdb.CompileError):
             return None
-        if not self._patterns:
-            return None
-        try:
-            expressions = [translate(p, f, lines=False).encode("ascii") for p, f in self._patterns]
-            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            flags = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
-                     | hyperscan.HS_FLAG_SINGLEMATCH)
-            database.compile(expressions=expressions, ids=list(range(len(expressions))),
-                             flags=[flags] * len(expressions))
-        except (Untranslatable, hyperscan.error):
-            return None
-        self._database = database
-        return database
+        return self._database
 
 
 class Untranslatable(ValueError):

@@ -17,6 +17,7 @@ import math
 import re
 from typing import Any, Iterable
 
+from auditor.checks import hsdb
 from auditor.checks.hsregex import Untranslatable, translate
 
 try:
@@ -46,9 +47,6 @@ def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
     return out
 
 
-_COMPILED: dict[tuple[tuple[int, str, int], ...], Any] = {}  # compiled databases, reused across sessions
-
-
 class Prefilter:
     """Candidate lines for a set of detect-secrets plugins, and which plugins can match on each."""
 
@@ -61,26 +59,22 @@ class Prefilter:
             return
         try:
             patterns = plugin_patterns(plugins)
-            expressions = [translate(pattern, flags).encode("ascii") for _, pattern, flags in patterns]
-        except (ValueError, Untranslatable) as exc:
+        except ValueError as exc:
             self.reason = str(exc)
             return
         self.owner = [position for position, _, _ in patterns]
-        if not expressions:
+        if not patterns:
             self.reason = "no plugins"
             return
-        key = tuple(patterns)
-        if key not in _COMPILED:
-            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
-            try:
-                database.compile(expressions=expressions, ids=list(range(len(expressions))),
-                                 flags=[hs_flags] * len(expressions))
-            except hyperscan.error as exc:  # an expression even prefilter mode cannot take: scan every line
-                self.reason = f"hyperscan cannot compile a plugin pattern ({exc})"
-                return
-            _COMPILED[key] = database
-        self.database = _COMPILED[key]
+        hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
+
+        def build() -> tuple[list[bytes], list[int]]:
+            return [translate(p, f).encode("ascii") for _, p, f in patterns], [hs_flags] * len(patterns)
+
+        try:
+            self.database = hsdb.database(("lines", patterns), build)
+        except (Untranslatable, hsdb.CompileError) as exc:  # not for Hyperscan: scan every line
+            self.reason = f"hyperscan cannot take a plugin pattern ({exc})"
 
     def candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
         """(line index, positions of the plugins that may match there or None for all, a byte offset in

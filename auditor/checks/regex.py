@@ -65,7 +65,7 @@ class RegexCheck:
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Hits in a file's bytes (UTF-8 text, decoded only when a rule's gate expression matched)."""
-        wanted = self._gated(data, [c for c in self._compiled if c.wants(path)])
+        wanted = [c for c in self._gated(data, self._compiled) if c.wants(path)]
         return self._scan(data.decode("utf-8", "replace"), wanted) if wanted else []
 
     def warm(self) -> None:

@@ -1,0 +1,104 @@
+"""Compile Hyperscan databases once: in this process, and across runs in the user's cache.
+
+Compiling the detect-secrets prefilter and the rule gates takes about a second, more than scanning a
+small image. A compiled database is kept in memory by its expressions and flags and, when a cache
+directory is set (the layer cache's, unless `--no-cache`), serialised to `hs/<key>.db` there. Keys hash
+the expressions, flags, the Hyperscan version and this machine's CPU, since a serialised database is only
+valid on the platform it was built for; each file carries the sha256 of its payload, and an unreadable,
+corrupt or foreign one is simply compiled again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import tempfile
+from typing import Any, Callable
+
+try:
+    import hyperscan
+except ImportError:  # pragma: no cover - a declared dependency
+    hyperscan = None  # type: ignore[assignment]
+
+_MEMORY: dict[str, Any] = {}
+_directory: str | None = None
+
+
+class CompileError(ValueError):
+    """Hyperscan cannot compile one of the expressions."""
+
+
+def use_cache(directory: str | None) -> None:
+    """Keep compiled databases under `directory` (None: in memory only)."""
+    global _directory
+    _directory = os.path.join(directory, "hs") if directory else None
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "")
+    except OSError:
+        flags = ""
+    return platform.machine() + flags
+
+
+def _translator() -> bytes:
+    """The translation code, part of every key: a change to it changes what the sources compile to."""
+    from auditor.checks import hsregex
+
+    with open(hsregex.__file__, "rb") as handle:
+        return handle.read()
+
+
+def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]]) -> Any:
+    """A block-mode database of the expressions and flags `build` returns (ids = positions), known by
+    `sources` (what they are translated from); None without Hyperscan."""
+    if hyperscan is None:
+        return None
+    key = hashlib.sha256(repr((getattr(hyperscan, "__version__", "?"), _cpu(), sources)).encode()
+                         + _translator()).hexdigest()
+    if key in _MEMORY:
+        return _MEMORY[key]
+    compiled = _load(key)
+    if compiled is None:
+        expressions, flags = build()
+        compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            compiled.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+        except hyperscan.error as exc:
+            raise CompileError(str(exc)) from None
+        _store(key, compiled)
+    _MEMORY[key] = compiled
+    return compiled
+
+
+def _load(key: str) -> Any:
+    if _directory is None:
+        return None
+    try:
+        with open(os.path.join(_directory, f"{key}.db"), "rb") as handle:
+            blob = handle.read()
+        digest, payload = blob[:32], blob[32:]
+        if hashlib.sha256(payload).digest() != digest:
+            return None
+        loaded = hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
+        loaded.scratch = hyperscan.Scratch(loaded)
+        return loaded
+    except (OSError, hyperscan.error):
+        return None
+
+
+def _store(key: str, compiled: Any) -> None:
+    if _directory is None:
+        return
+    try:
+        payload = hyperscan.dumpb(compiled)
+        os.makedirs(_directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=_directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, os.path.join(_directory, f"{key}.db"))
+    except (OSError, hyperscan.error):
+        pass  # a database that cannot be kept only costs time
