@@ -88,32 +88,37 @@ def _kind(info: tarfile.TarInfo) -> Kind:
     return Kind.OTHER
 
 
-def read_text(fileobj: io.BufferedIOBase, limit: int) -> bytes | None | int:
+SNIFF_BYTES = 4096  # most binary files show a byte that is not UTF-8 in their first page
+
+
+def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | None | int:
     """Read a file's bytes if it is UTF-8 text (as detect-secrets would read it).
 
     Returns the bytes, None for binary content, or the number of bytes read when the text is longer
-    than `limit` (not scanned).
+    than `limit` (not scanned). `size` (from the tar header) sizes the one buffer the bytes go into.
     """
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        chunk = fileobj.read(CHUNK)
-        if not chunk:
-            break
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError:
-            return None
-        total += len(chunk)
-        if total > limit:
-            return total
-        chunks.append(chunk)
+    buffer = bytearray(min(size, limit + 1))
+    view = memoryview(buffer)
+    filled = 0
     try:
+        while filled < len(buffer):
+            step = SNIFF_BYTES if filled == 0 else CHUNK
+            count = fileobj.readinto(view[filled:filled + step])  # type: ignore[attr-defined]
+            if not count:
+                break
+            decoder.decode(view[filled:filled + count])
+            filled += count
+        if filled > limit:
+            return filled
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
-    return b"".join(chunks)
+    finally:
+        view.release()
+    if filled < len(buffer):
+        del buffer[filled:]
+    return buffer
 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LayerScan:
@@ -189,7 +194,7 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
     fileobj = tar.extractfile(info)
     if fileobj is None:
         return
-    content = read_text(fileobj, limit)  # type: ignore[arg-type]
+    content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
     if content is None:
         return
     if isinstance(content, int):

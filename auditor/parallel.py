@@ -3,8 +3,9 @@
 The main process streams and decompresses the layers (and checks their digests); the text files it
 finds go, in batches, to worker processes forked from it, so they inherit the rules and the compiled
 Hyperscan databases. `submit` returns at once with a `Pending` that `LayerScan.resolve` turns into the
-file's hits later. At most a few batches are in flight, so memory stays bounded however large the
-image: when they are all busy, `submit` waits for the oldest.
+file's hits later. At most a few batches and `IN_FLIGHT_BYTES` are in flight, so memory stays bounded
+however large the image: when they are all busy, `submit` waits for the oldest. A big file is scanned
+in the main process (scanning works on its bytes in place; a copy to a worker would double them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ ScanFile = Callable[[str, bytes], list[Hit]]
 BATCH_BYTES = 1 << 20  # small files travel together, up to this many bytes (or BATCH_FILES files)
 BATCH_FILES = 256
 INLINE_BYTES = 4 << 20  # text scanned in this process before any worker starts
+BIG_FILE = 4 << 20  # a file this large is scanned here: copying it to a worker costs memory and time
+IN_FLIGHT_BYTES = 16 << 20  # at most this much text waits for workers (besides one batch)
 _worker_scan: ScanFile | None = None  # set in each worker before it forks (inherited), never pickled
 
 
@@ -63,12 +66,15 @@ class ScanPool:
         self._jobs = jobs
         self._inline_left = inline_bytes if jobs > 1 else -1
         self._executor: ProcessPoolExecutor | None = None
-        self._in_flight: deque[Future[list[list[Hit]]]] = deque()
+        self._in_flight: deque[tuple[Future[list[list[Hit]]], int]] = deque()  # with the bytes each carries
+        self._in_flight_bytes = 0
         self._batch: list[tuple[str, bytes]] = []
         self._bytes = 0
         self._future: Future[list[list[Hit]]] = Future()
 
     def submit(self, path: str, data: bytes) -> list[Hit] | Pending:
+        if len(data) >= BIG_FILE:
+            return self._scan_file(path, data)
         if self._executor is None:
             if self._inline_left < len(data):
                 if self._inline_left < 0:
@@ -89,13 +95,17 @@ class ScanPool:
         if not self._batch:
             return
         assert self._executor is not None
-        while len(self._in_flight) >= 2 * self._jobs:
-            self._in_flight.popleft().result()
-        batch, placeholder = self._batch, self._future
+        while self._in_flight and (len(self._in_flight) >= 2 * self._jobs
+                                   or self._in_flight_bytes + self._bytes > IN_FLIGHT_BYTES):
+            done, size = self._in_flight.popleft()
+            done.result()
+            self._in_flight_bytes -= size
+        batch, placeholder, size = self._batch, self._future, self._bytes
         self._batch, self._bytes, self._future = [], 0, Future()
         running = self._executor.submit(_scan_batch, batch)
         running.add_done_callback(lambda done: _relay(done, placeholder))
-        self._in_flight.append(running)
+        self._in_flight.append((running, size))
+        self._in_flight_bytes += size
 
     def _start(self) -> None:
         global _worker_scan

@@ -38,12 +38,11 @@ def _ancestors(path: str) -> list[str]:
     """Strict ancestors of an absolute path, root first: "/a/b/c" -> ["/", "/a", "/a/b"]."""
     if path == "/":
         return []
-    parts = path.split("/")[1:-1]
     out = ["/"]
-    current = ""
-    for part in parts:
-        current += "/" + part
-        out.append(current)
+    end = path.find("/", 1)
+    while end != -1:
+        out.append(path[:end])
+        end = path.find("/", end + 1)
     return out
 
 
@@ -79,13 +78,14 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
             if isinstance(kind, Marker):
                 continue
             dup = later_in_layer.get(path)
+            ancestors = _ancestors(path)
             if dup is not None and not (kind is Kind.DIR and dup is Kind.DIR):
                 status = Status.OVERWRITTEN if _same_class(kind, dup) else Status.DELETED
                 fates[pos] = Fate(status, index)
-            elif path in later_non_dirs or any(a in later_non_dirs for a in _ancestors(path)):
+            elif path in later_non_dirs or not later_non_dirs.isdisjoint(ancestors):
                 fates[pos] = Fate(Status.DELETED, index)
             else:
-                fates[pos] = _fate(path, kind, dir_at, file_at, gone, below)
+                fates[pos] = _fate(path, kind, ancestors, dir_at, file_at, gone, below)
             later_in_layer[path] = kind
             if kind is not Kind.DIR:
                 later_non_dirs.add(path)
@@ -107,6 +107,7 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
 def _fate(
     path: str,
     kind: Kind,
+    ancestors: list[str],
     dir_at: dict[str, int],
     file_at: dict[str, tuple[int, Kind]],
     gone: dict[str, int],
@@ -118,20 +119,14 @@ def _fate(
         layer, later_kind = over
         status = Status.OVERWRITTEN if _same_class(kind, later_kind) else Status.DELETED
         best = Fate(status, layer)
+    deleting = [gone.get(path)]  # layers that delete it: a whiteout, a directory over it, an ancestor's end
     if kind is not Kind.DIR:
-        layer_dir = dir_at.get(path)
-        if layer_dir is not None:
-            best = _lower(best, Fate(Status.DELETED, layer_dir))
-    layer_gone = gone.get(path)
-    if layer_gone is not None:
-        best = _lower(best, Fate(Status.DELETED, layer_gone))
-    for ancestor in _ancestors(path):
-        hit = gone.get(ancestor)
-        if hit is not None:
-            best = _lower(best, Fate(Status.DELETED, hit))
-        hit = below.get(ancestor)
-        if hit is not None:
-            best = _lower(best, Fate(Status.DELETED, hit))
+        deleting.append(dir_at.get(path))
+    if gone or below:
+        deleting += [table.get(ancestor) for ancestor in ancestors for table in (gone, below)]
+    for layer in deleting:
+        if layer is not None:
+            best = _lower(best, Fate(Status.DELETED, layer))
     return best
 
 

@@ -47,7 +47,9 @@ def tool(name: str) -> str | None:
 
 
 class TreeSampler(threading.Thread):
-    """Sample the summed RSS of a process and all its descendants until stopped."""
+    """Sample the memory of a process and all its descendants until stopped: the sum of their PSS
+    (proportional set size: a page shared by n processes counts 1/n in each, so forked workers sharing
+    their parent's pages are not counted twice, as summed RSS would), or of RSS where PSS is unknown."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
@@ -79,8 +81,7 @@ class TreeSampler(threading.Thread):
         total = 0
         for pid in self._tree():
             try:
-                with open(f"/proc/{pid}/statm", "rb") as handle:
-                    total += int(handle.read().split()[1]) * PAGE
+                total += _pss(pid)
             except (OSError, IndexError, ValueError):
                 continue
         self.peak = max(self.peak, total)
@@ -94,6 +95,19 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
+def _pss(pid: int) -> int:
+    """A process's proportional set size in bytes (its RSS where smaps_rollup is missing)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        pass
+    with open(f"/proc/{pid}/statm", "rb") as handle:
+        return int(handle.read().split()[1]) * PAGE
+
+
 @dataclass
 class Run:
     """One measured subprocess."""
@@ -101,7 +115,7 @@ class Run:
     wall: float
     cpu: float
     max_rss: int  # bytes, the largest single process
-    tree_rss: int  # bytes, sampled sum over the process tree
+    tree_rss: int  # bytes, sampled sum of PSS over the process tree
     returncode: int
     stderr_tail: str = ""
 
@@ -159,8 +173,10 @@ class Row:
 class Bench:
     """Runs the contenders on one saved image and collects their rows."""
 
-    def __init__(self, art: build_image.Artifacts, work: str, repeat: int, planted: Sequence[str]) -> None:
+    def __init__(self, art: build_image.Artifacts, work: str, repeat: int, planted: Sequence[str],
+                 base: build_image.Artifacts | None = None) -> None:
         self.art = art
+        self.base = base
         self.work = work
         self.repeat = repeat
         self.planted = list(planted)
@@ -240,6 +256,31 @@ class Bench:
             return
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(home) for f in fs)
         row.note = f"cache {size / 1e6:.1f} MB; first run {first.wall:.1f}s"
+        self._audit_findings(row, out)
+
+    def shared_base(self) -> None:
+        """The app image audited right after its base image with one cache: only the app's own layers
+        should be read (the issue's "an image that shares its base layers ... only scans its new layers")."""
+        row = self.row("2b-docker-archive", "audit after its base (cache)", "docker-archive")
+        if not self.audit or not self.has_cache or self.base is None:
+            row.skipped = "needs audit with a layer cache and the base image"
+            return
+        env, home = self.fresh_cache_env()
+        out = os.path.join(self.work, "audit-after-base.json")
+        base_cmd = [self.audit, self.base.ref("docker-archive"), "--format", "json", "--output", out,
+                    "--no-config", "--no-baseline", "--quiet"]
+        base_run = measure(base_cmd, env=env, cwd=self.work)
+        cmd = list(base_cmd)
+        cmd[1] = self.art.ref("docker-archive")
+        row.runs.append(measure(cmd, env=env, cwd=self.work))
+        shutil.rmtree(home, ignore_errors=True)
+        if not row.check((0, 1)):
+            return
+        with open(out, encoding="utf-8") as handle:
+            summary = json.load(handle)["summary"]
+        self.info["shared_base"] = {"cached_layers": summary.get("cached_layers"), "layers": self.info.get("layers"),
+                                    "base_wall": base_run.wall}
+        row.note = f"base audited first in {base_run.wall:.1f}s;"
         self._audit_findings(row, out)
 
     def _audit_findings(self, row: Row, out: str) -> None:
@@ -401,7 +442,7 @@ def _mb(value: int | None) -> str:
 def render(bench: Bench, targets: list[tuple[str, str, bool | None]], ratios: list[tuple[str, float | None, str]]) -> str:
     """The result table, the ratios and the targets as text."""
     tar_bytes = bench.info.get("tar_bytes")
-    header = ("row", "contender", "input", "wall s", "cpu s", "peak RSS MB", "tree RSS MB", "MB/s", "findings",
+    header = ("row", "contender", "input", "wall s", "cpu s", "peak RSS MB", "tree PSS MB", "MB/s", "findings",
               "planted", "notes")
     lines = [header]
     for row in bench.rows:
@@ -478,6 +519,11 @@ def evaluate(bench: Bench) -> tuple[list[tuple[str, float | None, str]], list[tu
          "audit has no --no-cache option" if not bench.has_cache else f"{(rcache or 0) * 100:.1f}%",
          verdict(rcache, lambda v: v < 0.10)),
     ]
+    shared = bench.info.get("shared_base")
+    if shared:
+        targets.append(("image sharing the base reads only its own layers",
+                        f"{shared['cached_layers']} of {shared['layers']} layers from the cache (the base has 1)",
+                        shared["cached_layers"] == 1))
     return ratios, targets
 
 
@@ -517,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = tempfile.mkdtemp(prefix="la-bench-run-")
     load_before = os.getloadavg()
     started = time.time()
-    bench = Bench(art, work, max(1, args.repeat), planted)
+    bench = Bench(art, work, max(1, args.repeat), planted, base=None if args.quick else images["base"])
     try:
         if "floor" not in args.skip:
             for transport in ("docker-archive", "oci-archive"):
@@ -530,6 +576,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for transport in ("docker-archive", "oci-archive"):
                 log(f"audit on {transport}")
                 bench.audit_row(transport)
+            if not args.quick:
+                log("audit of the app right after its base, sharing one cache")
+                bench.shared_base()
         if "detect-secrets" not in args.skip:
             log("detect-secrets over the extracted layers")
             bench.detect_secrets(args.tmp)
