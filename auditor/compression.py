@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import queue
 import threading
+import zlib
 from typing import IO
 
 import zstandard
+from isal import igzip, isal_zlib
 
 from auditor.errors import DigestError
+
+# What a corrupt or truncated compressed stream raises (besides OSError and EOFError).
+ERRORS: tuple[type[BaseException], ...] = (zlib.error, isal_zlib.error, zstandard.ZstdError)
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -109,8 +113,8 @@ def decompress(raw: IO[bytes]) -> tuple[IO[bytes], str]:
     """Wrap `raw` so reading gives uncompressed bytes; also return the compression's name."""
     buffered = io.BufferedReader(raw, CHUNK) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[arg-type]
     kind = sniff(buffered.peek(4)[:4])
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=buffered, mode="rb"), kind  # type: ignore[return-value]
+    if kind == "gzip":  # ISA-L's inflate: about three times zlib's speed, same stream format and checks
+        return igzip.IGzipFile(fileobj=buffered, mode="rb"), kind  # type: ignore[return-value]
     if kind == "zstd":
         reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_size=CHUNK, read_across_frames=True)
         return io.BufferedReader(reader, CHUNK), kind  # type: ignore[arg-type]

@@ -8,12 +8,11 @@ from __future__ import annotations
 import codecs
 import io
 import tarfile
-import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Union
 
-import zstandard
 
+from auditor import compression
 from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.errors import DigestError, SourceError
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
@@ -141,7 +140,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
-    except (tarfile.TarError, EOFError, OSError, zlib.error, zstandard.ZstdError, SourceError) as exc:
+    except (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError) as exc:
         detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
             NotScanned(
