@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tarfile
@@ -90,7 +91,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             spool = os.path.join(private_dir(), "image.tar")
             daemon.save(location, options, spool)
             store = TarStore(spool)
-            located = archive.locate(store, Options(platform=options.platform), ref)
+            located = archive.locate(store, dataclasses.replace(options, image=None, pull=False), ref)
             yield assemble(ref, store, located)
             return
         if transport == "docker-archive":
@@ -101,7 +102,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
                 archive.gunzip_to(location, path)
             store = TarStore(path)
             if extra:
-                options = Options(platform=options.platform, image=extra, pull=options.pull)
+                options = dataclasses.replace(options, image=extra)
             yield assemble(ref, store, archive.locate(store, options, location))
             return
         if transport in ("oci", "oci-archive"):

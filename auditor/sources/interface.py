@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
 from auditor.errors import SourceError
+from auditor.limits import DEFAULT_MAX_JSON_BYTES, JSON_FLAG
 from auditor.model import Digest, Image, Layer
 
-MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_JSON_BYTES = DEFAULT_MAX_JSON_BYTES
 
 
 class Store(Protocol):
@@ -35,6 +36,7 @@ class Options:
     platform: str = "linux/amd64"
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
+    max_json_bytes: int = MAX_JSON_BYTES  # largest manifest, index or config document read
 
 
 @dataclass
@@ -57,6 +59,20 @@ class Located:
     warnings: list[str] = field(default_factory=list)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when a JSON document put an object there, else an empty one: image JSON is never trusted
+    to have the shape the specs give it."""
+    return value if isinstance(value, dict) else {}
+
+
+def text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def blob_name(digest: str) -> str:
     """The path of a content-addressed blob in an OCI layout."""
     algorithm, _, hexpart = digest.partition(":")
@@ -65,16 +81,18 @@ def blob_name(digest: str) -> str:
     return f"blobs/{algorithm}/{hexpart}"
 
 
-def read_json(store: Store, name: str) -> Any:
-    """Parse a JSON document from the store, refusing oversized or malformed ones."""
+def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES) -> Any:
+    """Parse a JSON document from the store, refusing oversized, too deeply nested or malformed ones."""
     with store.open(name) as handle:
-        data = handle.read(MAX_JSON_BYTES + 1)
-    if len(data) > MAX_JSON_BYTES:
-        raise SourceError(f"{name}: JSON document larger than {MAX_JSON_BYTES} bytes")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError(f"{name}: JSON document larger than {limit} bytes (--{JSON_FLAG})")
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise SourceError(f"{name}: malformed JSON ({exc})") from None
+    except RecursionError:
+        raise SourceError(f"{name}: JSON nested too deeply") from None
 
 
 def assemble(reference: str, store: Store, located: Located) -> Image:

@@ -6,7 +6,8 @@ from typing import Any
 
 from auditor.errors import SourceError
 from auditor.model import Digest
-from auditor.sources.interface import LayerRef, Located, Options, Store, blob_name, read_json
+from auditor.sources.interface import LayerRef, Located, Options, Store, blob_name, int_or_none, mapping, read_json
+from auditor.sources.interface import text_or_none
 
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
@@ -29,8 +30,8 @@ def parse_platform(text: str) -> tuple[str, str, str | None]:
 
 
 def _is_attestation(desc: dict[str, Any]) -> bool:
-    annotations = desc.get("annotations") or {}
-    platform = desc.get("platform") or {}
+    annotations = mapping(desc.get("annotations"))
+    platform = mapping(desc.get("platform"))
     return (
         annotations.get("vnd.docker.reference.type") == "attestation-manifest"
         or (platform.get("os") == "unknown" and platform.get("architecture") == "unknown")
@@ -55,16 +56,16 @@ def _matches(desc: dict[str, Any], wanted: tuple[str, str, str | None]) -> bool:
     return variant is None or platform.get("variant") in (variant, None)
 
 
-def _manifests(store: Store, index: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    manifests = index.get("manifests")
+def _manifests(store: Store, index: Any, name: str) -> list[dict[str, Any]]:
+    manifests = mapping(index).get("manifests")
     if not isinstance(manifests, list) or not all(isinstance(m, dict) for m in manifests):
         raise SourceError(f"{name}: no 'manifests' list")
     return manifests
 
 
-def _media_type(store: Store, desc: dict[str, Any]) -> tuple[str, Any]:
-    document = read_json(store, blob_name(str(desc.get("digest", ""))))
-    media_type = desc.get("mediaType") or (document.get("mediaType") if isinstance(document, dict) else None)
+def _media_type(store: Store, desc: dict[str, Any], limit: int) -> tuple[str, Any]:
+    document = read_json(store, blob_name(str(desc.get("digest", ""))), limit)
+    media_type = text_or_none(desc.get("mediaType")) or text_or_none(mapping(document).get("mediaType"))
     if not media_type and isinstance(document, dict):
         media_type = next(iter(INDEX_TYPES)) if "manifests" in document else next(iter(MANIFEST_TYPES))
     return str(media_type), document
@@ -75,19 +76,19 @@ def locate(store: Store, tag: str | None, options: Options, where: str) -> Locat
     wanted = parse_platform(options.platform)
     if not store.exists("index.json"):
         raise SourceError(f"{where}: not an OCI image layout (no index.json)")
-    index = read_json(store, "index.json")
+    index = read_json(store, "index.json", options.max_json_bytes)
     if not isinstance(index, dict):
         raise SourceError(f"{where}: index.json is not a JSON object")
     top = _manifests(store, index, "index.json")
     if tag:
-        tagged = [d for d in top if (d.get("annotations") or {}).get(REF_NAME) in (tag, tag.rsplit(":", 1)[-1])]
+        tagged = [d for d in top if mapping(d.get("annotations")).get(REF_NAME) in (tag, tag.rsplit(":", 1)[-1])]
         if not tagged:
-            names = sorted({str((d.get("annotations") or {}).get(REF_NAME)) for d in top})
+            names = sorted({str(mapping(d.get("annotations")).get(REF_NAME)) for d in top})
             raise SourceError(f"{where}: no image tagged {tag!r} (tags: {', '.join(names)})")
         top = tagged
     images: list[tuple[dict[str, Any], Any]] = []
     seen_platforms: list[str] = []
-    _collect(store, top, wanted, images, seen_platforms, 0)
+    _collect(store, top, wanted, images, seen_platforms, 0, options.max_json_bytes)
     if not images:
         found = ", ".join(sorted(set(seen_platforms))) or "none"
         raise SourceError(f"{where}: no image for platform {options.platform} (found: {found})")
@@ -95,7 +96,7 @@ def locate(store: Store, tag: str | None, options: Options, where: str) -> Locat
     if len(images) > 1:
         warnings.append(f"{where}: {len(images)} images match; auditing the first (name one with :TAG)")
     desc, manifest = images[0]
-    return _from_manifest(store, desc, manifest, where, warnings)
+    return _from_manifest(store, desc, manifest, where, warnings, options.max_json_bytes)
 
 
 def _collect(
@@ -105,6 +106,7 @@ def _collect(
     out: list[tuple[dict[str, Any], Any]],
     seen: list[str],
     depth: int,
+    limit: int,
 ) -> None:
     if depth > MAX_DEPTH:
         raise SourceError("image indexes nested too deeply")
@@ -116,22 +118,22 @@ def _collect(
             seen.append(platform)
         if not _matches(desc, wanted):
             continue
-        media_type, document = _media_type(store, desc)
+        media_type, document = _media_type(store, desc, limit)
         if media_type in INDEX_TYPES:
-            _collect(store, _manifests(store, document, str(desc.get("digest"))), wanted, out, seen, depth + 1)
+            _collect(store, _manifests(store, document, str(desc.get("digest"))), wanted, out, seen, depth + 1, limit)
         elif media_type in MANIFEST_TYPES:
             out.append((desc, document))
 
 
 def _from_manifest(
-    store: Store, desc: dict[str, Any], manifest: Any, where: str, warnings: list[str]
+    store: Store, desc: dict[str, Any], manifest: Any, where: str, warnings: list[str], limit: int
 ) -> Located:
     if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
         raise SourceError(f"{where}: manifest {desc.get('digest')} has no config")
     layers = manifest.get("layers")
     if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
         raise SourceError(f"{where}: manifest {desc.get('digest')} has no layers list")
-    config = read_json(store, blob_name(str(manifest["config"].get("digest", ""))))
+    config = read_json(store, blob_name(str(manifest["config"].get("digest", ""))), limit)
     refs = []
     for layer in layers:
         digest = str(layer.get("digest", ""))
@@ -139,8 +141,8 @@ def _from_manifest(
             LayerRef(
                 name=blob_name(digest) if digest else "",
                 digest=Digest(digest) if digest else None,
-                media_type=layer.get("mediaType"),
-                size=layer.get("size") if isinstance(layer.get("size"), int) else None,
+                media_type=text_or_none(layer.get("mediaType")),
+                size=int_or_none(layer.get("size")),
             )
         )
     return Located(config=config, layers=refs, digest=Digest(str(desc.get("digest"))), warnings=warnings)
