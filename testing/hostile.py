@@ -7,7 +7,9 @@ sparse file is a header that claims gigabytes, a million entries are generated a
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import re
 import tarfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -213,7 +215,29 @@ class MemoryStore:
         return [name for name, data in self.files.items() if data[:1] in (b"{", b"[")]
 
     def replaced(self, name: str, data: bytes) -> MemoryStore:
-        return MemoryStore({**self.files, name: data})
+        """A copy with `name` holding `data`. A content-addressed blob (`blobs/sha256/HEX`, `HEX.json`) moves
+        to its new digest, and every document naming the old one is rewritten the same way, up the chain."""
+        files = dict(self.files)
+        pending = [(name, data)]
+        for _ in range(64):  # a chain of documents is short; never loop on a document naming itself
+            if not pending:
+                break
+            name, data = pending.pop()
+            files.pop(name, None)
+            old = _content_hex(name)
+            if old is None:
+                files[name] = data
+                continue
+            new = hashlib.sha256(data).hexdigest()
+            files[name.replace(old, new)] = data
+            pending += [(other, body.replace(old.encode(), new.encode())) for other, body in files.items()
+                        if old.encode() in body]
+        return MemoryStore(files)
 
     def to_tar(self) -> bytes:
         return raw_tar(*((header(name.encode(), len(data)), data) for name, data in self.files.items()))
+
+
+def _content_hex(name: str) -> str | None:
+    match = re.fullmatch(r"(?:blobs/sha256/([0-9a-f]{64}))|(?:([0-9a-f]{64})\.json)", name)
+    return (match.group(1) or match.group(2)) if match else None

@@ -54,7 +54,7 @@ def locate(store: Store, options: Options, where: str) -> Located:
     layer_names = entry.get("Layers")
     if not isinstance(config_name, str) or not isinstance(layer_names, list):
         raise SourceError(f"{where}: manifest.json entry has no Config or Layers")
-    config = read_json(store, config_name, options.max_json_bytes)
+    config = read_json(store, config_name, options.max_json_bytes, _digest_from_name(config_name))
     sources = mapping(entry.get("LayerSources"))
     refs = [_layer_ref(str(name), sources) for name in layer_names]
     return Located(config=config, layers=refs, digest=_digest_from_name(config_name), warnings=warnings)

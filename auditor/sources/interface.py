@@ -6,6 +6,7 @@ descriptors); `assemble` does the rest: diff ids, history mapping, layer records
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
@@ -81,12 +82,17 @@ def blob_name(digest: str) -> str:
     return f"blobs/{algorithm}/{hexpart}"
 
 
-def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES) -> Any:
-    """Parse a JSON document from the store, refusing oversized, too deeply nested or malformed ones."""
+def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES, digest: str | None = None) -> Any:
+    """Parse a JSON document from the store, refusing oversized, too deeply nested or malformed ones, and
+    (given its sha256 `digest`) one whose bytes are not what the digest names."""
     with store.open(name) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise SourceError(f"{name}: JSON document larger than {limit} bytes (--{JSON_FLAG})")
+    if digest is not None and digest.startswith("sha256:"):
+        actual = "sha256:" + hashlib.sha256(data).hexdigest()
+        if actual != digest:
+            raise SourceError(f"{name}: digest mismatch (expected {digest}, got {actual})")
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -64,7 +64,8 @@ def _manifests(store: Store, index: Any, name: str) -> list[dict[str, Any]]:
 
 
 def _media_type(store: Store, desc: dict[str, Any], limit: int) -> tuple[str, Any]:
-    document = read_json(store, blob_name(str(desc.get("digest", ""))), limit)
+    digest = str(desc.get("digest", ""))
+    document = read_json(store, blob_name(digest), limit, digest)
     media_type = text_or_none(desc.get("mediaType")) or text_or_none(mapping(document).get("mediaType"))
     if not media_type and isinstance(document, dict):
         media_type = next(iter(INDEX_TYPES)) if "manifests" in document else next(iter(MANIFEST_TYPES))
@@ -133,7 +134,8 @@ def _from_manifest(
     layers = manifest.get("layers")
     if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
         raise SourceError(f"{where}: manifest {desc.get('digest')} has no layers list")
-    config = read_json(store, blob_name(str(manifest["config"].get("digest", ""))), limit)
+    config_digest = str(manifest["config"].get("digest", ""))
+    config = read_json(store, blob_name(config_digest), limit, config_digest)
     refs = []
     for layer in layers:
         digest = str(layer.get("digest", ""))

@@ -159,3 +159,17 @@ def test_more_history_entries_than_layers_are_aligned_from_the_top(archive, audi
 def test_fewer_history_entries_than_layers_leave_the_bottom_unnamed(archive, audit):
     report = audit(archive(LAYERS, history=["COPY top /"])).json()
     assert [layer["created_by"] for layer in report["image"]["layers"]] == [None, None, "COPY top /"]
+
+
+def test_a_config_or_manifest_blob_whose_digest_does_not_match_is_a_one_line_error(oci, cli):
+    layout = oci(LAYERS)
+    index = json.loads(_blob(layout, "index.json").read_text())
+    manifest_path = _blob(layout, "blobs/sha256/" + index["manifests"][0]["digest"][7:])
+    manifest = json.loads(manifest_path.read_text())
+    config_path = _blob(layout, "blobs/sha256/" + manifest["config"]["digest"][7:])
+    config = json.loads(config_path.read_text())
+    config["config"]["Env"] = ["SWAPPED=1"]
+    config_path.write_text(json.dumps(config))
+    assert "digest mismatch" in one_error_line(cli(layout))
+    manifest_path.write_text(json.dumps({**manifest, "layers": manifest["layers"][:1]}))
+    assert "digest mismatch" in one_error_line(cli(layout))
