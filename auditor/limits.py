@@ -58,7 +58,8 @@ class CappedReader(io.RawIOBase):
         n = len(data)
         self.count += n
         if self.count > self._limit:
-            raise LimitExceeded(LAYER_FLAG, f"{self._what} inflates to more than {self._limit} bytes; the rest not read")
+            raise LimitExceeded(LAYER_FLAG,
+                                f"{self._what} inflates to more than {self._limit} bytes; the rest not read")
         buffer[:n] = data
         return n
 

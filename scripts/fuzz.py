@@ -39,7 +39,8 @@ try:
 except ImportError:  # the random engine needs nothing
     atheris = None
 
-_instrument = atheris.instrument_imports(include=["auditor", "tarfile", "gzip"]) if atheris else contextlib.nullcontext()
+_instrument = atheris.instrument_imports(include=["auditor", "tarfile", "gzip"]) if atheris else \
+    contextlib.nullcontext()
 with _instrument:
     import tarfile  # noqa: F401 - imported here so atheris instruments it
 

@@ -89,7 +89,7 @@ def locate(store: Store, tag: str | None, options: Options, where: str) -> Locat
         top = tagged
     images: list[tuple[dict[str, Any], Any]] = []
     seen_platforms: list[str] = []
-    _collect(store, top, wanted, images, seen_platforms, 0, options.max_json_bytes)
+    _collect(store, top, wanted, images, seen_platforms, 0, options.max_json_bytes, set())
     if not images:
         found = ", ".join(sorted(set(seen_platforms))) or "none"
         raise SourceError(f"{where}: no image for platform {options.platform} (found: {found})")
@@ -108,12 +108,18 @@ def _collect(
     seen: list[str],
     depth: int,
     limit: int,
+    done: set[str],
 ) -> None:
+    """Walk the indexes down to the image manifests for `wanted`. Each document is read once (`done`):
+    an index that lists the same nested index many times, level after level, would otherwise take
+    exponential time."""
     if depth > MAX_DEPTH:
         raise SourceError("image indexes nested too deeply")
     for desc in descs:
-        if _is_attestation(desc):
+        digest = str(desc.get("digest"))
+        if _is_attestation(desc) or digest in done:
             continue
+        done.add(digest)
         platform = _platform_of(desc)
         if platform:
             seen.append(platform)
@@ -121,7 +127,7 @@ def _collect(
             continue
         media_type, document = _media_type(store, desc, limit)
         if media_type in INDEX_TYPES:
-            _collect(store, _manifests(store, document, str(desc.get("digest"))), wanted, out, seen, depth + 1, limit)
+            _collect(store, _manifests(store, document, digest), wanted, out, seen, depth + 1, limit, done)
         elif media_type in MANIFEST_TYPES:
             out.append((desc, document))
 

@@ -51,7 +51,8 @@ def test_hard_link_keeps_the_content_of_a_target_a_later_layer_deletes(archive, 
 def _rewrite(path: str, name: str, **fields: object) -> None:
     """Replace the archive member `name` by a copy with `fields` changed (a link, say), in place."""
     with tarfile.open(path) as tar:
-        members = [(info, tar.extractfile(info).read() if info.isreg() else None) for info in tar]  # type: ignore[union-attr]
+        members = [(info, tar.extractfile(info).read() if info.isreg() else None)  # type: ignore[union-attr]
+                   for info in tar]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as out:
         for info, data in members:

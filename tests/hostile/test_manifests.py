@@ -173,3 +173,20 @@ def test_a_config_or_manifest_blob_whose_digest_does_not_match_is_a_one_line_err
     assert "digest mismatch" in one_error_line(cli(layout))
     manifest_path.write_text(json.dumps({**manifest, "layers": manifest["layers"][:1]}))
     assert "digest mismatch" in one_error_line(cli(layout))
+
+
+def test_indexes_that_fan_out_to_the_same_index_level_after_level_are_read_once(tmp_path, audit):
+    """Eight levels each listing the next one 200 times would be 200**8 reads without memory of what was read."""
+    layout = tmp_path / "layout"
+    kit.write_oci_layout(layout, kit.ImageSpec(layers=LAYERS))
+    index = json.loads((layout / "index.json").read_text())
+    desc = index["manifests"][0]
+    for _ in range(8):
+        body = json.dumps({"schemaVersion": 2, "mediaType": kit.OCI_INDEX, "manifests": [desc] * 200}).encode()
+        digest = kit.sha256(body)
+        (layout / "blobs" / "sha256" / digest[7:]).write_bytes(body)
+        desc = {"mediaType": kit.OCI_INDEX, "digest": digest, "size": len(body)}
+    (layout / "index.json").write_text(json.dumps({**index, "manifests": [desc] * 200}))
+    result = audit(str(layout))
+    assert result.code == 1
+    assert {p for p, _ in paths(result.json())} == {"/base.env", "/middle.env", "/top.env"}
