@@ -76,6 +76,10 @@ def _add_limit_args(parser: argparse.ArgumentParser) -> None:
                         default=_size(_env("MAX_JSON_SIZE", str(default.max_json_bytes))),
                         help="largest manifest, index or config document; a larger one is an error "
                         "(default: %(default)s)")
+    parser.add_argument("--max-archive-bytes", type=_size, metavar="BYTES",
+                        default=_size(_env("MAX_ARCHIVE_BYTES", str(default.max_archive_bytes))),
+                        help="largest gzip-compressed archive once decompressed to the private temp dir; a "
+                        "larger one is an error (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", default=_env("STRICT", "") not in ("", "0", "false"),
                         help="exit 2 when anything was not scanned, limits included (default: only when a layer "
                         "could not be read)")
@@ -292,7 +296,8 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Options:
-    return Options(platform=args.platform, image=args.image, pull=args.pull, max_json_bytes=args.max_json_size)
+    return Options(platform=args.platform, image=args.image, pull=args.pull, max_json_bytes=args.max_json_size,
+                   max_archive_bytes=args.max_archive_bytes)
 
 
 def _incomplete(report: Report, strict: bool) -> bool:

@@ -16,11 +16,13 @@ DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024  # content of one text file handed to 
 DEFAULT_MAX_LAYER_BYTES = 16 * 1024**3  # uncompressed bytes of one layer (decompression bombs)
 DEFAULT_MAX_ENTRIES = 1_000_000  # tar entries of one layer
 DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024  # one manifest, index or config document
+DEFAULT_MAX_ARCHIVE_BYTES = 256 * 1024**3  # a gzip-compressed archive spooled to the private temp dir
 
 FILE_FLAG = "max-file-size"
 LAYER_FLAG = "max-layer-bytes"
 ENTRIES_FLAG = "max-entries"
 JSON_FLAG = "max-json-size"
+ARCHIVE_FLAG = "max-archive-bytes"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Limits:
     max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
     max_entries: int = DEFAULT_MAX_ENTRIES
     max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
+    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES
 
 
 class LimitExceeded(AuditorError):

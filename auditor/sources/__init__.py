@@ -99,7 +99,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             path = location
             if archive.is_gzip(location):
                 path = os.path.join(private_dir(), "archive.tar")
-                archive.gunzip_to(location, path)
+                archive.gunzip_to(location, path, options.max_archive_bytes)
             store = TarStore(path)
             if extra:
                 options = dataclasses.replace(options, image=extra)

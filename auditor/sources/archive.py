@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import zlib
 from typing import Any
 
 from auditor.compression import CHUNK, sniff
 from auditor.errors import SourceError
+from auditor.limits import ARCHIVE_FLAG
 from auditor.model import Digest
 from auditor.sources.interface import LayerRef, Located, Options, Store, int_or_none, mapping, read_json, text_or_none
 
@@ -79,11 +79,17 @@ def _layer_ref(name: str, sources: dict[str, Any]) -> LayerRef:
     return LayerRef(name=name, digest=digest, media_type=media_type, size=size)
 
 
-def gunzip_to(path: str, dest: str) -> None:
-    """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file."""
+def gunzip_to(path: str, dest: str, limit: int) -> None:
+    """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file of at most
+    `limit` bytes (a small archive may inflate a thousandfold)."""
     try:
         with gzip.open(path, "rb") as src, open(dest, "wb") as out:
-            shutil.copyfileobj(src, out, CHUNK)
+            written = 0
+            while chunk := src.read(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise SourceError(f"{path}: inflates to more than {limit} bytes (--{ARCHIVE_FLAG})")
+                out.write(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{path}: corrupt gzip archive ({exc or type(exc).__name__})") from None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
 from auditor.errors import SourceError
-from auditor.limits import DEFAULT_MAX_JSON_BYTES, JSON_FLAG
+from auditor.limits import DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_JSON_BYTES, JSON_FLAG
 from auditor.model import Digest, Image, Layer
 
 MAX_JSON_BYTES = DEFAULT_MAX_JSON_BYTES
@@ -38,6 +38,7 @@ class Options:
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
     max_json_bytes: int = MAX_JSON_BYTES  # largest manifest, index or config document read
+    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES  # largest gzip-compressed archive once spooled
 
 
 @dataclass

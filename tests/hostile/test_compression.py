@@ -81,3 +81,19 @@ def test_a_bomb_hidden_after_the_end_of_the_tar_is_capped_too(oci, audit):
     report = audit(oci([BASE, Blob(blob)]), "--max-layer-bytes", "16M").json()
     assert unscanned(report) == [(1, None, "max-layer-bytes")]
     assert ("/top.env", "visible") in paths(report)  # what came before the limit is kept
+
+
+def test_a_gzip_archive_bomb_is_not_spooled_beyond_its_limit(tmp_path, cli, monkeypatch):
+    """`docker save | gzip` is decompressed to a private temp file: that file is bounded too, and removed."""
+    import tempfile
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    bomb = tmp_path / "image.tar.gz"
+    bomb.write_bytes(hostile.gzip_bomb(256 << 20))
+    result = cli(str(bomb), "--max-archive-bytes", "16M")
+    assert result.code == 2
+    assert result.err.startswith("audit: error: ") and "more than 16777216 bytes" in result.err
+    assert "--max-archive-bytes" in result.err
+    assert list(private_tmp.iterdir()) == []
