@@ -68,11 +68,16 @@ def test_non_utf8_control_and_very_long_names_render_in_every_format(archive, cl
     assert "caf" in result.out
 
 
-def test_non_utf8_and_very_long_names_keep_their_findings(archive, audit):
+def test_non_utf8_and_very_long_names_keep_their_findings(archive, audit, cli):
     ref, long_dir = _odd_names_image(archive)
     found = paths(audit(ref).json())
     assert (long_dir + "/.env", "visible") in found
     assert ("/caf\udce9\udcff/.env", "visible") in found  # the raw bytes survive as escapes
+    for fmt in ("text", "json"):
+        listing = cli("files", ref, "--format", fmt)
+        assert listing.code == 0
+        listing.out.encode("utf-8")
+        assert "\x1b" not in listing.out
 
 
 def test_bare_whiteout_prefix_and_whiteouts_of_paths_that_never_existed_hide_nothing(archive, audit):
