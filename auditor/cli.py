@@ -63,21 +63,29 @@ def _size(text: str) -> int:
 _UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
+def _env_size(name: str, default: int) -> int:
+    """A limit's default from AUDITOR_<NAME>; a bad value there is a usage error, like a bad flag."""
+    try:
+        return _size(_env(name, str(default)))
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"AUDITOR_{name}: {exc}") from None
+
+
 def _add_limit_args(parser: argparse.ArgumentParser) -> None:
     """Limits against hostile images; hitting one is listed as not scanned (fatal only with --strict)."""
     default = Limits()
     parser.add_argument("--max-layer-bytes", type=_size, metavar="BYTES",
-                        default=_size(_env("MAX_LAYER_BYTES", str(default.max_layer_bytes))),
+                        default=_env_size("MAX_LAYER_BYTES", default.max_layer_bytes),
                         help="uncompressed bytes read per layer; the rest is not scanned (default: %(default)s)")
     parser.add_argument("--max-entries", type=_size, metavar="N",
-                        default=_size(_env("MAX_ENTRIES", str(default.max_entries))),
+                        default=_env_size("MAX_ENTRIES", default.max_entries),
                         help="tar entries read per layer; the rest are not scanned (default: %(default)s)")
     parser.add_argument("--max-json-size", type=_size, metavar="BYTES",
-                        default=_size(_env("MAX_JSON_SIZE", str(default.max_json_bytes))),
+                        default=_env_size("MAX_JSON_SIZE", default.max_json_bytes),
                         help="largest manifest, index or config document; a larger one is an error "
                         "(default: %(default)s)")
     parser.add_argument("--max-archive-bytes", type=_size, metavar="BYTES",
-                        default=_size(_env("MAX_ARCHIVE_BYTES", str(default.max_archive_bytes))),
+                        default=_env_size("MAX_ARCHIVE_BYTES", default.max_archive_bytes),
                         help="largest gzip-compressed archive once decompressed to the private temp dir; a "
                         "larger one is an error (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", default=_env("STRICT", "") not in ("", "0", "false"),
@@ -112,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true",
                         help="do not use the layer cache ($XDG_CACHE_HOME/layer-auditor)")
     parser.add_argument("--max-file-size", type=_size, metavar="BYTES",
-                        default=_size(_env("MAX_FILE_SIZE", str(Limits().max_file_bytes))),
+                        default=_env_size("MAX_FILE_SIZE", Limits().max_file_bytes),
                         help="largest text file whose content is scanned (default: %(default)s)")
     parser.add_argument("--version", action="version", version=f"layer-auditor {__version__}")
     return parser

@@ -109,3 +109,11 @@ def test_limit_flags_refuse_values_that_are_not_positive_sizes(archive, cli, val
 def test_sizes_take_binary_suffixes(archive, audit):
     report = audit(_limited(archive), "--max-file-size", "4k").json()
     assert "larger than 4096 bytes" in report["not_scanned"][0]["reason"]
+
+
+def test_a_bad_limit_in_the_environment_is_a_one_line_error(archive, cli, monkeypatch):
+    monkeypatch.setenv("AUDITOR_MAX_ENTRIES", "many")
+    result = cli(_limited(archive))
+    assert result.code == 2
+    assert result.err.splitlines() == ["audit: error: AUDITOR_MAX_ENTRIES: 'many': expected a number such as "
+                                       "1000000, 64K, 32M or 16G"]
