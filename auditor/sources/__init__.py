@@ -15,6 +15,7 @@ from auditor.model import Image
 from auditor.sources import archive, daemon, oci_layout
 from auditor.sources.interface import Options, assemble
 from auditor.sources.store import DirStore, TarStore
+from auditor.tarsafe import SafeTarInfo
 
 __all__ = ["Options", "open_image", "parse_reference"]
 
@@ -62,7 +63,7 @@ def _sniff(path: str) -> str:
     if archive.is_gzip(path):
         return "docker-archive"
     try:
-        with tarfile.open(path, mode="r:") as tar:
+        with tarfile.open(path, mode="r:", tarinfo=SafeTarInfo) as tar:
             names = set()
             for info in tar:
                 names.add(info.name.removeprefix("./"))

@@ -100,3 +100,21 @@ def test_layout_blob_that_is_a_symlink_is_refused(oci, audit, tmp_path):
     assert {p for p, _ in paths(result.json())} == {"/base.env"}
     assert [(layer, path) for layer, path, _ in unscanned(result.json())] == [(1, None)]
     assert "symbolic link; not followed" in result.json()["not_scanned"][0]["reason"]
+
+
+def test_a_sparse_member_of_the_archive_is_not_read_as_a_blob(archive, audit):
+    """Its size is what it claims to expand to, not its bytes: read in place it would run into what follows."""
+    from testing import hostile
+
+    ref = archive([[File("/base.env", SECRET_FILE)], [File("/top.env", SECRET_FILE)]])
+    top = _layer_tar_names(ref)[1]
+    with open(ref, "rb") as handle:
+        store = hostile.MemoryStore.from_tar(handle.read())
+    members = [(hostile.header(name.encode(), len(data)), data) for name, data in store.files.items() if name != top]
+    sparse = hostile.gnu_sparse(top.encode(), 1 << 20, store.files[top][:512])
+    with open(ref, "wb") as handle:
+        handle.write(sparse + b"".join(head + hostile.padded(data) for head, data in members) + hostile.end())
+    result = audit(ref)
+    assert result.code == 2
+    assert {p for p, _ in paths(result.json())} == {"/base.env"}
+    assert "not a regular file" in result.json()["not_scanned"][0]["reason"]
