@@ -15,7 +15,8 @@ from auditor.checks.regex import RegexCheck
 from auditor.checks.secrets import SecretsCheck
 from auditor.checks.waste import WasteCheck
 from auditor.globs import compile_globs
-from auditor.layers import DEFAULT_MAX_FILE_BYTES, LayerScan, read_layer
+from auditor.layers import LayerScan, read_layer
+from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
 from auditor.parallel import ScanPool, default_jobs
 from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
 from auditor.rules import Rule
@@ -30,6 +31,8 @@ class Settings:
     walked for fates but neither scanned nor reported."""
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES  # uncompressed bytes read per layer
+    max_entries: int = DEFAULT_MAX_ENTRIES  # tar entries read per layer
     skip_layers: int = 0
     base_config: dict[str, Any] | None = None
     cache_dir: str | None = None  # the layer cache; None: no cache
@@ -102,7 +105,8 @@ def audit(
                 scanned = layer.index >= settings.skip_layers
                 scan = cache.get(layer) if cache is not None and scanned and settings.cache_read else None
                 if scan is None:
-                    scan = read_layer(layer, pool.submit if scanned else _no_scan, settings.max_file_bytes)
+                    scan = read_layer(layer, pool.submit if scanned else _no_scan, settings.max_file_bytes,
+                                      settings.max_layer_bytes, settings.max_entries)
                     if scanned:
                         fresh.append(scan)
                 total += scan.bytes_read

@@ -103,7 +103,7 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
         "hits": {str(pos): [[h.rule, h.line, preview(h.secret) if h.secret_hash is None else h.secret,
                              h.secret_hash or secret_hash(h.secret), h.message] for h in hits]
                  for pos, hits in scan.hits.items()},
-        "not_scanned": [{"reason": n.reason, "path": n.path} for n in scan.not_scanned],
+        "not_scanned": [{"reason": n.reason, "path": n.path, "limit": n.limit} for n in scan.not_scanned],
         "compression": scan.compression,
         "bytes_read": scan.bytes_read,
     }
@@ -118,6 +118,7 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest)
                             for rule, line, shown, digest, message in hits]
                  for pos, hits in doc["hits"].items()}
-    scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"]) for n in doc["not_scanned"]]
+    scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
+                        for n in doc["not_scanned"]]
     return scan
 

@@ -1,7 +1,8 @@
 """The `audit` command: all argument parsing and exit codes live here.
 
 Exit codes: 0 nothing to report, 1 findings at or above --fail-on, 2 usage/config/source error or an
-incomplete audit, 3 crash, 130 interrupted.
+incomplete audit (a layer that could not be read; with --strict, anything not scanned, limits included),
+3 crash, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from auditor.cache import default_dir as cache_dir
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
 from auditor.formats import FORMATS, json_format, text
-from auditor.layers import DEFAULT_MAX_FILE_BYTES
+from auditor.formats.common import printable
+from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
 from auditor.policy import Gate, suppress
 from auditor.registry.credentials import Credentials
@@ -58,6 +60,54 @@ def _add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None
     registry.add_argument("--timeout", type=float, default=_env("TIMEOUT", str(DEFAULT_TIMEOUT)),
                           metavar="SECONDS", help="registry network timeout: to connect, and between bytes "
                           "(default: %(default)s)")
+    _add_limit_args(parser)
+
+
+def _size(text: str) -> int:
+    """A positive byte or entry count: 1048576, 64K, 32M, 16G (powers of 1024)."""
+    number, unit = text.strip(), 1
+    if number[-1:].upper() in _UNITS:
+        number, unit = number[:-1], _UNITS[number[-1:].upper()]
+    try:
+        value = int(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number such as 1000000, 64K, 32M or 16G") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be positive")
+    return value
+
+
+_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _env_size(name: str, default: int) -> int:
+    """A limit's default from AUDITOR_<NAME>; a bad value there is a usage error, like a bad flag."""
+    try:
+        return _size(_env(name, str(default)))
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"AUDITOR_{name}: {exc}") from None
+
+
+def _add_limit_args(parser: argparse.ArgumentParser) -> None:
+    """Limits against hostile images; hitting one is listed as not scanned (fatal only with --strict)."""
+    default = Limits()
+    parser.add_argument("--max-layer-bytes", type=_size, metavar="BYTES",
+                        default=_env_size("MAX_LAYER_BYTES", default.max_layer_bytes),
+                        help="uncompressed bytes read per layer; the rest is not scanned (default: %(default)s)")
+    parser.add_argument("--max-entries", type=_size, metavar="N",
+                        default=_env_size("MAX_ENTRIES", default.max_entries),
+                        help="tar entries read per layer; the rest are not scanned (default: %(default)s)")
+    parser.add_argument("--max-json-size", type=_size, metavar="BYTES",
+                        default=_env_size("MAX_JSON_SIZE", default.max_json_bytes),
+                        help="largest manifest, index or config document; a larger one is an error "
+                        "(default: %(default)s)")
+    parser.add_argument("--max-archive-bytes", type=_size, metavar="BYTES",
+                        default=_env_size("MAX_ARCHIVE_BYTES", default.max_archive_bytes),
+                        help="largest gzip-compressed archive once decompressed to the private temp dir; a "
+                        "larger one is an error (default: %(default)s)")
+    parser.add_argument("--strict", action="store_true", default=_env("STRICT", "") not in ("", "0", "false"),
+                        help="exit 2 when anything was not scanned, limits included (default: only when a layer "
+                        "could not be read)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_rule_args(parser)
     parser.add_argument("--no-cache", action="store_true",
                         help="do not use the layer cache ($XDG_CACHE_HOME/layer-auditor)")
-    parser.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_BYTES, metavar="BYTES",
+    parser.add_argument("--max-file-size", type=_size, metavar="BYTES",
+                        default=_env_size("MAX_FILE_SIZE", Limits().max_file_bytes),
                         help="largest text file whose content is scanned (default: %(default)s)")
     parser.add_argument("--jobs", "-j", type=_positive, default=_env("JOBS", None), metavar="N",
                         help="processes scanning file contents (default: every core this process may use)")
@@ -255,7 +306,8 @@ def _run_audit(args: argparse.Namespace) -> int:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
                                 cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets,
-                                jobs=int(args.jobs or default_jobs()))
+                                jobs=int(args.jobs or default_jobs()),
+                                max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
         if args.dockerfile:
             from auditor.dockerfile.mapping import history_lines
@@ -278,14 +330,27 @@ def _run_audit(args: argparse.Namespace) -> int:
         fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")),
         status=args.fail_on_status or config.fail_on_status or "any",
     )
-    return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline)) for report in reports)
+    return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline), args.strict) for report in reports)
 
 
-def _exit_code(report: Report, gate: Gate, exit_zero: bool) -> int:
-    broken = [n for n in report.not_scanned if n.path is None]
+def _incomplete(report: Report, strict: bool) -> bool:
+    """Whether the audit of `report` must not pass: a layer unread, or (with --strict) anything unscanned."""
+    broken = [n for n in report.not_scanned if n.broken]
     if broken:
         print(f"audit: {report.image.reference}: {len(broken)} layer(s) could not be read completely; "
               "the audit is incomplete", file=sys.stderr)
+        return True
+    if strict and report.not_scanned:
+        limits = sorted({f"--{n.limit}" for n in report.not_scanned if n.limit})
+        print(f"audit: {report.image.reference}: {len(report.not_scanned)} item(s) not scanned"
+              f"{' (limits hit: ' + ', '.join(limits) + ')' if limits else ''}; --strict fails the audit",
+              file=sys.stderr)
+        return True
+    return False
+
+
+def _exit_code(report: Report, gate: Gate, exit_zero: bool, strict: bool = False) -> int:
+    if _incomplete(report, strict):
         return 2
     if exit_zero:
         return 0
@@ -308,16 +373,20 @@ def _options(args: argparse.Namespace) -> Options:
         credentials = Credentials(username=args.username, password=password, source="--username")
     registry = RegistryOptions(credentials=credentials, ca_certs=tuple(args.ca_cert),
                                insecure=args.insecure_registry, timeout=args.timeout)
-    return Options(platform=args.platform, image=args.image, pull=args.pull, registry=registry)
+    return Options(platform=args.platform, image=args.image, pull=args.pull, registry=registry,
+                   max_json_bytes=args.max_json_size, max_archive_bytes=args.max_archive_bytes)
 
 
 def _run_files(args: argparse.Namespace) -> int:
-    options = _options(args)
-    with open_image(args.ref, options) as image:
-        report, entries = audit(image, [], progress=_progress(sys.stderr, args.quiet))
+    settings = Settings(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
+    with open_image(args.ref, _options(args)) as image:
+        report, entries = audit(image, [], settings, progress=_progress(sys.stderr, args.quiet))
     render = json_format.render_files if args.format == "json" else text.render_files
     _write(render(entries), args.output)
-    return 2 if any(n.path is None for n in report.not_scanned) else 0
+    for n in report.not_scanned:  # the inventory itself has no room for them; never drop them silently
+        where = (f"layer {n.layer}" if n.layer is not None else "image") + (f" {n.path}" if n.path else "")
+        print(f"audit: not scanned: {printable(f'{where}: {n.reason}')}", file=sys.stderr)
+    return 2 if _incomplete(report, args.strict) else 0
 
 
 def _run_rules(args: argparse.Namespace) -> int:

@@ -15,7 +15,10 @@ from typing import Callable, Protocol, Union
 from auditor import compression
 from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.errors import DigestError, SourceError
+from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
+from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
+from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
 
 class Deferred(Protocol):
@@ -25,8 +28,6 @@ class Deferred(Protocol):
 
 
 ScanFile = Callable[[str, bytes], "list[Hit] | Deferred"]
-
-DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +121,12 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
     return buffer
 
 
-def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LayerScan:
-    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error."""
+def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+               max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES) -> LayerScan:
+    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error.
+
+    Reading stops at `max_layer_bytes` uncompressed bytes or `max_entries` tar entries, with a `NotScanned`
+    naming the limit (the entries read so far are kept)."""
     result = LayerScan(index=layer.index)
     try:
         raw = layer.opener()
@@ -132,14 +137,22 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     outer = DigestReader(raw, blob_digest, f"layer {layer.index} blob {layer.digest}")
     try:
         stream, result.compression = decompress(outer)  # type: ignore[arg-type]
-        inner = DigestReader(stream, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")
-        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|") as tar:  # type: ignore[call-overload]
-            for info in tar:
+        capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")
+        inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")
+        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|",  # type: ignore[call-overload]
+                          tarinfo=SafeTarInfo) as tar:
+            for count, info in enumerate(tar, 1):
                 tar.members = []  # stream mode keeps every header otherwise
+                if count > max_entries:
+                    raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
+                                        "the rest not read")
                 _record(tar, info, result, scan_file, max_file_bytes)
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
+    except LimitExceeded as exc:
+        result.bytes_read = capped.count
+        result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
     except (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError) as exc:
         detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
@@ -202,6 +215,7 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
                 reason=f"text file larger than {limit} bytes; content not scanned",
                 layer=result.index,
                 path=path,
+                limit=FILE_FLAG,
             )
         )
         return

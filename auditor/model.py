@@ -133,6 +133,12 @@ class NotScanned:
     reason: str
     layer: int | None = None
     path: str | None = None
+    limit: str | None = None  # the option whose limit stopped reading (e.g. "max-entries"); None: unreadable
+
+    @property
+    def broken(self) -> bool:
+        """A layer that could not be read (not a limit): the audit is incomplete."""
+        return self.path is None and self.limit is None
 
 
 @dataclass

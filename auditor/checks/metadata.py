@@ -42,7 +42,8 @@ def _build_args(created_by: str) -> list[tuple[str, str]]:
 def items(config: dict[str, Any]) -> Iterator[Item]:
     """Every metadata item of an image config, in a stable order."""
     inner = config.get("config") if isinstance(config.get("config"), dict) else {}
-    for entry in inner.get("Env") or []:
+    env = inner.get("Env")
+    for entry in env if isinstance(env, list) else []:
         if isinstance(entry, str):
             key, _, value = entry.partition("=")
             yield Item("env", "config.Env", key, value)

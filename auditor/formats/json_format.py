@@ -44,7 +44,8 @@ def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:
             }
             for f in report.findings
         ],
-        "not_scanned": [{"layer": n.layer, "path": n.path, "reason": n.reason} for n in report.not_scanned],
+        "not_scanned": [{"layer": n.layer, "path": n.path, "reason": n.reason, "limit": n.limit}
+                        for n in report.not_scanned],
         "warnings": list(image.warnings),
         "summary": summary(report),
     }

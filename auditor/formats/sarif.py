@@ -110,21 +110,22 @@ def document(reports: list[Report], show_secrets: bool = False) -> dict[str, Any
             "results": results,
             "properties": {"image": report.image.reference, "digest": report.image.digest,
                            "not_scanned": [{"layer": n.layer, "path": printable(n.path) if n.path else n.path,
-                                            "reason": printable(n.reason)} for n in report.not_scanned]},
+                                            "reason": printable(n.reason), "limit": n.limit}
+                                           for n in report.not_scanned]},
         })
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": runs}
 
 
 def _invocation(report: Report) -> dict[str, Any]:
     """The run's invocation: successful unless a layer could not be read; each item not scanned is a
-    notification (an error for a layer, a warning for one entry)."""
+    notification (an error for an unreadable layer, a warning for one entry or a limit hit)."""
     notifications = []
     for n in report.not_scanned:
         where = f"layer {n.layer}" if n.layer is not None else "image"
         text = printable(f"{where}{' ' + n.path if n.path else ''}: {n.reason}")
-        notifications.append({"level": "warning" if n.path else "error", "message": {"text": f"not scanned: {text}"},
+        notifications.append({"level": "error" if n.broken else "warning", "message": {"text": f"not scanned: {text}"},
                               "descriptor": {"id": "not-scanned"}})
-    return {"executionSuccessful": not any(n.path is None for n in report.not_scanned),
+    return {"executionSuccessful": not any(n.broken for n in report.not_scanned),
             "toolExecutionNotifications": notifications}
 
 

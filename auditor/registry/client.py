@@ -25,7 +25,7 @@ from auditor.registry import credentials as logins
 from auditor.registry import tls
 from auditor.registry.reference import RegistryRef
 from auditor.registry.settings import RegistryOptions
-from auditor.sources.interface import MAX_JSON_BYTES
+from auditor.sources.interface import MAX_JSON_BYTES, parse_json
 
 MAX_DOCUMENT_BYTES = MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
 MAX_TOKEN_BYTES = 1024 * 1024
@@ -334,10 +334,7 @@ def _read_capped(response: requests.Response, what: str, limit: int = MAX_DOCUME
 
 
 def _parse(body: bytes, what: str) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{what}: malformed JSON ({exc})") from None
+    return parse_json(body, what)
 
 
 def _error_codes(response: requests.Response) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tarfile
@@ -17,6 +18,7 @@ from auditor.registry.client import RegistryClient
 from auditor.sources import archive, daemon, oci_layout, registry
 from auditor.sources.interface import Options, assemble
 from auditor.sources.store import DirStore, TarStore
+from auditor.tarsafe import SafeTarInfo
 
 __all__ = ["Options", "open_image", "parse_reference"]
 
@@ -65,7 +67,7 @@ def _sniff(path: str) -> str:
     if archive.is_gzip(path):
         return "docker-archive"
     try:
-        with tarfile.open(path, mode="r:") as tar:
+        with tarfile.open(path, mode="r:", tarinfo=SafeTarInfo) as tar:
             names = set()
             for info in tar:
                 names.add(info.name.removeprefix("./"))
@@ -94,7 +96,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             spool = os.path.join(private_dir(), "image.tar")
             daemon.save(location, options, spool)
             store = TarStore(spool)
-            located = archive.locate(store, replace(options, image=None), ref)
+            located = archive.locate(store, replace(options, image=None, pull=False), ref)
             yield assemble(ref, store, located)
             return
         if transport == "docker-archive":
@@ -102,7 +104,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             path = location
             if archive.is_gzip(location):
                 path = os.path.join(private_dir(), "archive.tar")
-                archive.gunzip_to(location, path)
+                archive.gunzip_to(location, path, options.max_archive_bytes)
             store = TarStore(path)
             if extra:
                 options = replace(options, image=extra)

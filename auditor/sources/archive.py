@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import zlib
 from typing import Any
 
 from auditor.compression import CHUNK, sniff
 from auditor.errors import SourceError
+from auditor.limits import ARCHIVE_FLAG
 from auditor.model import Digest
-from auditor.sources.interface import LayerRef, Located, Options, Store, read_json
+from auditor.sources.interface import LayerRef, Located, Options, Store, int_or_none, mapping, read_json, text_or_none
 
 DOCKER_HUB_PREFIXES = ("docker.io/library/", "docker.io/", "index.docker.io/library/")
 
@@ -24,23 +24,28 @@ def _short(tag: str) -> str:
     return tag if ":" in tag.rsplit("/", 1)[-1] else tag + ":latest"
 
 
+def _tags(entry: dict[str, Any]) -> list[str]:
+    tags = entry.get("RepoTags")
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
 def locate(store: Store, options: Options, where: str) -> Located:
     """Pick the image from manifest.json (by --image, else the first with a warning)."""
-    manifest = read_json(store, "manifest.json")
+    manifest = read_json(store, "manifest.json", options.max_json_bytes)
     if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
         raise SourceError(f"{where}: manifest.json lists no images")
     warnings: list[str] = []
     if options.image:
         wanted = _short(options.image)
-        chosen = [m for m in manifest if wanted in {_short(t) for t in (m.get("RepoTags") or [])}]
+        chosen = [m for m in manifest if wanted in {_short(t) for t in _tags(m)}]
         if not chosen:
-            tags = sorted({t for m in manifest for t in (m.get("RepoTags") or [])})
+            tags = sorted({t for m in manifest for t in _tags(m)})
             raise SourceError(f"{where}: no image {options.image!r} in the archive (has: {', '.join(tags) or 'none'})")
         entry = chosen[0]
     else:
         entry = manifest[0]
         if len(manifest) > 1:
-            tags = [", ".join(m.get("RepoTags") or ["<untagged>"]) for m in manifest]
+            tags = [", ".join(_tags(m) or ["<untagged>"]) for m in manifest]
             warnings.append(
                 f"{where}: holds {len(manifest)} images ({'; '.join(tags)}); auditing the first — "
                 "choose one with --image NAME:TAG"
@@ -49,8 +54,8 @@ def locate(store: Store, options: Options, where: str) -> Located:
     layer_names = entry.get("Layers")
     if not isinstance(config_name, str) or not isinstance(layer_names, list):
         raise SourceError(f"{where}: manifest.json entry has no Config or Layers")
-    config = read_json(store, config_name)
-    sources = entry.get("LayerSources") if isinstance(entry.get("LayerSources"), dict) else {}
+    config = read_json(store, config_name, options.max_json_bytes, _digest_from_name(config_name))
+    sources = mapping(entry.get("LayerSources"))
     refs = [_layer_ref(str(name), sources) for name in layer_names]
     return Located(config=config, layers=refs, digest=_digest_from_name(config_name), warnings=warnings)
 
@@ -68,17 +73,23 @@ def _layer_ref(name: str, sources: dict[str, Any]) -> LayerRef:
     digest = _digest_from_name(name) if name.startswith("blobs/") else None
     media_type = None
     size = None
-    if digest and isinstance(sources.get(digest), dict):
-        media_type = sources[digest].get("mediaType")
-        size = sources[digest].get("size")
+    if digest:
+        media_type = text_or_none(mapping(sources.get(digest)).get("mediaType"))
+        size = int_or_none(mapping(sources.get(digest)).get("size"))
     return LayerRef(name=name, digest=digest, media_type=media_type, size=size)
 
 
-def gunzip_to(path: str, dest: str) -> None:
-    """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file."""
+def gunzip_to(path: str, dest: str, limit: int) -> None:
+    """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file of at most
+    `limit` bytes (a small archive may inflate a thousandfold)."""
     try:
         with gzip.open(path, "rb") as src, open(dest, "wb") as out:
-            shutil.copyfileobj(src, out, CHUNK)
+            written = 0
+            while chunk := src.read(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise SourceError(f"{path}: inflates to more than {limit} bytes (--{ARCHIVE_FLAG})")
+                out.write(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{path}: corrupt gzip archive ({exc or type(exc).__name__})") from None
 

@@ -6,15 +6,17 @@ descriptors); `assemble` does the rest: diff ids, history mapping, layer records
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
 from auditor.errors import SourceError
+from auditor.limits import DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_JSON_BYTES, JSON_FLAG
 from auditor.model import Digest, Image, Layer
 from auditor.registry.settings import RegistryOptions
 
-MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_JSON_BYTES = DEFAULT_MAX_JSON_BYTES
 
 
 class Store(Protocol):
@@ -37,6 +39,8 @@ class Options:
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
     registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
+    max_json_bytes: int = MAX_JSON_BYTES  # largest manifest, index or config document read
+    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES  # largest gzip-compressed archive once spooled
 
 
 @dataclass
@@ -59,6 +63,20 @@ class Located:
     warnings: list[str] = field(default_factory=list)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when a JSON document put an object there, else an empty one: image JSON is never trusted
+    to have the shape the specs give it."""
+    return value if isinstance(value, dict) else {}
+
+
+def text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def blob_name(digest: str) -> str:
     """The path of a content-addressed blob in an OCI layout."""
     algorithm, _, hexpart = digest.partition(":")
@@ -67,16 +85,28 @@ def blob_name(digest: str) -> str:
     return f"blobs/{algorithm}/{hexpart}"
 
 
-def read_json(store: Store, name: str) -> Any:
-    """Parse a JSON document from the store, refusing oversized or malformed ones."""
+def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES, digest: str | None = None) -> Any:
+    """Parse a JSON document from the store, refusing oversized, too deeply nested or malformed ones, and
+    (given its sha256 `digest`) one whose bytes are not what the digest names."""
     with store.open(name) as handle:
-        data = handle.read(MAX_JSON_BYTES + 1)
-    if len(data) > MAX_JSON_BYTES:
-        raise SourceError(f"{name}: JSON document larger than {MAX_JSON_BYTES} bytes")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError(f"{name}: JSON document larger than {limit} bytes (--{JSON_FLAG})")
+    if digest is not None and digest.startswith("sha256:"):
+        actual = "sha256:" + hashlib.sha256(data).hexdigest()
+        if actual != digest:
+            raise SourceError(f"{name}: digest mismatch (expected {digest}, got {actual})")
+    return parse_json(data, name)
+
+
+def parse_json(data: bytes, name: str) -> Any:
+    """A JSON document from untrusted bytes; SourceError when malformed or nested too deeply."""
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise SourceError(f"{name}: malformed JSON ({exc})") from None
+    except RecursionError:
+        raise SourceError(f"{name}: JSON nested too deeply") from None
 
 
 def assemble(reference: str, store: Store, located: Located) -> Image:

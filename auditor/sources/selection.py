@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from auditor.errors import SourceError
 from auditor.model import Digest
-from auditor.sources.interface import LayerRef, Located
+from auditor.sources.interface import LayerRef, Located, int_or_none, mapping, text_or_none
 
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
@@ -46,8 +46,8 @@ def parse_platform(text: str) -> tuple[str, str, str | None]:
 
 def is_attestation(desc: Descriptor) -> bool:
     """BuildKit attestation manifests sit in an index beside the images; they are not images."""
-    annotations = desc.get("annotations") or {}
-    platform = desc.get("platform") or {}
+    annotations = mapping(desc.get("annotations"))
+    platform = mapping(desc.get("platform"))
     return (
         annotations.get("vnd.docker.reference.type") == "attestation-manifest"
         or (platform.get("os") == "unknown" and platform.get("architecture") == "unknown")
@@ -82,8 +82,8 @@ def manifests_of(index: Any, name: str) -> list[Descriptor]:
 
 def kind_of(media_type: str | None, document: Any) -> str:
     """A document's media type: the declared one, else guessed from its shape ("manifests" or not)."""
-    if not media_type and isinstance(document, dict):
-        media_type = document.get("mediaType")
+    if not media_type:
+        media_type = text_or_none(mapping(document).get("mediaType"))
     if not media_type and isinstance(document, dict):
         media_type = next(iter(INDEX_TYPES)) if "manifests" in document else next(iter(MANIFEST_TYPES))
     return str(media_type)
@@ -94,7 +94,7 @@ def choose(descs: list[Descriptor], fetch: Fetch, platform: str, where: str) -> 
     wanted = parse_platform(platform)
     images: list[tuple[Descriptor, Any]] = []
     seen: list[str] = []
-    _collect(descs, fetch, wanted, images, seen, 0)
+    _collect(descs, fetch, wanted, images, seen, 0, set())
     if not images:
         found = ", ".join(sorted(set(seen))) or "none"
         raise SourceError(f"{where}: no image for platform {platform} (found: {found})")
@@ -111,21 +111,27 @@ def _collect(
     out: list[tuple[Descriptor, Any]],
     seen: list[str],
     depth: int,
+    done: set[str],
 ) -> None:
+    """Walk the indexes down to the image manifests for `wanted`. Each document is fetched once (`done`):
+    an index that lists the same nested index many times, level after level, would otherwise take
+    exponential time."""
     if depth > MAX_DEPTH:
         raise SourceError("image indexes nested too deeply")
     for desc in descs:
-        if is_attestation(desc):
+        digest = str(desc.get("digest"))
+        if is_attestation(desc) or digest in done:
             continue
+        done.add(digest)
         platform = _platform_of(desc)
         if platform:
             seen.append(platform)
         if not _matches(desc, wanted):
             continue
         declared, document = fetch(desc)
-        media_type = kind_of(desc.get("mediaType") or declared, document)
+        media_type = kind_of(text_or_none(desc.get("mediaType")) or declared, document)
         if media_type in INDEX_TYPES:
-            _collect(manifests_of(document, str(desc.get("digest"))), fetch, wanted, out, seen, depth + 1)
+            _collect(manifests_of(document, digest), fetch, wanted, out, seen, depth + 1, done)
         elif media_type in MANIFEST_TYPES:
             out.append((desc, document))
 
@@ -146,8 +152,8 @@ def located(chosen: Chosen, read_config: Callable[[str], Any], blob_name: Callab
             LayerRef(
                 name=blob_name(layer_digest) if layer_digest else "",
                 digest=Digest(layer_digest) if layer_digest else None,
-                media_type=layer.get("mediaType"),
-                size=layer.get("size") if isinstance(layer.get("size"), int) else None,
+                media_type=text_or_none(layer.get("mediaType")),
+                size=int_or_none(layer.get("size")),
             )
         )
     return Located(config=config, layers=refs, digest=Digest(str(digest)), warnings=list(chosen.warnings))

@@ -14,6 +14,7 @@ import tarfile
 from typing import IO
 
 from auditor.errors import SourceError
+from auditor.tarsafe import SafeTarInfo
 
 MAX_LINK_HOPS = 16
 
@@ -101,7 +102,7 @@ class TarStore:
         self.path = path
         self._members: dict[str, tarfile.TarInfo] = {}
         try:
-            with tarfile.open(path, mode="r:") as tar:
+            with tarfile.open(path, mode="r:", tarinfo=SafeTarInfo) as tar:
                 for info in tar:
                     clean = _clean(info.name)
                     if clean:
@@ -116,7 +117,7 @@ class TarStore:
             info = self._members.get(clean or "")
             if info is None:
                 raise SourceError(f"{self.path}: missing {name}")
-            if info.isreg():
+            if info.isreg() and not info.issparse():  # a sparse member's size is not its stored bytes
                 return info
             if info.issym():
                 clean = _clean(posixpath.join(posixpath.dirname(clean or ""), info.linkname))

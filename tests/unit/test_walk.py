@@ -228,3 +228,67 @@ def test_tar_layers_read_back_give_the_models_fates(layers):
     read = [_read(i, kit.layer_tar(layer)) for i, layer in enumerate(entries)]
     expected = reference.fates([[reference.change(e) for e in layer] for layer in entries])  # type: ignore[misc]
     assert resolve(read) == expected
+
+
+def _operations(layers: list[list[tuple[str, Kind | Marker]]]) -> set[str]:
+    """What a stack of layers exercises: adds, overwrites, type changes, whiteouts, opaque dirs, hard links."""
+    ops: set[str] = set()
+    before: dict[str, Kind] = {}
+    for layer in layers:
+        for path, kind in layer:
+            if kind is WH:
+                ops.add("whiteout")
+            elif kind is OPQ:
+                ops.add("opaque")
+            else:
+                old = before.get(path)
+                ops.add("add" if old is None else "overwrite" if old is kind else "type change")
+                if kind is H:
+                    ops.add("hardlink")
+        before.update((p, k) for p, k in layer if isinstance(k, Kind))
+    return ops
+
+
+ALL_PATHS = sorted({"/" + "/".join(p) for n in (1, 2, 3) for p in __import__("itertools").product(NAMES, repeat=n)})
+ALL_DIRS = ["/", *ALL_PATHS]
+
+
+@st.composite
+def lean_layer(draw: st.DrawFn) -> list[tuple[str, Kind | Marker]]:
+    """`tidy_layer` drawn from three lists of small integers, so thousands of examples stay cheap."""
+    adds: dict[str, Kind] = {}
+    for path_at, kind_at in draw(st.lists(st.tuples(st.integers(0, len(ALL_PATHS) - 1), st.integers(0, 4)),
+                                          max_size=6)):
+        path = ALL_PATHS[path_at]
+        if path not in adds and all(adds.get(a, D) is D for a in parents(path)):
+            if not any(p.startswith(path + "/") for p in adds) or KINDS[kind_at] is D:
+                adds[path] = KINDS[kind_at]
+                for parent in parents(path):
+                    adds.setdefault(parent, D)
+    entries: list[tuple[str, Kind | Marker]] = sorted(adds.items(), key=lambda item: item[0].count("/"))
+    for is_opaque, where, at in draw(st.lists(st.tuples(st.booleans(), st.integers(0, len(ALL_PATHS)),
+                                                        st.integers(0, 64)), max_size=3)):
+        marker = (ALL_DIRS[where], OPQ) if is_opaque else (ALL_PATHS[where % len(ALL_PATHS)], WH)
+        entries.insert(at % (len(entries) + 1), marker)
+    for first, later in draw(st.lists(st.tuples(st.integers(0, 64), st.integers(0, 64)), max_size=2)):
+        if entries:
+            i = first % len(entries)
+            entries.insert(i + 1 + later % (len(entries) - i), entries[i])
+    return entries
+
+
+def test_resolve_equals_the_model_over_thousands_of_random_stacks():
+    """Random stacks of up to six layers against the independent model, 3000 of them; the stacks must
+    really exercise every kind of change, or the property would prove little."""
+    seen: dict[str, int] = {}
+
+    @settings(max_examples=3000, deadline=None, database=None)
+    @given(st.lists(lean_layer(), min_size=1, max_size=6))
+    def check(layers: list[list[tuple[str, Kind | Marker]]]) -> None:
+        assert resolve(layers) == reference.fates(layers)
+        for op in _operations(layers):
+            seen[op] = seen.get(op, 0) + 1
+
+    check()
+    for op in ("add", "overwrite", "type change", "whiteout", "opaque", "hardlink"):
+        assert seen.get(op, 0) >= 300, seen

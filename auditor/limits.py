@@ -1,0 +1,71 @@
+"""Resource limits for reading images an attacker may have made, with their defaults and flag names.
+
+Hitting a limit is never an error and never a silent clean result: the reader stops, records a
+`NotScanned` naming the limit (`limit` is the command-line flag), and the audit goes on.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import IO
+
+from auditor.errors import AuditorError
+
+DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024  # content of one text file handed to the content rules
+DEFAULT_MAX_LAYER_BYTES = 16 * 1024**3  # uncompressed bytes of one layer (decompression bombs)
+DEFAULT_MAX_ENTRIES = 1_000_000  # tar entries of one layer
+DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024  # one manifest, index or config document
+DEFAULT_MAX_ARCHIVE_BYTES = 256 * 1024**3  # a gzip-compressed archive spooled to the private temp dir
+
+FILE_FLAG = "max-file-size"
+LAYER_FLAG = "max-layer-bytes"
+ENTRIES_FLAG = "max-entries"
+JSON_FLAG = "max-json-size"
+ARCHIVE_FLAG = "max-archive-bytes"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every limit of one run; each is a positive count of bytes or entries."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
+    max_entries: int = DEFAULT_MAX_ENTRIES
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
+    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES
+
+
+class LimitExceeded(AuditorError):
+    """Reading stopped at a limit; `flag` names the option that raises it."""
+
+    def __init__(self, flag: str, message: str) -> None:
+        super().__init__(f"{message} (--{flag})")
+        self.flag = flag
+
+
+class CappedReader(io.RawIOBase):
+    """Pass bytes through, raising `LimitExceeded` once more than `limit` bytes have come out."""
+
+    def __init__(self, inner: IO[bytes], limit: int, what: str) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._what = what
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(min(len(buffer), self._limit + 1 - self.count) or 1)
+        n = len(data)
+        self.count += n
+        if self.count > self._limit:
+            raise LimitExceeded(LAYER_FLAG,
+                                f"{self._what} inflates to more than {self._limit} bytes; the rest not read")
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
