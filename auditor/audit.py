@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
-from auditor.cache import LayerCache, rules_key
+from auditor.cache import LayerCache, ReportMemo, memo_key, rules_key
 from auditor.checks import hsdb
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
@@ -38,6 +38,7 @@ class Settings:
     cache_dir: str | None = None  # the layer cache; None: no cache
     cache_read: bool = True  # False: rescan (for --show-secrets, which needs the values) but still store
     jobs: int = field(default_factory=default_jobs)  # processes scanning file contents
+    inventory: bool = True  # the caller wants every entry back; False lets a whole audit come from the cache
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
@@ -95,6 +96,16 @@ def audit(
     hsdb.use_cache(settings.cache_dir)
     by_id = {rule.id: rule for rule in rules}
     scanner = Scanner(rules)
+    memo = _memo(image, rules, settings)
+    remembered = memo.get() if memo is not None and settings.cache_read and not settings.inventory else None
+    if remembered is not None:
+        with scanner.secrets.session():
+            metadata = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
+        counters = {k: v for k, v in remembered.items() if k not in ("findings", "not_scanned")}
+        return Report(image=image, findings=sorted(remembered["findings"] + metadata, key=_order),
+                      not_scanned=remembered["not_scanned"],
+                      skipped_layers=settings.skip_layers, cached_layers=len(image.layers), rules=dict(by_id),
+                      **counters), []
     scans: list[LayerScan] = []
     fresh: list[LayerScan] = []  # read now (not from the cache), to store once their hits are in
     with scanner.secrets.session():
@@ -153,23 +164,34 @@ def audit(
         folder = replace(sample, path=directory, size=size)
         findings.append(_file_finding(rule, folder, f"{rule.headline}: {count} file(s), {size} bytes"))
     findings = [f for f in findings if f.layer is None or f.layer >= settings.skip_layers]
+    not_scanned = [item for scan in scans for item in scan.not_scanned]
+    counters = {"entries": len(entries), "hidden_bytes": hidden_bytes, "total_bytes": total_bytes,
+                "layer_bytes": {scan.index: scan.bytes_read for scan in scans},
+                "hidden_bytes_by_layer": hidden_by_layer}
+    if memo is not None and all(item.path is not None for item in not_scanned):  # every layer read whole
+        memo.put(findings, not_scanned, counters)
     findings.extend(metadata_findings)
     findings.sort(key=_order)
-    not_scanned = [item for scan in scans for item in scan.not_scanned]
     report = Report(
         image=image,
         findings=findings,
         not_scanned=not_scanned,
-        entries=len(entries),
-        hidden_bytes=hidden_bytes,
-        total_bytes=total_bytes,
         skipped_layers=settings.skip_layers,
-        layer_bytes={scan.index: scan.bytes_read for scan in scans},
         cached_layers=cache.hits if cache is not None else 0,
         rules=dict(by_id),
-        hidden_bytes_by_layer=hidden_by_layer,
+        **counters,
     )
     return report, entries
+
+
+def _memo(image: Image, rules: list[Rule], settings: Settings) -> ReportMemo | None:
+    """Where this exact audit's file findings are remembered (with the layer cache on)."""
+    if settings.cache_dir is None:
+        return None
+    knobs = (settings.max_file_bytes, settings.max_layer_bytes, settings.max_entries, settings.skip_layers,
+             settings.base_config)
+    key = memo_key(image, rules, knobs)
+    return ReportMemo(settings.cache_dir, key) if key else None
 
 
 def walk_entries(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:

@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import fields
 from typing import Any
 
 from auditor import __version__
 from auditor.layers import LayerScan, Record
-from auditor.model import Hit, Kind, Layer, Marker, RuleId
+from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, RuleId, Severity, Status
 from auditor.rules import Rule
 
 FORMAT = 1
@@ -122,3 +123,57 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
                         for n in doc["not_scanned"]]
     return scan
 
+
+
+class ReportMemo:
+    """A whole audit's file findings, for an image whose every layer, config, rule and setting is the same
+    as an earlier audit's: a second run then reads no layer at all. Like layer entries, a memo holds no
+    secret value (the redacted preview, and the fingerprint); metadata findings are never kept, they are
+    recomputed from the config each run (their raw values redact history lines in every format)."""
+
+    def __init__(self, directory: str, key: str) -> None:
+        self.path = os.path.join(directory, f"v{FORMAT}", "images", key[:2], key + ".json.gz")
+
+    def get(self) -> dict[str, Any] | None:
+        try:
+            with gzip.open(self.path, "rt", encoding="utf-8") as handle:
+                doc = json.load(handle)
+            doc["findings"] = [_finding(f) for f in doc["findings"]]
+            doc["not_scanned"] = [NotScanned(**n) for n in doc["not_scanned"]]
+            doc["layer_bytes"] = {int(k): v for k, v in doc["layer_bytes"].items()}
+            doc["hidden_bytes_by_layer"] = {int(k): v for k, v in doc["hidden_bytes_by_layer"].items()}
+            return doc
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
+            return None
+
+    def put(self, findings: list[Finding], not_scanned: list[NotScanned], counters: dict[str, Any]) -> None:
+        doc = {**counters, "not_scanned": [{f.name: getattr(n, f.name) for f in fields(NotScanned)} for n in not_scanned],
+               "findings": [{**{f.name: getattr(finding, f.name) for f in fields(Finding)},
+                                         "severity": finding.severity.value, "status": finding.status.value,
+                                         "secret": preview(finding.secret)} for finding in findings]}
+        folder = os.path.dirname(self.path)
+        try:
+            for level in (os.path.dirname(os.path.dirname(folder)), os.path.dirname(folder), folder):
+                os.makedirs(level, mode=0o700, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
+                out.write(json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogateescape"))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+def _finding(doc: dict[str, Any]) -> Finding:
+    return Finding(**{**doc, "rule": RuleId(doc["rule"]), "severity": Severity(doc["severity"]),
+                      "status": Status(doc["status"])})
+
+
+def memo_key(image: Image, rules: list[Rule], settings: tuple[Any, ...]) -> str | None:
+    """What an audit's file findings depend on; None when a layer's content has no digest to name it."""
+    contents = [layer.diff_id or (layer.digest if str(layer.digest).startswith("sha256:") else None)
+                for layer in image.layers]
+    if None in contents:
+        return None
+    text = json.dumps([__version__, [repr(r) for r in rules], repr(settings), contents, image.config],
+                      sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()

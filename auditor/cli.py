@@ -20,7 +20,7 @@ from auditor.parallel import default_jobs
 from auditor.cache import default_dir as cache_dir
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
-from auditor.formats import FORMATS, json_format, text
+from auditor.formats import FORMATS
 from auditor.formats.common import printable
 from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
@@ -306,7 +306,7 @@ def _run_audit(args: argparse.Namespace) -> int:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
                                 cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets,
-                                jobs=int(args.jobs or default_jobs()),
+                                jobs=int(args.jobs or default_jobs()), inventory=False,
                                 max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
         if args.dockerfile:
@@ -381,6 +381,8 @@ def _run_files(args: argparse.Namespace) -> int:
     settings = Settings(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
     with open_image(args.ref, _options(args)) as image:
         report, entries = audit(image, [], settings, progress=_progress(sys.stderr, args.quiet))
+    from auditor.formats import json_format, text
+
     render = json_format.render_files if args.format == "json" else text.render_files
     _write(render(entries), args.output)
     for n in report.not_scanned:  # the inventory itself has no room for them; never drop them silently

@@ -10,17 +10,11 @@ import os
 from auditor.errors import SourceError
 from auditor.sources.interface import Options
 
-try:
-    import docker
-    import docker.errors
-except ImportError:  # pragma: no cover - declared dependency
-    docker = None  # type: ignore[assignment]
-
-
 def save(name: str, options: Options, dest: str) -> str:
     """Write `docker save NAME` to `dest` (a file in a private temp dir); return the image id."""
-    if docker is None:  # pragma: no cover
-        raise SourceError("the 'docker' package is not installed")
+    import docker  # the SDK (and requests) only when an engine is asked for
+    import docker.errors
+
     try:
         client = docker.from_env(timeout=600)
         client.ping()

@@ -76,3 +76,35 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, cli, monkeypatch):
     result = cli(image(tmp_path, [BASE, APP]), "--format", "json")
     assert result.code == 1 and result.json()["findings"]
     assert not os.path.isdir(blocked)
+
+
+def test_a_whole_audit_is_remembered_without_secrets_and_forgotten_when_rules_change(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    ref = image(tmp_path, [BASE, APP, [Whiteout("/app/config.yaml")]])
+    first = cli(ref, "--format", "json").json()
+    memos = list((tmp_path / "cache" / "layer-auditor").rglob("images/*/*.json.gz"))
+    assert len(memos) == 1 and TOKEN not in gzip.decompress(memos[0].read_bytes()).decode()
+    memos[0].touch()
+    stamp = memos[0].stat().st_mtime_ns
+    second = cli(ref, "--format", "json").json()
+    assert second["findings"] == first["findings"] and second["summary"]["entries"] == first["summary"]["entries"]
+    assert second["not_scanned"] == first["not_scanned"]
+    assert memos[0].stat().st_mtime_ns == stamp  # read, not rewritten
+    (tmp_path / "extra.yaml").write_text(
+        "rules:\n  - id: any-yaml\n    kind: path\n    severity: low\n    paths: ['*.yaml']\n"
+        "    description: every YAML file\n    remediation: none\n")
+    changed = cli(ref, "--format", "json", "--rules", str(tmp_path / "extra.yaml")).json()
+    assert "any-yaml" in {f["rule"] for f in changed["findings"]}  # a new rule set is a new audit
+    rows = cli("files", ref, "--format", "json").json()["files"]
+    assert "/app/config.yaml" in {r["path"] for r in rows}  # the inventory never comes from a memo
+
+
+def test_a_remembered_audit_still_redacts_build_args_and_metadata(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "meta.tar"
+    kit.write_docker_archive(path, ImageSpec(layers=[BASE], env=[f"GITHUB_TOKEN={TOKEN}"], history=[f"RUN |1 TOKEN={TOKEN} /bin/sh -c true"]))
+    first = cli(path, "--format", "json")
+    second = cli(path, "--format", "json")
+    assert TOKEN not in first.out and TOKEN not in second.out
+    assert second.json()["findings"] == first.json()["findings"]
+    assert any(f.get("location") for f in second.json()["findings"])  # metadata is recomputed, still found
