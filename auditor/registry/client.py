@@ -89,9 +89,10 @@ class RegistryClient:
     """Reads one repository of one registry."""
 
     def __init__(self, ref: RegistryRef, options: RegistryOptions,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_json_bytes: int = MAX_DOCUMENT_BYTES) -> None:
         self.ref = ref
         self.options = options
+        self.max_json_bytes = max_json_bytes  # --max-json-size: a manifest, index or config
         self._sleep = sleep
         self._plain_ok = options.insecure or tls.is_loopback(ref.host)
         self._scheme = "https"
@@ -115,7 +116,7 @@ class RegistryClient:
         what = f"{self.ref.registry}/{self.ref.repository}:{version}" if ":" not in version \
             else f"{self.ref.registry}/{self.ref.repository}@{version}"
         response = self._get(f"manifests/{version}", what, {"Accept": MANIFEST_ACCEPT})
-        body = _read_capped(response, what)
+        body = _read_capped(response, what, self.max_json_bytes)
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         claimed = version if version.startswith("sha256:") else response.headers.get("Docker-Content-Digest")
         if claimed and claimed.startswith("sha256:") and claimed != digest:
@@ -129,7 +130,7 @@ class RegistryClient:
     def blob_json(self, digest: str) -> Any:
         """GET a small JSON blob (an image config), checked against its digest."""
         what = _checkable(digest)
-        body = _read_capped(self._get(f"blobs/{digest}", what, {}), what)
+        body = _read_capped(self._get(f"blobs/{digest}", what, {}), what, self.max_json_bytes)
         actual = "sha256:" + hashlib.sha256(body).hexdigest()
         if actual != digest:
             raise DigestError(f"{what} of {self.ref}: digest mismatch (got {actual})")

@@ -119,7 +119,8 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
                 store_o = TarStore(location)
             yield assemble(ref, store_o, oci_layout.locate(store_o, extra, options, location))
             return
-        client = RegistryClient(registry_reference.parse(location), options.registry)
+        client = RegistryClient(registry_reference.parse(location), options.registry,
+                                max_json_bytes=options.max_json_bytes)
         stack.callback(client.close)
         remote = registry.RegistryStore(client)
         yield assemble(ref, remote, registry.locate(remote, options, ref))

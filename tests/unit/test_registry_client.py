@@ -241,3 +241,12 @@ def test_blobs_whose_digest_cannot_be_verified_are_refused_before_any_request(se
     with pytest.raises(SourceError, match="unsupported digest"):
         _client(server).blob(digest)
     assert server.seen == []
+
+
+def test_max_json_size_bounds_registry_manifests_too(server):
+    options = RegistryOptions(timeout=5, retry=RetryPolicy(attempts=1, base=0.01, cap=0.05))
+    client = RegistryClient(parse(f"{server.address}/app:1"), options, max_json_bytes=len(MANIFEST) - 1)
+    with pytest.raises(SourceError, match="larger than"):
+        client.manifest("1")
+    roomy = RegistryClient(parse(f"{server.address}/app:1"), options, max_json_bytes=len(MANIFEST))
+    assert roomy.manifest("1")[2] == MANIFEST_DIGEST
