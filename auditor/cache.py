@@ -12,11 +12,10 @@ import gzip
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import fields
 from typing import Any
 
-from auditor import __version__
+from auditor import __version__, private
 from auditor.layers import LayerScan, Record
 from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, RuleId, Severity, Status
 from auditor.rules import Rule
@@ -55,6 +54,7 @@ class LayerCache:
     """Get and put `LayerScan`s by layer content and rules."""
 
     def __init__(self, directory: str, rules_hash: str) -> None:
+        self.root = directory
         self.directory = os.path.join(directory, f"v{FORMAT}")
         self.rules_hash = rules_hash
         self.hits = 0
@@ -72,9 +72,7 @@ class LayerCache:
         if path is None:
             return None
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                doc = json.load(handle)
-            scan = _from_doc(doc, layer.index)
+            scan = _from_doc(_read(path), layer.index)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             self.misses += 1
             return None
@@ -85,16 +83,20 @@ class LayerCache:
         path = self._path(layer)
         if path is None or scan.not_scanned and any(n.path is None for n in scan.not_scanned):
             return  # only layers read completely are worth keeping
-        folder = os.path.dirname(path)
-        try:
-            for level in (os.path.dirname(self.directory), self.directory, folder):
-                os.makedirs(level, mode=0o700, exist_ok=True)  # every level private, not just the leaf
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
-                out.write(json.dumps(_to_doc(scan), separators=(",", ":")).encode("utf-8", "surrogateescape"))
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        _write(self.root, path, _to_doc(scan))
+
+
+def _read(path: str) -> Any:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _write(root: str, path: str, doc: Any) -> None:
+    try:
+        data = json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogateescape")
+        private.write_file(root, path, gzip.compress(data, compresslevel=3))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 def _to_doc(scan: LayerScan) -> dict[str, Any]:
@@ -132,12 +134,12 @@ class ReportMemo:
     recomputed from the config each run (their raw values redact history lines in every format)."""
 
     def __init__(self, directory: str, key: str) -> None:
+        self.root = directory
         self.path = os.path.join(directory, f"v{FORMAT}", "images", key[:2], key + ".json.gz")
 
     def get(self) -> dict[str, Any] | None:
         try:
-            with gzip.open(self.path, "rt", encoding="utf-8") as handle:
-                doc = json.load(handle)
+            doc = _read(self.path)
             doc["findings"] = [_finding(f) for f in doc["findings"]]
             doc["not_scanned"] = [NotScanned(**n) for n in doc["not_scanned"]]
             doc["layer_bytes"] = {int(k): v for k, v in doc["layer_bytes"].items()}
@@ -151,16 +153,7 @@ class ReportMemo:
                "findings": [{**{f.name: getattr(finding, f.name) for f in fields(Finding)},
                                          "severity": finding.severity.value, "status": finding.status.value,
                                          "secret": preview(finding.secret)} for finding in findings]}
-        folder = os.path.dirname(self.path)
-        try:
-            for level in (os.path.dirname(os.path.dirname(folder)), os.path.dirname(folder), folder):
-                os.makedirs(level, mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3) as out:
-                out.write(json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogateescape"))
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        _write(self.root, self.path, doc)
 
 
 def _finding(doc: dict[str, Any]) -> Finding:

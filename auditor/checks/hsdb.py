@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-import tempfile
+from functools import lru_cache
 from typing import Any, Callable
+
+from auditor import private
 
 try:
     import hyperscan
@@ -22,7 +24,7 @@ except ImportError:  # pragma: no cover - a declared dependency
     hyperscan = None  # type: ignore[assignment]
 
 _MEMORY: dict[str, Any] = {}
-_directory: str | None = None
+_root: str | None = None  # the cache directory; databases live in its hs/
 
 
 class CompileError(ValueError):
@@ -31,10 +33,11 @@ class CompileError(ValueError):
 
 def use_cache(directory: str | None) -> None:
     """Keep compiled databases under `directory` (None: in memory only)."""
-    global _directory
-    _directory = os.path.join(directory, "hs") if directory else None
+    global _root
+    _root = directory
 
 
+@lru_cache(maxsize=1)
 def _cpu() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
@@ -44,6 +47,7 @@ def _cpu() -> str:
     return platform.machine() + flags
 
 
+@lru_cache(maxsize=1)
 def _translator() -> bytes:
     """The translation code, part of every key: a change to it changes what the sources compile to."""
     from auditor.checks import hsregex
@@ -75,10 +79,10 @@ def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]]
 
 
 def _load(key: str) -> Any:
-    if _directory is None:
+    if _root is None:
         return None
     try:
-        with open(os.path.join(_directory, f"{key}.db"), "rb") as handle:
+        with open(os.path.join(_root, "hs", f"{key}.db"), "rb") as handle:
             blob = handle.read()
         digest, payload = blob[:32], blob[32:]
         if hashlib.sha256(payload).digest() != digest:
@@ -91,14 +95,10 @@ def _load(key: str) -> Any:
 
 
 def _store(key: str, compiled: Any) -> None:
-    if _directory is None:
+    if _root is None:
         return
     try:
         payload = hyperscan.dumpb(compiled)
-        os.makedirs(_directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=_directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, os.path.join(_directory, f"{key}.db"))
+        private.write_file(_root, os.path.join(_root, "hs", f"{key}.db"), hashlib.sha256(payload).digest() + payload)
     except (OSError, hyperscan.error):
         pass  # a database that cannot be kept only costs time

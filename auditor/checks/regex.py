@@ -65,7 +65,7 @@ class RegexCheck:
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Hits in a file's bytes (UTF-8 text, decoded only when a rule's gate expression matched)."""
-        wanted = [c for c in self._gated(data, self._compiled) if c.wants(path)]
+        wanted = [c for c in self._gated(data) if c.wants(path)]
         return self._scan(data.decode("utf-8", "replace"), wanted) if wanted else []
 
     def warm(self) -> None:
@@ -74,12 +74,12 @@ class RegexCheck:
     def scan_text(self, text: str, name: str) -> list[Hit]:
         return self._scan(text, self._compiled)  # a line of metadata: not worth a gate
 
-    def _gated(self, data: bytes, wanted: list[_Compiled]) -> list[_Compiled]:
-        """The rules whose Hyperscan translation matches somewhere in `data`."""
-        matched = self._gate.matches(data) if wanted else None
+    def _gated(self, data: bytes) -> list[_Compiled]:
+        """The rules whose Hyperscan translation matches somewhere in `data` (all without a gate)."""
+        matched = self._gate.matches(data) if self._compiled else None
         if matched is None:
-            return wanted
-        return [c for i, c in enumerate(self._compiled) if i in matched and c in wanted]
+            return self._compiled
+        return [c for i, c in enumerate(self._compiled) if i in matched]
 
     def _scan(self, text: str, wanted: list[_Compiled]) -> list[Hit]:
         hits: list[Hit] = []

@@ -47,7 +47,7 @@ def test_cache_entries_hold_no_secret_and_are_private(tmp_path, cli, monkeypatch
     for entry in entries:
         assert TOKEN not in gzip.decompress(entry.read_bytes()).decode()
         assert entry.stat().st_mode & 0o077 == 0
-    for folder in [p for p in root.rglob("*") if p.is_dir()]:
+    for folder in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
         assert folder.stat().st_mode & 0o077 == 0, folder
 
 
