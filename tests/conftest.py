@@ -8,15 +8,14 @@ A test that needs one asks for its fixture (`docker_client`, `skopeo`, `which`) 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
-from dataclasses import dataclass
 from typing import Any, Callable, NoReturn
 
 import pytest
 
 from auditor.cli import main
+from testing.cli import Result
 
 MARKERS = {
     "docker": "needs a Docker engine (fails instead of skipping when CI=true)",
@@ -131,16 +130,6 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 # --- the CLI, in process ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 Run = Callable[..., Result]

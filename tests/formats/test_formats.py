@@ -40,23 +40,11 @@ from auditor.cli import main
 from auditor.formats import FORMATS
 from auditor.formats.common import human_bytes, printable
 from testing import imagekit as kit
+from testing import readers
+from testing.cli import Result
 from testing.imagekit import Blob, Dir, File, History, ImageSpec, Raw, Whiteout
 
 
-def _load_readers() -> Any:
-    """tests/formats/readers.py, under a private name (tests/ is not a package; the integration tests
-    load the same module)."""
-    name = "layer_auditor_format_readers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("readers.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-readers = _load_readers()
 ALL_FORMATS = sorted(FORMATS)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -181,16 +169,6 @@ def archive(tmp_path: Path, spec: ImageSpec, name: str) -> str:
 
 
 # --- running the CLI -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @pytest.fixture(scope="module")

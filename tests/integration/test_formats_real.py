@@ -2,7 +2,7 @@
 GitHub annotations) point each finding at the Dockerfile line of the instruction behind it.
 
 The images are the scenarios of conftest.py, built with the classic builder and audited from the engine
-(`docker-daemon:`) by the CLI in a subprocess. Each format is read back (tests/formats/readers.py) into
+(`docker-daemon:`) by the CLI in a subprocess. Each format is read back (testing/readers.py) into
 (rule, path or metadata location, line), plus the fingerprint where the format carries one.
 
 The expected Dockerfile lines come from the image itself, not from the auditor's mapping: with the classic
@@ -13,9 +13,7 @@ entries are skipped, and an ENV value in the config comes from the ENV instructi
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import tarfile
 from collections import Counter
 from pathlib import Path
@@ -23,25 +21,12 @@ from typing import Any
 
 import pytest
 
+from testing import readers
+
 pytestmark = pytest.mark.docker
 
 SCENARIOS = ("deleted", "overwritten", "metadata")  # between them: visible, deleted, overwritten, metadata
 FORMATS = ("text", "json", "sarif", "markdown", "junit", "github")
-
-
-def _load_readers() -> Any:
-    """tests/formats/readers.py, under the private name tests/formats/test_formats.py also uses."""
-    name = "layer_auditor_format_readers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "formats" / "readers.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-readers = _load_readers()
 
 
 @pytest.fixture(scope="module")

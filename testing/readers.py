@@ -2,8 +2,8 @@
 
 Each reader returns a list of `Seen(rule, where, line, fingerprint)`: `where` is the in-image path or the
 metadata location as the format prints it, `line` the line in the file (None when the format has none),
-and `fingerprint` when the format carries one. Test modules load this file by path, since `tests/` is
-not a package.
+and `fingerprint` when the format carries one. Shared by the format tests and the integration
+tests.
 """
 
 from __future__ import annotations
