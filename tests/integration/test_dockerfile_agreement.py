@@ -80,6 +80,25 @@ class Scenario:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+# A builder stage that holds a key and an .env, and a final stage that copies only its output.
+MULTISTAGE = textwrap.dedent("""\
+    FROM scratch AS builder
+    COPY busybox /bin/busybox
+    RUN ["/bin/busybox", "--install", "-s", "/bin"]
+    COPY id_rsa /root/.ssh/id_rsa
+    COPY builder.env /src/.env
+    RUN mkdir -p /src/dist && echo built > /src/dist/app.txt && rm /root/.ssh/id_rsa
+
+    FROM scratch
+    COPY --from=builder /bin/busybox /bin/busybox
+    COPY --from=builder /src/dist/ /app/
+    """)
+
+
+def _multistage_context() -> dict[str, str]:
+    return {"id_rsa": _pem(), "builder.env": f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"}
+
+
 SCENARIOS = [
     Scenario(
         "copy-then-rm",
@@ -124,36 +143,14 @@ SCENARIOS = [
     ),
     Scenario(
         "clean-multistage",
-        textwrap.dedent("""\
-            FROM scratch AS builder
-            COPY busybox /bin/busybox
-            RUN ["/bin/busybox", "--install", "-s", "/bin"]
-            COPY id_rsa /root/.ssh/id_rsa
-            COPY builder.env /src/.env
-            RUN mkdir -p /src/dist && echo built > /src/dist/app.txt && rm /root/.ssh/id_rsa
-
-            FROM scratch
-            COPY --from=builder /bin/busybox /bin/busybox
-            COPY --from=builder /src/dist/ /app/
-            """),
-        {"id_rsa": _pem(), "builder.env": f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"},
+        MULTISTAGE,
+        _multistage_context(),
         frozenset(),
     ),
     Scenario(
         "multistage-builder-target",  # the same Dockerfile's builder stage, built on its own: now it ships
-        textwrap.dedent("""\
-            FROM scratch AS builder
-            COPY busybox /bin/busybox
-            RUN ["/bin/busybox", "--install", "-s", "/bin"]
-            COPY id_rsa /root/.ssh/id_rsa
-            COPY builder.env /src/.env
-            RUN mkdir -p /src/dist && echo built > /src/dist/app.txt && rm /root/.ssh/id_rsa
-
-            FROM scratch
-            COPY --from=builder /bin/busybox /bin/busybox
-            COPY --from=builder /src/dist/ /app/
-            """),
-        {"id_rsa": _pem(), "builder.env": f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"},
+        MULTISTAGE,
+        _multistage_context(),
         frozenset({("/root/.ssh/id_rsa", 4, 6)}),
         target="builder",
     ),
