@@ -57,13 +57,18 @@ class CappedReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(min(len(buffer), self._limit + 1 - self.count) or 1)
-        n = len(data)
+        want = min(len(buffer), self._limit + 1 - self.count) or 1
+        with memoryview(buffer)[:want] as window:
+            if hasattr(self._inner, "readinto"):  # straight into the caller's buffer: no copy on the hot path
+                n = self._inner.readinto(window) or 0
+            else:
+                data = self._inner.read(want)
+                n = len(data)
+                window[:n] = data
         self.count += n
         if self.count > self._limit:
             raise LimitExceeded(LAYER_FLAG,
                                 f"{self._what} inflates to more than {self._limit} bytes; the rest not read")
-        buffer[:n] = data
         return n
 
     def close(self) -> None:
