@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-from auditor import __version__
+from auditor import __version__, localfile
 from auditor.errors import UsageError
 from auditor.model import Finding
 
@@ -29,23 +29,17 @@ def write(path: str, findings: Iterable[Finding]) -> int:
         key=lambda r: (r["rule"], r["path"] or r["location"] or ""),
     )
     document = {"version": VERSION, "tool": f"layer-auditor {__version__}", "findings": records}
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-    except OSError as exc:
-        raise UsageError(f"--write-baseline {path}: {exc.strerror}") from None
+    localfile.write_text(path, json.dumps(document, indent=2) + "\n",
+                         lambda message: UsageError(f"--write-baseline {message}"))
     return len(records)
 
 
 def read(path: str) -> frozenset[str]:
     """The fingerprints recorded in a baseline file."""
+    data = localfile.read_bytes(path, localfile.MAX_BASELINE_BYTES, lambda message: UsageError(f"baseline {message}"))
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as exc:
-        raise UsageError(f"baseline {path}: {exc.strerror}") from None
-    except ValueError as exc:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as exc:
         raise UsageError(f"baseline {path}: not valid JSON ({exc})") from None
     findings = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(findings, list) or not all(isinstance(f, dict) and isinstance(f.get("fingerprint"), str)

@@ -8,13 +8,14 @@ incomplete audit (a layer that could not be read; with --strict, anything not sc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from typing import Sequence, TextIO
+import threading
+from typing import Any, Iterator, Sequence, TextIO
 
-from typing import Any
-
-from auditor import __version__, baseline, yamlfile
+from auditor import __version__, baseline, localfile, yamlfile
 from auditor.audit import Settings, audit
 from auditor.parallel import default_jobs
 from auditor.cache import default_dir as cache_dir
@@ -243,11 +244,7 @@ def _progress(stream: TextIO, quiet: bool):  # type: ignore[no-untyped-def]
 
 def _write(text_out: str, output: str | None) -> None:
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text_out)
-        except OSError as exc:
-            raise UsageError(f"--output {output}: {exc.strerror}") from None
+        localfile.write_text(output, text_out, lambda message: UsageError(f"--output {message}"))
     else:
         sys.stdout.write(text_out)
         sys.stdout.flush()
@@ -421,8 +418,46 @@ def _run_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so every temp file and worker is cleaned up."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminable() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into `Terminated` in this process while the command runs (a CI runner's
+    cancel or a closed terminal must not leave a decompressed archive behind). Forked scan workers die
+    of the signal as they would have without us."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def handler(signum: int, _frame: object) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    with _terminable():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] == "files":
             return _run_files(_files_parser().parse_args(argv[1:]))
@@ -437,6 +472,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("audit: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"audit: terminated ({signal.Signals(exc.signum).name})", file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place a crash becomes exit 3

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from auditor import localfile
 from auditor.errors import RuleError
 
 
@@ -39,15 +40,63 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
 
 
+MAX_NODES = 100_000  # nodes in a document once its aliases are expanded (the default packs: ~2,000)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes `root` stands for once every alias is expanded, counted without expanding: an alias
+    is the very node object its anchor made, so each node's size is computed once. A node that contains
+    itself (`&a [*a]`) is refused."""
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in pending:
+            raise RuleError(f"line {node.start_mark.line + 1}: a YAML alias refers to a node that contains it")
+        pending.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        pending.discard(key)
+        sizes[key] = min(total, MAX_NODES + 1)  # saturate: a bomb's true size has hundreds of digits
+        return sizes[key]
+
+    return size(root)
+
+
+def _parse(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_NODES:
+            raise RuleError(f"line {node.start_mark.line + 1}: more than {MAX_NODES} values once its YAML "
+                            "aliases are expanded; refused (an alias bomb?)")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load(path: str) -> Any:
-    """Parse a YAML file; any problem is a RuleError naming the file (and line where known)."""
+    """Parse a YAML file; any problem is a RuleError naming the file (and line where known). Only a
+    regular file of at most MAX_TEXT_BYTES is read, and a document whose aliases expand to more than
+    MAX_NODES values is refused, so neither `/dev/zero` nor an alias bomb can exhaust memory."""
+    data = localfile.read_bytes(path, localfile.MAX_TEXT_BYTES, RuleError)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read ({exc.strerror if isinstance(exc, OSError) else exc})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleError(f"{path}: cannot read ({exc})") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return _parse(text)
+    except RecursionError:
+        raise RuleError(f"{path}: nested too deeply; refused") from None
     except RuleError as exc:
         raise RuleError(f"{path}:{exc}") from None
     except yaml.YAMLError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import dockerfile as buildkit
 
+from auditor import localfile
 from auditor.errors import AuditorError
 
 
@@ -107,21 +108,55 @@ class Dockerfile:
         return None
 
 
-def parse(path: str) -> Dockerfile:
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,30}")
+
+
+def quote(text: str) -> str:
+    """Unparsed Dockerfile text for an error message: a word that could be an instruction or a flag name is
+    shown; anything else (a URL with a login, a token: a Dockerfile may be a link to a credentials file)
+    keeps at most its first four characters, like a finding's secret."""
+    from auditor.formats.common import redact
+
+    return " ".join(word if _WORD.fullmatch(word.lstrip("-")) else (redact(word, False) or "")
+                    for word in text.split())
+
+
+def _repository(path: str) -> str:
+    """The repository holding `path`: the nearest directory above it with a `.git`, else its own directory."""
+    folder = os.path.dirname(os.path.abspath(path))
+    probe = folder
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return folder
+        probe = parent
+
+
+def read(path: str) -> str:
+    """A Dockerfile's text. A symlink is followed only to a file inside the same repository (a pull request
+    may plant `Dockerfile -> ~/.docker/config.json`); only a regular file of bounded size is read."""
     if os.path.isdir(path):
         raise DockerfileError(f"{path}: is a directory, not a Dockerfile")
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         raise DockerfileError(f"{path}: no such file")
+    root = os.path.realpath(_repository(path))
+    real = os.path.realpath(path)
+    if os.path.commonpath([root, real]) != root:
+        raise DockerfileError(f"{path}: a symbolic link to a file outside the repository ({root}); not followed")
+    data = localfile.read_bytes(path, localfile.MAX_TEXT_BYTES, DockerfileError)
     try:
-        commands = buildkit.parse_file(path)
-    except FileNotFoundError:
-        raise DockerfileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DockerfileError(f"{path}: cannot read ({exc})") from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DockerfileError(f"{path}: cannot read ({exc.reason} at byte {exc.start})") from None
+
+
+def parse(path: str) -> Dockerfile:
+    try:
+        commands = buildkit.parse_string(read(path))
     except buildkit.GoParseError as exc:
-        raise DockerfileError(f"{path}: {str(exc).strip()}") from None
-    except buildkit.GoIOError as exc:
-        raise DockerfileError(f"{path}: cannot read ({str(exc).strip()})") from None
+        raise DockerfileError(f"{path}: {quote(str(exc).strip())}") from None
     stages: list[Stage] = []
     global_args: dict[str, str | None] = {}
     workdir = "/"
@@ -130,7 +165,7 @@ def parse(path: str) -> Dockerfile:
     for command in commands:
         cmd = command.cmd.upper()
         if cmd not in INSTRUCTIONS:
-            raise DockerfileError(f"{path}:{command.start_line}: unknown instruction: {command.cmd}")
+            raise DockerfileError(f"{path}:{command.start_line}: unknown instruction: {quote(command.cmd)}")
         if cmd == "FROM":
             known_globals = {k: v for k, v in global_args.items() if v is not None}
             words = [expand(w, known_globals) for w in command.value]
