@@ -16,6 +16,7 @@ from dataclasses import fields
 from typing import Any
 
 from auditor import __version__, private
+from auditor.redact import redact
 from auditor.layers import LayerScan, Record
 from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, RuleId, Severity, Status
 from auditor.rules import Rule
@@ -30,8 +31,6 @@ def default_dir() -> str:
 
 def preview(secret: str | None) -> str | None:
     """What a cached hit keeps of its secret: the redacted form every report shows."""
-    from auditor.formats.common import redact
-
     return redact(secret, False)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import dockerfile as buildkit
 
 from auditor import localfile
+from auditor.redact import redact
 from auditor.errors import AuditorError
 
 
@@ -115,8 +116,6 @@ def quote(text: str) -> str:
     """Unparsed Dockerfile text for an error message: a word that could be an instruction or a flag name is
     shown; anything else (a URL with a login, a token: a Dockerfile may be a link to a credentials file)
     keeps at most its first four characters, like a finding's secret."""
-    from auditor.formats.common import redact
-
     return " ".join(word if _WORD.fullmatch(word.lstrip("-")) else (redact(word, False) or "")
                     for word in text.split())
 

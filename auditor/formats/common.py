@@ -7,9 +7,8 @@ from collections import Counter
 from typing import Any
 
 from auditor.model import Finding, Report, Severity, Status
+from auditor.redact import redact
 
-KEEP = 4
-MASK = "*" * 8
 _BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF}
 
 
@@ -36,14 +35,6 @@ def printable(text: str) -> str:
     if not any(_unsafe(c) for c in text):
         return text
     return "".join(_escape(c) if _unsafe(c) else c for c in text)
-
-
-def redact(secret: str | None, show: bool) -> str | None:
-    """At most 4 characters of a secret are kept, and only from a long one, unless `show`."""
-    if secret is None or show or secret.endswith(MASK) and len(secret) <= KEEP + len(MASK):
-        return secret  # shown, or already a preview (a hit read back from the layer cache)
-    keep = KEEP if len(secret) >= 16 else 0
-    return secret[:keep] + MASK
 
 
 BUILD_ARGS = re.compile(r"^(?:RUN )?\|(\d+) ")  # classic builder, and BuildKit's `RUN |N ... # buildkit`
