@@ -168,7 +168,7 @@ def audit(
     counters = {"entries": len(entries), "hidden_bytes": hidden_bytes, "total_bytes": total_bytes,
                 "layer_bytes": {scan.index: scan.bytes_read for scan in scans},
                 "hidden_bytes_by_layer": hidden_by_layer}
-    if memo is not None and all(item.path is not None for item in not_scanned):  # every layer read whole
+    if memo is not None and not any(item.broken for item in not_scanned):  # every layer read whole
         memo.put(findings, not_scanned, counters)
     findings.extend(metadata_findings)
     findings.sort(key=_order)

@@ -20,7 +20,7 @@ from auditor.layers import LayerScan, Record
 from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, RuleId, Severity, Status
 from auditor.rules import Rule
 
-FORMAT = 1
+FORMAT = 2  # 2: names are cleaned as the engines do, and a refused name is fatal
 
 
 def default_dir() -> str:
@@ -81,7 +81,7 @@ class LayerCache:
 
     def put(self, layer: Layer, scan: LayerScan) -> None:
         path = self._path(layer)
-        if path is None or scan.not_scanned and any(n.path is None for n in scan.not_scanned):
+        if path is None or any(n.broken for n in scan.not_scanned):
             return  # only layers read completely are worth keeping
         _write(self.root, path, _to_doc(scan))
 

@@ -334,11 +334,14 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 def _incomplete(report: Report, strict: bool) -> bool:
-    """Whether the audit of `report` must not pass: a layer unread, or (with --strict) anything unscanned."""
+    """Whether the audit of `report` must not pass: a layer or an entry an engine would extract unread, or
+    (with --strict) anything unscanned."""
     broken = [n for n in report.not_scanned if n.broken]
     if broken:
-        print(f"audit: {report.image.reference}: {len(broken)} layer(s) could not be read completely; "
-              "the audit is incomplete", file=sys.stderr)
+        layers = sum(1 for n in broken if not n.fatal)
+        what = [f"{layers} layer(s) could not be read completely"] if layers else []
+        what += [f"{len(broken) - layers} entry name(s) escape the image root"] if len(broken) > layers else []
+        print(f"audit: {report.image.reference}: {'; '.join(what)}; the audit is incomplete", file=sys.stderr)
         return True
     if strict and report.not_scanned:
         limits = sorted({f"--{n.limit}" for n in report.not_scanned if n.limit})

@@ -18,6 +18,7 @@ from auditor.errors import DigestError, SourceError
 from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
 from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
+from auditor.names import clean
 from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
 
@@ -62,18 +63,6 @@ class LayerScan:
             if hits:
                 self.hits[position] = hits
         self.deferred.clear()
-
-
-def normalize(name: str) -> str | None:
-    """An absolute, normalised in-image path for a tar name; None when it would escape the root."""
-    parts: list[str] = []
-    for part in name.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            return None
-        parts.append(part)
-    return "/" + "/".join(parts)
 
 
 def _kind(info: tarfile.TarInfo) -> Kind:
@@ -179,21 +168,24 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
 
 
 def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:
-    path = normalize(info.name)
-    if path is None:
-        result.not_scanned.append(
-            NotScanned(reason="entry name escapes the image root", layer=result.index, path=info.name)
+    path = clean(info.name)
+    kind = _kind(info)
+    link: str | None = None
+    if kind is Kind.HARDLINK:
+        link = clean(info.linkname)
+    if path is None or (kind is Kind.HARDLINK and link is None):
+        what = "entry name" if path is None else f"hard-link target {info.linkname!r}"
+        result.not_scanned.append(  # an engine may still extract it (see auditor.names): the audit is incomplete
+            NotScanned(reason=f"{what} escapes the image root once cleaned; entry not read", layer=result.index,
+                       path=info.name, fatal=True)
         )
         return
-    kind = _kind(info)
     change = classify(path, kind)
     if change is None:
         return
     path, marker_or_kind = change
-    link: str | None = None
     target: int | None = None
     if kind is Kind.HARDLINK:
-        link = normalize(info.linkname)
         target = result.latest.get(link) if link else None
     elif kind is Kind.SYMLINK:
         link = info.linkname
