@@ -55,6 +55,9 @@ class LayerScan:
     not_scanned: list[NotScanned] = field(default_factory=list)
     compression: str | None = None
     bytes_read: int = 0
+    # (blob digest, diff_id) that the bytes were checked against while reading them whole (or, for a
+    # scan from the cache, at lookup); None when not both were: such a scan is never cached
+    identity: tuple[str, str] | None = None
 
     def resolve(self) -> None:
         """Wait for the deferred hits and file them with the others."""
@@ -139,6 +142,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
+        result.identity = _identity(outer, inner, result.compression)
     except LimitExceeded as exc:
         result.bytes_read = capped.count
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
@@ -153,6 +157,13 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     finally:
         outer.close()
     return result
+
+
+def _identity(outer: DigestReader, inner: DigestReader, compression: str | None) -> tuple[str, str] | None:
+    """What the layer's bytes were checked to be: the blob's digest (checked on the blob, or, for a blob
+    stored uncompressed, the diff_id checked on those very bytes) and its diff_id."""
+    blob = outer.checked or (inner.checked if compression == "tar" else None)
+    return (blob, inner.checked) if blob and inner.checked else None
 
 
 def _blob_mismatch(outer: DigestReader) -> str | None:

@@ -94,6 +94,9 @@ class Layer:
     opener: Callable[[], IO[bytes]] = field(repr=False)
     created_by: str | None = None
     history_index: int | None = None
+    # the source fetches the blob by `digest` (a registry) and the reader checks it: the layer cache takes
+    # the digest as the blob's identity instead of downloading the blob to hash it
+    pinned: bool = False
 
 
 @dataclass

@@ -196,3 +196,18 @@ def test_a_garbled_blob_is_reported_as_a_digest_mismatch_not_as_the_tar_error_it
     assert f"blob {kit.sha256(blob)}: digest mismatch" in reason
     intact_digest = read_layer(layer(garbled, diff_id=kit.sha256(tar)), Scanner())
     assert "digest mismatch" not in intact_digest.not_scanned[0].reason  # the blob is what it claims: a tar error
+
+
+def test_identity_is_the_pair_of_digests_checked_on_the_whole_blob():
+    tar = kit.layer_tar([File("/a", b"a\n"), File("/b", b"b\n")])
+    gz = kit.compress(tar, "gzip")
+    diff_id = kit.sha256(tar)
+    scan = read_layer(layer(gz, diff_id=diff_id), Scanner())
+    assert scan.identity == (kit.sha256(gz), diff_id)
+    scan = read_layer(layer(tar, digest=diff_id, diff_id=diff_id), Scanner())  # stored uncompressed
+    assert scan.identity == (diff_id, diff_id)
+    # no identity when a digest went unchecked: a compressed blob named by its diff_id, no diff_id, a limit hit
+    assert read_layer(layer(gz, digest=diff_id, diff_id=diff_id), Scanner()).identity is None
+    assert read_layer(layer(gz), Scanner()).identity is None
+    assert read_layer(layer(gz, diff_id=diff_id), Scanner(), max_entries=1).identity is None
+    assert read_layer(layer(gz, diff_id=kit.sha256(b"other")), Scanner()).identity is None
