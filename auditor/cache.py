@@ -6,7 +6,8 @@ its new layers. What makes an entry usable for a layer is `auditor.identity`'s r
 checked against both digests, used only where the image pins the same pair and the blob is what its
 digest names. Entries hold no secret values: each hit keeps the secret's sha256 (for fingerprints) and
 its redacted preview. They live in `$XDG_CACHE_HOME/layer-auditor` (default `~/.cache/layer-auditor`),
-in a directory only the user can read, written atomically; an unreadable entry is a miss.
+in a directory only the user can read, written atomically; an unreadable entry is a miss, and so is one
+that another user owns or could have written (`auditor.private`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed
 def default_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "layer-auditor")
+
+
+def untrusted(directory: str) -> str | None:
+    """Why the cache `directory` must not be used at all, or None: it and its versioned subdirectory must
+    be the user's own and writable by no one else (each entry is checked again when read)."""
+    return private.untrusted(directory, f"v{FORMAT}")
 
 
 def preview(secret: str | None) -> str | None:
@@ -78,7 +85,7 @@ class LayerCache:
             self.misses += 1
             return None
         try:
-            scan = _from_doc(_read(path), layer.index)
+            scan = _from_doc(_read(self.root, path), layer.index)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             self.misses += 1
             return None
@@ -94,9 +101,9 @@ class LayerCache:
         _write(self.root, self._path(scan.identity), _to_doc(scan))
 
 
-def _read(path: str) -> Any:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+def _read(root: str, path: str) -> Any:
+    """An entry's document, read only while only the user can have written it (`private.read_file`)."""
+    return json.loads(gzip.decompress(private.read_file(root, path)).decode("utf-8"))
 
 
 def _write(root: str, path: str, doc: Any) -> None:
@@ -148,7 +155,7 @@ class ReportMemo:
     def get(self, layers: list[Layer]) -> dict[str, Any] | None:
         """The remembered audit, once every one of `layers` is confirmed to be what the key pinned."""
         try:
-            doc = _read(self.path)
+            doc = _read(self.root, self.path)
             if any(confirmed(layer) is None for layer in layers):
                 return None
             doc["findings"] = [_finding(f) for f in doc["findings"]]

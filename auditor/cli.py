@@ -18,6 +18,7 @@ from auditor import __version__, baseline, yamlfile
 from auditor.audit import Settings, audit
 from auditor.parallel import default_jobs
 from auditor.cache import default_dir as cache_dir
+from auditor.cache import untrusted as cache_untrusted
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
 from auditor.formats import FORMATS
@@ -294,18 +295,30 @@ def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, 
     return shared, config
 
 
+def _trusted_cache(directory: str, quiet: bool) -> str | None:
+    """`directory` when only the user can write it; else None (the audit runs without a cache) and a
+    one-line warning, since entries another user could forge decide what is not read again."""
+    reason = cache_untrusted(directory)
+    if reason is None:
+        return directory
+    if not quiet:
+        print(f"audit: warning: not using the cache {printable(directory)}: {printable(reason)}", file=sys.stderr)
+    return None
+
+
 def _run_audit(args: argparse.Namespace) -> int:
     config = _config(args)
     rules = _effective_rules(args, config)
     baseline_fingerprints = _baseline(args, config)
     options = _options(args)
     skip_base = args.skip_base or config.skip_base
+    cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
     reports = []
     for ref in args.ref:
         with open_image(ref, options) as image:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
-                                cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets,
+                                cache_dir=cache, cache_read=not args.show_secrets,
                                 jobs=int(args.jobs or default_jobs()), inventory=False,
                                 max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
