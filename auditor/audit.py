@@ -15,6 +15,7 @@ from auditor.checks.regex import RegexCheck
 from auditor.checks.secrets import SecretsCheck
 from auditor.checks.waste import WasteCheck
 from auditor.globs import compile_globs
+from auditor.identity import claimed
 from auditor.layers import LayerScan, read_layer
 from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
 from auditor.parallel import ScanPool, default_jobs
@@ -97,7 +98,7 @@ def audit(
     by_id = {rule.id: rule for rule in rules}
     scanner = Scanner(rules)
     memo = _memo(image, rules, settings)
-    remembered = memo.get() if memo is not None and settings.cache_read and not settings.inventory else None
+    remembered = memo.get(image.layers) if memo is not None and settings.cache_read and not settings.inventory else None
     if remembered is not None:
         with scanner.secrets.session():
             metadata = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
@@ -129,7 +130,7 @@ def audit(
                 scan.resolve()
         if cache is not None:
             for scan in fresh:
-                cache.put(image.layers[scan.index], scan)
+                cache.put(scan)
         metadata_findings = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
 
     entries: list[Entry] = []
@@ -168,7 +169,7 @@ def audit(
     counters = {"entries": len(entries), "hidden_bytes": hidden_bytes, "total_bytes": total_bytes,
                 "layer_bytes": {scan.index: scan.bytes_read for scan in scans},
                 "hidden_bytes_by_layer": hidden_by_layer}
-    if memo is not None and all(item.path is not None for item in not_scanned):  # every layer read whole
+    if memo is not None and _verified(image, scans) and not any(item.broken for item in not_scanned):
         memo.put(findings, not_scanned, counters)
     findings.extend(metadata_findings)
     findings.sort(key=_order)
@@ -192,6 +193,13 @@ def _memo(image: Image, rules: list[Rule], settings: Settings) -> ReportMemo | N
              settings.base_config)
     key = memo_key(image, rules, knobs)
     return ReportMemo(settings.cache_dir, key) if key else None
+
+
+def _verified(image: Image, scans: list[LayerScan]) -> bool:
+    """Whether every layer was checked to be what the image pins (read whole against both digests, or
+    confirmed at a cache lookup): only then may the audit be remembered under those digests."""
+    return all(scan.identity is not None and scan.identity == claimed(layer)
+               for layer, scan in zip(image.layers, scans, strict=True))
 
 
 def walk_entries(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:

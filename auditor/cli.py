@@ -19,6 +19,7 @@ from auditor import __version__, baseline, localfile, yamlfile
 from auditor.audit import Settings, audit
 from auditor.parallel import default_jobs
 from auditor.cache import default_dir as cache_dir
+from auditor.cache import untrusted as cache_untrusted
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
 from auditor.errors import AuditorError, UsageError
 from auditor.formats import FORMATS
@@ -291,18 +292,30 @@ def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, 
     return shared, config
 
 
+def _trusted_cache(directory: str, quiet: bool) -> str | None:
+    """`directory` when only the user can write it; else None (the audit runs without a cache) and a
+    one-line warning, since entries another user could forge decide what is not read again."""
+    reason = cache_untrusted(directory)
+    if reason is None:
+        return directory
+    if not quiet:
+        print(f"audit: warning: not using the cache {printable(directory)}: {printable(reason)}", file=sys.stderr)
+    return None
+
+
 def _run_audit(args: argparse.Namespace) -> int:
     config = _config(args)
     rules = _effective_rules(args, config)
     baseline_fingerprints = _baseline(args, config)
     options = _options(args)
     skip_base = args.skip_base or config.skip_base
+    cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
     reports = []
     for ref in args.ref:
         with open_image(ref, options) as image:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
-                                cache_dir=None if args.no_cache else cache_dir(), cache_read=not args.show_secrets,
+                                cache_dir=cache, cache_read=not args.show_secrets,
                                 jobs=int(args.jobs or default_jobs()), inventory=False,
                                 max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
@@ -331,11 +344,14 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 def _incomplete(report: Report, strict: bool) -> bool:
-    """Whether the audit of `report` must not pass: a layer unread, or (with --strict) anything unscanned."""
+    """Whether the audit of `report` must not pass: a layer or an entry an engine would extract unread, or
+    (with --strict) anything unscanned."""
     broken = [n for n in report.not_scanned if n.broken]
     if broken:
-        print(f"audit: {report.image.reference}: {len(broken)} layer(s) could not be read completely; "
-              "the audit is incomplete", file=sys.stderr)
+        layers = sum(1 for n in broken if not n.fatal)
+        what = [f"{layers} layer(s) could not be read completely"] if layers else []
+        what += [f"{len(broken) - layers} entry name(s) escape the image root"] if len(broken) > layers else []
+        print(f"audit: {report.image.reference}: {'; '.join(what)}; the audit is incomplete", file=sys.stderr)
         return True
     if strict and report.not_scanned:
         limits = sorted({f"--{n.limit}" for n in report.not_scanned if n.limit})

@@ -54,7 +54,8 @@ class _Hasher:
 class DigestReader(io.RawIOBase):
     """Pass bytes through while hashing them; `verify()` drains the rest and checks the digest.
 
-    Only a `sha256:` digest is checked (and only then is anything hashed); `count` is always kept.
+    Only a `sha256:` digest is checked (and only then is anything hashed); `count` is always kept, and
+    `checked` names the digest once `verify()` has found the bytes to match it.
     """
 
     def __init__(self, inner: IO[bytes], expected: str | None, what: str) -> None:
@@ -64,6 +65,7 @@ class DigestReader(io.RawIOBase):
         self._hash = _Hasher() if self._expected else None
         self._readinto = getattr(inner, "readinto", None)
         self.count = 0
+        self.checked: str | None = None
 
     def readable(self) -> bool:
         return True
@@ -92,6 +94,7 @@ class DigestReader(io.RawIOBase):
         self._hash = None
         if actual != self._expected:
             raise DigestError(f"{self._what}: digest mismatch (expected {self._expected}, got {actual})")
+        self.checked = actual
 
     def close(self) -> None:
         if self._hash is not None:

@@ -18,6 +18,7 @@ from auditor.errors import DigestError, SourceError
 from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
 from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
+from auditor.names import clean
 from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
 
@@ -54,6 +55,9 @@ class LayerScan:
     not_scanned: list[NotScanned] = field(default_factory=list)
     compression: str | None = None
     bytes_read: int = 0
+    # (blob digest, diff_id) that the bytes were checked against while reading them whole (or, for a
+    # scan from the cache, at lookup); None when not both were: such a scan is never cached
+    identity: tuple[str, str] | None = None
 
     def resolve(self) -> None:
         """Wait for the deferred hits and file them with the others."""
@@ -62,18 +66,6 @@ class LayerScan:
             if hits:
                 self.hits[position] = hits
         self.deferred.clear()
-
-
-def normalize(name: str) -> str | None:
-    """An absolute, normalised in-image path for a tar name; None when it would escape the root."""
-    parts: list[str] = []
-    for part in name.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            return None
-        parts.append(part)
-    return "/" + "/".join(parts)
 
 
 def _kind(info: tarfile.TarInfo) -> Kind:
@@ -150,6 +142,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
+        result.identity = _identity(outer, inner, result.compression)
     except LimitExceeded as exc:
         result.bytes_read = capped.count
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
@@ -166,6 +159,13 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     return result
 
 
+def _identity(outer: DigestReader, inner: DigestReader, compression: str | None) -> tuple[str, str] | None:
+    """What the layer's bytes were checked to be: the blob's digest (checked on the blob, or, for a blob
+    stored uncompressed, the diff_id checked on those very bytes) and its diff_id."""
+    blob = outer.checked or (inner.checked if compression == "tar" else None)
+    return (blob, inner.checked) if blob and inner.checked else None
+
+
 def _blob_mismatch(outer: DigestReader) -> str | None:
     """Why a layer failed to read when its blob is not what its digest says: that is the cause to report
     (a tampered or corrupt blob), not the tar or decompression error it led to."""
@@ -179,21 +179,24 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
 
 
 def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:
-    path = normalize(info.name)
-    if path is None:
-        result.not_scanned.append(
-            NotScanned(reason="entry name escapes the image root", layer=result.index, path=info.name)
+    path = clean(info.name)
+    kind = _kind(info)
+    link: str | None = None
+    if kind is Kind.HARDLINK:
+        link = clean(info.linkname)
+    if path is None or (kind is Kind.HARDLINK and link is None):
+        what = "entry name" if path is None else f"hard-link target {info.linkname!r}"
+        result.not_scanned.append(  # an engine may still extract it (see auditor.names): the audit is incomplete
+            NotScanned(reason=f"{what} escapes the image root once cleaned; entry not read", layer=result.index,
+                       path=info.name, fatal=True)
         )
         return
-    kind = _kind(info)
     change = classify(path, kind)
     if change is None:
         return
     path, marker_or_kind = change
-    link: str | None = None
     target: int | None = None
     if kind is Kind.HARDLINK:
-        link = normalize(info.linkname)
         target = result.latest.get(link) if link else None
     elif kind is Kind.SYMLINK:
         link = info.linkname

@@ -94,6 +94,9 @@ class Layer:
     opener: Callable[[], IO[bytes]] = field(repr=False)
     created_by: str | None = None
     history_index: int | None = None
+    # the source fetches the blob by `digest` (a registry) and the reader checks it: the layer cache takes
+    # the digest as the blob's identity instead of downloading the blob to hash it
+    pinned: bool = False
 
 
 @dataclass
@@ -134,11 +137,13 @@ class NotScanned:
     layer: int | None = None
     path: str | None = None
     limit: str | None = None  # the option whose limit stopped reading (e.g. "max-entries"); None: unreadable
+    fatal: bool = False  # an entry an engine would extract was left out (a name escaping the root)
 
     @property
     def broken(self) -> bool:
-        """A layer that could not be read (not a limit): the audit is incomplete."""
-        return self.path is None and self.limit is None
+        """The audit is incomplete: a layer that could not be read (not a limit), or an entry that an
+        engine would extract and that was not read (`fatal`)."""
+        return self.fatal or (self.path is None and self.limit is None)
 
 
 @dataclass

@@ -9,6 +9,7 @@ wherever they stand in the tar. An entry's fate is set by the first thing that r
 
 from __future__ import annotations
 
+import posixpath
 import tarfile
 from collections.abc import Sequence
 
@@ -74,13 +75,14 @@ def fates(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
 
 
 def _path(name: str) -> str | None:
-    parts: list[str] = []
-    for part in name.split("/"):
-        if part == "..":
-            return None
-        if part not in ("", "."):
-            parts.append(part)
-    return "/" + "/".join(parts)
+    """Where the engines put a tar name (written apart from `auditor.names`, on `posixpath.normpath`);
+    None for a relative name that climbs above the root once cleaned."""
+    rooted = name.startswith("/")
+    cleaned = posixpath.normpath("/" + name) if rooted else posixpath.normpath(name or ".")
+    if cleaned == ".." or cleaned.startswith("../"):
+        return None
+    cleaned = cleaned.lstrip("/")
+    return "/" if cleaned in ("", ".") else "/" + cleaned
 
 
 RAW_KINDS = {tarfile.REGTYPE: Kind.FILE, tarfile.AREGTYPE: Kind.FILE, tarfile.DIRTYPE: Kind.DIR,

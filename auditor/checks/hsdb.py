@@ -5,7 +5,8 @@ small image. A compiled database is kept in memory by its expressions and flags 
 directory is set (the layer cache's, unless `--no-cache`), serialised to `hs/<key>.db` there. Keys hash
 the expressions, flags, the Hyperscan version and this machine's CPU, since a serialised database is only
 valid on the platform it was built for; each file carries the sha256 of its payload, and an unreadable,
-corrupt or foreign one is simply compiled again.
+corrupt or foreign one is simply compiled again, as is one another user owns or could have written
+(a forged database could match nothing, `auditor.private`).
 """
 
 from __future__ import annotations
@@ -82,8 +83,7 @@ def _load(key: str) -> Any:
     if _root is None:
         return None
     try:
-        with open(os.path.join(_root, "hs", f"{key}.db"), "rb") as handle:
-            blob = handle.read()
+        blob = private.read_file(_root, os.path.join(_root, "hs", f"{key}.db"))  # only the user's own file
         digest, payload = blob[:32], blob[32:]
         if hashlib.sha256(payload).digest() != digest:
             return None

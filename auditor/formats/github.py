@@ -37,6 +37,6 @@ def render_all(reports: list[Report], show_secrets: bool = False, color: bool = 
             lines.append(f"::{LEVEL[f.severity]} {','.join(props)}::{_data(message)}")
         for n in report.not_scanned:
             where = (f"layer {n.layer}" if n.layer is not None else "image") + (f" {n.path}" if n.path else "")
-            level = "error" if n.broken else "warning"  # a whole layer unread, or a file skipped or a limit hit
+            level = "error" if n.broken else "warning"  # a layer unread or a name refused; else a file or a limit
             lines.append(f"::{level} title=not scanned::{_data(printable(f'{where}: {n.reason}'))}")
     return "\n".join(lines) + ("\n" if lines else "")

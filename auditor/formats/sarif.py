@@ -118,7 +118,7 @@ def document(reports: list[Report], show_secrets: bool = False) -> dict[str, Any
 
 def _invocation(report: Report) -> dict[str, Any]:
     """The run's invocation: successful unless a layer could not be read; each item not scanned is a
-    notification (an error for an unreadable layer, a warning for one entry or a limit hit)."""
+    notification (an error for an unreadable layer or a refused name, a warning for a file or a limit hit)."""
     notifications = []
     for n in report.not_scanned:
         where = f"layer {n.layer}" if n.layer is not None else "image"

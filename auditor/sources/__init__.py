@@ -123,7 +123,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
                                 max_json_bytes=options.max_json_bytes)
         stack.callback(client.close)
         remote = registry.RegistryStore(client)
-        yield assemble(ref, remote, registry.locate(remote, options, ref))
+        yield assemble(ref, remote, registry.locate(remote, options, ref), pinned=True)
 
 
 def _must_exist(path: str, ref: str) -> None:

@@ -109,8 +109,9 @@ def parse_json(data: bytes, name: str) -> Any:
         raise SourceError(f"{name}: JSON nested too deeply") from None
 
 
-def assemble(reference: str, store: Store, located: Located) -> Image:
-    """Build the `Image`: attach diff ids and the history instruction that made each layer."""
+def assemble(reference: str, store: Store, located: Located, pinned: bool = False) -> Image:
+    """Build the `Image`: attach diff ids and the history instruction that made each layer. `pinned`: the
+    store fetches each blob by its digest (a registry), see `Layer.pinned`."""
     config = located.config
     if not isinstance(config, dict):
         raise SourceError(f"{reference}: image config is not a JSON object")
@@ -137,6 +138,7 @@ def assemble(reference: str, store: Store, located: Located) -> Image:
                 opener=_opener(store, ref.name),
                 created_by=history[index][1],
                 history_index=history[index][0],
+                pinned=pinned and ref.digest is not None,
             )
         )
     return Image(reference=reference, digest=located.digest, config=config, layers=layers, warnings=warnings)

@@ -83,6 +83,27 @@ def test_entry_escaping_the_root_is_not_scanned_and_reading_goes_on():
     assert list(scanner.seen) == ["/ok"]
 
 
+def test_an_escaping_name_or_hard_link_target_makes_the_layer_incomplete():
+    scan, _ = read([Raw("a/../../x", data=b"SECRET"), File("/ok", b"x"),
+                    Raw("link", tarfile.LNKTYPE, linkname="a/../../ok")])
+    assert [r.path for r in scan.records] == ["/ok"]
+    assert [(n.path, n.fatal, n.broken) for n in scan.not_scanned] == [("a/../../x", True, True),
+                                                                       ("link", True, True)]
+
+
+def test_names_with_dot_dot_inside_the_root_are_read_where_the_engines_put_them():
+    scan, scanner = read([Raw("tmp/../app/.env", data=b"SECRET"), Raw("./a/../root/.ssh/id_rsa", data=b"SECRET"),
+                          Raw("a/b/../../c", data=b"x"), Raw("/../etc/shadow", data=b"x"),
+                          Raw("srv/copy", tarfile.LNKTYPE, linkname="tmp/../app/.env"),
+                          Raw("tmp/../old/.wh.key")])
+    assert [(r.path, r.kind, r.link, r.target) for r in scan.records] == [
+        ("/app/.env", Kind.FILE, None, None), ("/root/.ssh/id_rsa", Kind.FILE, None, None),
+        ("/c", Kind.FILE, None, None), ("/etc/shadow", Kind.FILE, None, None),
+        ("/srv/copy", Kind.HARDLINK, "/app/.env", 0), ("/old/key", Marker.WHITEOUT, None, None)]
+    assert list(scanner.seen) == ["/app/.env", "/root/.ssh/id_rsa", "/c", "/etc/shadow"]
+    assert scan.not_scanned == [] and set(scan.hits) == {0, 1}
+
+
 def test_only_text_files_reach_the_scanner_and_their_hits_are_kept():
     text = b"line one\nSECRET=\xc3\xa9t\xc3\xa9\n"
     scan, scanner = read([
@@ -175,3 +196,18 @@ def test_a_garbled_blob_is_reported_as_a_digest_mismatch_not_as_the_tar_error_it
     assert f"blob {kit.sha256(blob)}: digest mismatch" in reason
     intact_digest = read_layer(layer(garbled, diff_id=kit.sha256(tar)), Scanner())
     assert "digest mismatch" not in intact_digest.not_scanned[0].reason  # the blob is what it claims: a tar error
+
+
+def test_identity_is_the_pair_of_digests_checked_on_the_whole_blob():
+    tar = kit.layer_tar([File("/a", b"a\n"), File("/b", b"b\n")])
+    gz = kit.compress(tar, "gzip")
+    diff_id = kit.sha256(tar)
+    scan = read_layer(layer(gz, diff_id=diff_id), Scanner())
+    assert scan.identity == (kit.sha256(gz), diff_id)
+    scan = read_layer(layer(tar, digest=diff_id, diff_id=diff_id), Scanner())  # stored uncompressed
+    assert scan.identity == (diff_id, diff_id)
+    # no identity when a digest went unchecked: a compressed blob named by its diff_id, no diff_id, a limit hit
+    assert read_layer(layer(gz, digest=diff_id, diff_id=diff_id), Scanner()).identity is None
+    assert read_layer(layer(gz), Scanner()).identity is None
+    assert read_layer(layer(gz, diff_id=diff_id), Scanner(), max_entries=1).identity is None
+    assert read_layer(layer(gz, diff_id=kit.sha256(b"other")), Scanner()).identity is None
