@@ -180,12 +180,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cli(workdir: Path) -> Callable[..., Result]:
+def cli(workdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Result]:
     """`cli(ref, "--format", "sarif")` runs `audit --no-config` in process, in `workdir`, without any
-    AUDITOR_* setting or NO_COLOR, and returns its exit code, stdout and stderr. The audit is
-    deterministic, so each command line runs once per module."""
+    AUDITOR_* setting or NO_COLOR and with a cache of its own (never the user's), and returns its exit
+    code, stdout and stderr. The audit is deterministic, so each command line runs once per module."""
     cache: dict[tuple[str, ...], Result] = {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_") and k not in ("NO_COLOR", "FORCE_COLOR")}
+    env["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
 
     def run(*argv: Any) -> Result:
         key = tuple(str(a) for a in argv)
@@ -243,6 +244,7 @@ class Spawned:
 def spawn(args: list[str], cwd: Path, tty: str | None = None, env: dict[str, str] | None = None) -> Spawned:
     """Run `python -m auditor ARGS` with stdout or stderr (`tty`) on a pseudo-terminal, the other a pipe."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_") and k not in ("NO_COLOR", "FORCE_COLOR")}
+    clean["XDG_CACHE_HOME"] = str(cwd / ".cache")  # never the user's own cache
     clean.update(env or {})
     master = slave = None
     if tty:
