@@ -65,11 +65,22 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _regex(value: Any, where: str) -> str:
+    """A pattern `re` compiles and cannot backtrack exponentially (`checks.backtrack`): rules run on
+    image content an attacker may have written, where `(x+x+)+y` would never finish."""
+    from auditor.checks.backtrack import PatternTooComplex, exponential
+
     _str(value, where)
     try:
         re.compile(value)
     except re.error as exc:
         raise RuleError(f"{where}: bad regular expression ({exc})") from None
+    try:
+        problem = exponential(value)
+    except PatternTooComplex as exc:
+        raise RuleError(f"{where}: {exc}") from None
+    if problem is not None:
+        raise RuleError(f"{where}: catastrophic regular expression: {problem}; write it so that each part of "
+                        "a text can be matched in only one way (e.g. x{2,} for (x+x+)+)")
     return str(value)
 
 
