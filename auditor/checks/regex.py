@@ -84,7 +84,7 @@ class RegexCheck:
         lines = LineCounter(data)
         hits: list[Hit] = []
         for index, c in enumerate(self._compiled):
-            found = regions[index] if regions is not None else Regions.everywhere(len(data))
+            found = regions[index] if regions is not None else Regions().everywhere(len(data))
             if not found or (path is not None and not c.wants(path)):
                 continue
             if c.keywords:

@@ -28,27 +28,30 @@ class Regions:
     """Match ends of one pattern, collected into regions `(start, last end)` (byte offsets).
 
     `add` is called from the Hyperscan callback, once per match end, so it does the least it can.
+    `before` and `max_region` default to BEFORE and MAX_REGION.
     """
 
-    __slots__ = ("_unordered", "spans")
+    __slots__ = ("_before", "_max", "_unordered", "spans")
 
-    def __init__(self) -> None:
+    def __init__(self, before: int = BEFORE, max_region: int = MAX_REGION) -> None:
         self.spans: list[list[int]] = []
         self._unordered = False
+        self._before = before
+        self._max = max_region
 
     def add(self, end: int) -> None:
         spans = self.spans
         if spans:
             span = spans[-1]
             if end <= span[1]:
-                if end - BEFORE < span[0]:
+                if end - self._before < span[0]:
                     self._unordered = True
-                    spans.append([max(0, end - BEFORE), end])
+                    spans.append([max(0, end - self._before), end])
                 return
-            if end - BEFORE <= span[1] + AFTER and end - span[0] <= MAX_REGION:
+            if end - self._before <= span[1] + AFTER and end - span[0] <= self._max:
                 span[1] = end
                 return
-        spans.append([max(0, end - BEFORE), end])
+        spans.append([max(0, end - self._before), end])
 
     def finish(self) -> list[tuple[int, int]]:
         """The regions in order. Hyperscan reports the ends of one pattern in order; were they not,
@@ -61,25 +64,23 @@ class Regions:
                 joined[-1][1] = max(joined[-1][1], last)
             else:
                 joined.append([start, last])
-        again = Regions()
+        again = Regions(self._before, self._max)
         for start, last in joined:
             again._cover(start, last)
         return [(start, last) for start, last in again.spans]
 
     def _cover(self, start: int, last: int) -> None:
         """Regions for a span in which every offset after `start` may be a match end."""
-        while last - start > MAX_REGION:
-            self.spans.append([start, start + MAX_REGION])
-            start += MAX_REGION - BEFORE
+        while last - start > self._max:
+            self.spans.append([start, start + self._max])
+            start += self._max - self._before
         self.spans.append([start, last])
 
-    @staticmethod
-    def everywhere(size: int) -> list[tuple[int, int]]:
+    def everywhere(self, size: int) -> list[tuple[int, int]]:
         """Regions covering a whole text of `size` bytes, every offset a possible match end (for when
         Hyperscan is missing or cannot take a pattern)."""
-        regions = Regions()
-        regions._cover(0, size)
-        return regions.finish()
+        self._cover(0, size)
+        return self.finish()
 
 
 def char_start(data: bytes, offset: int) -> int:
