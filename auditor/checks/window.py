@@ -17,6 +17,7 @@ as a limit: a match longer than BEFORE bytes may be missed or cut short.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from re import Pattern
 
 BEFORE = 4096  # the longest match that is always found whole: bytes searched before a match end
 AFTER = 256  # bytes after the last match end of a region that look-aheads and `$` may read
@@ -145,3 +146,19 @@ class LineCounter:
         self._count += self._data.count(b"\n", self._offset, offset)
         self._offset = offset
         return self._count + 1
+
+
+def search(pattern: Pattern[str], text: str) -> bool:
+    """Whether `pattern` matches somewhere in `text`, searched region by region (every offset a possible
+    match end) when the text is longer than MAX_REGION: the same answer for matches of up to BEFORE
+    bytes, in time linear in the text. For texts without a Hyperscan pass, such as image metadata."""
+    if len(text) <= MAX_REGION:
+        return pattern.search(text) is not None
+    data = text.encode("utf-8", "surrogatepass")
+    for piece in pieces(data, Regions().everywhere(len(data)), "surrogatepass"):
+        for match in pattern.finditer(piece.text, piece.pos):
+            if piece.limit is not None and match.start() >= piece.limit:
+                break
+            if match.end() <= piece.last:
+                return True
+    return False
