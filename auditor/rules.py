@@ -106,6 +106,14 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     return dict(value)
 
 
+def _plugin_options(value: Any, where: str) -> dict[str, Any]:
+    """A plugin's options; KeywordDetector's `keyword_exclude` is a pattern it runs on every line."""
+    options = _mapping(value, where)
+    if "keyword_exclude" in options:
+        _regex(options["keyword_exclude"], f"{where} keyword_exclude")
+    return options
+
+
 def severity(value: Any, where: str) -> Severity:
     try:
         return Severity(value)
@@ -172,7 +180,7 @@ COMMON: dict[str, Checker] = {
     "message": _str, "paths": _str_list, "exclude": _str_list, "status": _status, "types": _types,
 }
 PARAMS: dict[str, dict[str, Checker]] = {
-    "secret": {"plugin": _plugin, "options": _mapping},
+    "secret": {"plugin": _plugin, "options": _plugin_options},
     "regex": {"pattern": _regex, "group": _group, "keywords": _str_list, "min_entropy": _float,
               "allow": _regex_list, "ignore_case": lambda v, w: bool(v)},
     "path": {"min_size": _int, "group": _group_by},

@@ -209,3 +209,10 @@ def test_a_quadratic_user_pattern_runs_in_bounded_time() -> None:
     data = _sas_line(256 * 1024, every=4096)
     seconds = _seconds(lambda: check.scan_file("/app/.env", data))
     assert seconds < 15, f"{seconds:.1f} s on 256 KiB"
+
+
+def test_a_catastrophic_keyword_exclude_for_detect_secrets_is_refused() -> None:
+    raw = {"id": "keywords", "kind": "secret", "severity": "high", "description": "K.", "remediation": "R.",
+           "plugin": "KeywordDetector", "options": {"keyword_exclude": "(a+)+$"}}
+    with pytest.raises(RuleError, match="keyword_exclude: catastrophic"):
+        parse_rule(raw, "mine.yaml")
