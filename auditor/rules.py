@@ -65,11 +65,22 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _regex(value: Any, where: str) -> str:
+    """A pattern `re` compiles and cannot backtrack exponentially (`checks.backtrack`): rules run on
+    image content an attacker may have written, where `(x+x+)+y` would never finish."""
+    from auditor.checks.backtrack import PatternTooComplex, exponential
+
     _str(value, where)
     try:
         re.compile(value)
     except re.error as exc:
         raise RuleError(f"{where}: bad regular expression ({exc})") from None
+    try:
+        problem = exponential(value)
+    except PatternTooComplex as exc:
+        raise RuleError(f"{where}: {exc}") from None
+    if problem is not None:
+        raise RuleError(f"{where}: catastrophic regular expression: {problem}; write it so that each part of "
+                        "a text can be matched in only one way (e.g. x{2,} for (x+x+)+)")
     return str(value)
 
 
@@ -93,6 +104,14 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise RuleError(f"{where}: expected a mapping")
     return dict(value)
+
+
+def _plugin_options(value: Any, where: str) -> dict[str, Any]:
+    """A plugin's options; KeywordDetector's `keyword_exclude` is a pattern it runs on every line."""
+    options = _mapping(value, where)
+    if "keyword_exclude" in options:
+        _regex(options["keyword_exclude"], f"{where} keyword_exclude")
+    return options
 
 
 def severity(value: Any, where: str) -> Severity:
@@ -161,7 +180,7 @@ COMMON: dict[str, Checker] = {
     "message": _str, "paths": _str_list, "exclude": _str_list, "status": _status, "types": _types,
 }
 PARAMS: dict[str, dict[str, Checker]] = {
-    "secret": {"plugin": _plugin, "options": _mapping},
+    "secret": {"plugin": _plugin, "options": _plugin_options},
     "regex": {"pattern": _regex, "group": _group, "keywords": _str_list, "min_entropy": _float,
               "allow": _regex_list, "ignore_case": lambda v, w: bool(v)},
     "path": {"min_size": _int, "group": _group_by},

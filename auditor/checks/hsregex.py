@@ -46,12 +46,13 @@ _REPEATS = tuple(getattr(sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "PO
 
 
 class Gate:
-    """Which of many Python patterns can match somewhere in a text: one Hyperscan pass over its UTF-8
-    bytes, compiled on first use. With Hyperscan unavailable, or a pattern it cannot take, every
-    pattern is reported (the caller then runs them all)."""
+    """Which of many Python patterns can match somewhere in a text, or (`every`) where their matches
+    can end: one Hyperscan pass over its UTF-8 bytes, compiled on first use. With Hyperscan
+    unavailable, or a pattern it cannot take, None is returned ("any of them, anywhere")."""
 
-    def __init__(self, patterns: list[tuple[str, int]]) -> None:
+    def __init__(self, patterns: list[tuple[str, int]], every: bool = False) -> None:
         self._patterns = patterns
+        self._every = every
         self._database: Any = None
         self._compiled = False
 
@@ -64,6 +65,19 @@ class Gate:
         database.scan(data, match_event_handler=lambda i, *_: matched.add(i))
         return matched
 
+    def regions(self, data: bytes) -> list[list[tuple[int, int]]] | None:
+        """For each pattern, the regions of `data` (`window.Regions`) around every offset where one of
+        its matches may end; None for "anywhere" (needs `every`)."""
+        from auditor.checks.window import Regions
+
+        database = self._database if self._compiled else self._compile()
+        if database is None:
+            return None
+        found = [Regions() for _ in self._patterns]
+        adders = [r.add for r in found]
+        database.scan(data, match_event_handler=lambda i, _start, end, *_: adders[i](end))
+        return [r.finish() for r in found]
+
     def _compile(self) -> Any:
         from auditor.checks import hsdb
 
@@ -71,13 +85,15 @@ class Gate:
         if hsdb.hyperscan is None or not self._patterns:
             return None
         hs = hsdb.hyperscan
-        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY | hs.HS_FLAG_SINGLEMATCH
+        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY
+        if not self._every:
+            flags |= hs.HS_FLAG_SINGLEMATCH
 
         def build() -> tuple[list[bytes], list[int]]:
             return [translate(p, f, lines=False).encode("ascii") for p, f in self._patterns], [flags] * len(self._patterns)
 
         try:
-            self._database = hsdb.database(("text", self._patterns), build)
+            self._database = hsdb.database(("text-every" if self._every else "text", self._patterns), build)
         except (Untranslatable, hsdb.CompileError):
             return None
         return self._database

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from auditor.checks.window import search
 from auditor.rules import Rule
 
 BUILD_ARGS = re.compile(r"^(?:RUN )?\|(\d+) ")  # classic builder, and BuildKit's `RUN |N ... # buildkit`
@@ -68,7 +69,8 @@ def items(config: dict[str, Any]) -> Iterator[Item]:
 
 
 class MetadataCheck:
-    """`metadata` rules: a name pattern (for keyed items) and/or a value pattern."""
+    """`metadata` rules: a name pattern (for keyed items) and/or a value pattern, searched in bounded
+    regions of a long key or value (`window.search`)."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._rules = []
@@ -84,10 +86,10 @@ class MetadataCheck:
         for rule, name, value, allow in self._rules:
             if item.where not in rule.params["where"]:
                 continue
-            if name is not None and (item.key is None or not name.search(item.key)):
+            if name is not None and (item.key is None or not search(name, item.key)):
                 continue
-            if value is not None and not value.search(item.value):
+            if value is not None and not search(value, item.value):
                 continue
-            if not item.value.strip() or any(a.search(item.value) for a in allow):
+            if not item.value.strip() or any(search(a, item.value) for a in allow):
                 continue
             yield rule

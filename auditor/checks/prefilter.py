@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 from auditor.checks import hsdb
 from auditor.checks.hsregex import Untranslatable, translate
+from auditor.checks.window import Regions
 
 try:
     import hyperscan
@@ -102,6 +103,16 @@ class Prefilter:
 
         self.database.scan(blob, match_event_handler=on_match)
         return [(line, plugins, offset) for line, (plugins, offset) in sorted(marked.items())]
+
+
+    def windows(self, line: bytes, regions: Regions) -> list[tuple[int, int]] | None:
+        """`regions` (`window.Regions`) filled with every offset of one line where a plugin expression
+        may match, finished; None without a database (anywhere)."""
+        if self.database is None:
+            return None
+        add = regions.add
+        self.database.scan(line, match_event_handler=lambda _pattern, _start, end, *_: add(end))
+        return regions.finish()
 
 
 def line_starts(blob: bytes) -> list[int]:

@@ -12,7 +12,7 @@ import contextlib
 import io
 import re
 from functools import lru_cache
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
@@ -22,12 +22,18 @@ from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.transformers import get_transformed_file, get_transformers
 from detect_secrets.util.filetype import FileType, determine_file_type
 
+from auditor.checks.allowlist import allowlisted
 from auditor.checks.prefilter import Prefilter
+from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
 from auditor.model import Hit
 from auditor.rules import Rule
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"  # replaced by checks/allowlist.py
+MAX_LINE = 16384  # characters: a longer line is given to the plugins as windows around possible matches
+WINDOW_BEFORE = 2048  # bytes of such a line before a possible match end: the longest secret found there
+WINDOW_MAX = 8192  # bytes in one window at most (the per-secret filters search the whole window per secret)
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +103,7 @@ class SecretsCheck:
         self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
         self._prefilter: Prefilter | None = None
         self._active = False
+        self._allowlist = True
 
     @contextlib.contextmanager
     def session(self) -> Iterator[SecretsCheck]:
@@ -107,7 +114,8 @@ class SecretsCheck:
         plugins = [{"name": r.params["plugin"], **dict(r.params.get("options") or {})} for r in self.rules]
         with transient_settings({"plugins_used": plugins}):
             _check_transformers()
-            get_settings().disable_filters(INVALID_FILE_FILTER)
+            self._allowlist = ALLOWLIST_FILTER in get_settings().filters
+            get_settings().disable_filters(INVALID_FILE_FILTER, ALLOWLIST_FILTER)
             get_filters.cache_clear()
             self._prefilter = None
             self._active = True
@@ -169,10 +177,13 @@ class SecretsCheck:
             return []
         return self._scan_lines([text], name, [(0, None, 0)])  # every plugin: not worth the prefilter
 
-    def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
+    def _prefilter_for_session(self) -> Prefilter:
         if self._prefilter is None:
             self._prefilter = Prefilter(get_plugins())  # compiled once per process, on first need
-        return self._prefilter.candidates(blob)
+        return self._prefilter
+
+    def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
+        return self._prefilter_for_session().candidates(blob)
 
     def _scan_list(self, lines: list[str], name: str) -> list[Hit]:
         """Lines as a transformer or `readlines` gives them (with or without their newlines)."""
@@ -189,11 +200,12 @@ class SecretsCheck:
     def _scan_lines(self, lines: Sequence[str], name: str,
                     candidates: list[tuple[int, set[int] | None, int]]) -> list[Hit]:
         found: dict[tuple[str, str], Hit] = {}
-        for secret in _process_lines(lines, name, candidates):
+        windows = self._prefilter_for_session().windows
+        for secret, text in _process_lines(lines, name, candidates, windows, self._allowlist):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue
-            value = _whole_token(secret.type, secret.secret_value or "", lines[secret.line_number - 1])
+            value = _whole_token(secret.type, secret.secret_value or "", text)
             key = (secret.type, value)
             if key in found:
                 continue
@@ -237,37 +249,58 @@ class _SparseLines(Sequence[str]):
         return self._lines[index]
 
 
-def _process_lines(lines: Sequence[str], filename: str,
-                   candidates: list[tuple[int, set[int] | None, int]]) -> Iterator[PotentialSecret]:
-    """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work.
+def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[int, set[int] | None, int]],
+                   windows: Callable[[bytes, Regions], list[tuple[int, int]] | None], allowlist: bool,
+                   ) -> Iterator[tuple[PotentialSecret, str]]:
+    """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work; each secret
+    with the text its plugin read.
 
     Only the lines the prefilter lets through are visited, with only the plugins whose expressions can
-    match there, and a line's own filters (some of them slow
-    regular expressions, such as `is_indirect_reference`) run only once a plugin has found something on
-    it: they can only remove findings, and plugins do not depend on them. Everything else is the
-    library's own: the same code snippet (taken from all lines), the same line, secret and context
-    filters, the same plugins in the same order.
+    match there, and a line's own filters (some of them slow regular expressions, such as
+    `is_indirect_reference`) run only once a plugin has found something on it: they can only remove
+    findings, and plugins do not depend on them. `pragma: allowlist secret` is looked for in linear time
+    (`checks.allowlist`), once per line rather than once per secret. Everything else is the library's
+    own: the same code snippet (taken from all lines), the same line, secret and context filters, the
+    same plugins in the same order.
+
+    A line longer than MAX_LINE characters is read in windows around each place the prefilter finds a
+    possible match (`window`), each given to the plugins as the line: their expressions and the per-secret
+    filters, which search the line once for every secret, then take time linear in the line. There, a
+    secret longer than WINDOW_BEFORE bytes may be missed, and the per-secret filters see only the window.
     """
     plugins = get_plugins()
     for index, possible, _ in candidates:
         line_number = index + 1
         line = lines[index].rstrip()
         code_snippet = get_code_snippet(lines=lines, line_number=line_number)
+        texts = _windows(line, windows) if len(line) > MAX_LINE else [line]
         found = [
-            (plugin, secret)
+            (plugin, secret, text)
+            for text in texts
             for position, plugin in enumerate(plugins)
             if possible is None or position in possible
-            for secret in ds_scan._scan_line(plugin=plugin, filename=filename, line=line, line_number=line_number,
+            for secret in ds_scan._scan_line(plugin=plugin, filename=filename, line=text, line_number=line_number,
                                              context=code_snippet)
         ]
-        if not found or ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
-                                                 context=code_snippet):
+        if not found or (allowlist and allowlisted(filename, line, code_snippet.previous_line)):
             continue
-        for plugin, secret in found:
+        if ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
+                                    context=code_snippet):
+            continue
+        for plugin, secret, text in found:
             if not ds_scan._is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
-                                            secret=secret.secret_value, plugin=plugin, line=line,
+                                            secret=secret.secret_value, plugin=plugin, line=text,
                                             context=code_snippet):
-                yield secret
+                yield secret, text
+
+
+def _windows(line: str, windows: Callable[[bytes, Regions], list[tuple[int, int]] | None]) -> list[str]:
+    """The windows of an over-long line around its possible matches (everywhere without a prefilter)."""
+    data = line.encode("utf-8", "surrogatepass")
+    regions = windows(data, Regions(WINDOW_BEFORE, WINDOW_MAX))
+    if regions is None:
+        regions = Regions(WINDOW_BEFORE, WINDOW_MAX).everywhere(len(data))
+    return [piece.text for piece in pieces(data, regions, "surrogatepass")]
 
 
 def _whole_token(secret_type: str, value: str, line: str) -> str:

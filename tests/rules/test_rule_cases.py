@@ -190,6 +190,7 @@ CONTENT = [
       False),
     c("azure-sas-token", "/app/.env", f"BLOB_URL={AZURE_SAS}\n"),
     c("azure-sas-token", "/app/.env", "BLOB_URL=https://fake.blob.core.windows.net/c?sig=unsigned\n", False),
+    c("azure-sas-token", "/app/index.html", f'<a href="{AZURE_SAS.replace("&", "&amp;")}">blob</a>\n'),
     c("private-key-block", "/app/server.key", PEM_ENCRYPTED),
     c("private-key-block", "/app/id.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n"),
     c("private-key-block", "/etc/openvpn/ta.key",
