@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import json
-import threading
-from typing import Any
 
 import pytest
 
@@ -18,6 +15,7 @@ from auditor.registry.credentials import Credentials
 from auditor.registry.reference import parse
 from auditor.registry.retry import RetryPolicy
 from auditor.registry.settings import RegistryOptions
+from testing.registry import Handler, Scripted, running
 
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                        "config": {"digest": "sha256:" + "0" * 64}, "layers": []}).encode()
@@ -26,52 +24,11 @@ PASSWORD = "s3cret-Pa55word-never-shown"
 TOKEN = "tok-" + "x" * 40
 
 
-class Scripted(http.server.ThreadingHTTPServer):
-    """Answers each request with the next scripted reply (or the `default`); records what it saw."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.script: list[Any] = []
-        self.default: Any = (200, {}, MANIFEST)
-        self.seen: list[tuple[str, dict[str, str]]] = []
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.server_address[1]}"
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that gave up (a timeout test) leaves a broken pipe behind; nothing to report
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        server: Scripted = self.server  # type: ignore[assignment]
-        server.seen.append((self.path, dict(self.headers)))
-        reply = server.script.pop(0) if server.script else server.default
-        if callable(reply):
-            reply = reply(self)
-        if reply == "reset":
-            self.connection.close()
-            return
-        status, headers, body = reply
-        self.send_response(status)
-        for name, value in {"Content-Length": str(len(body)), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def server():
-    running = Scripted()
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
+    with running() as scripted:
+        scripted.default = (200, {}, MANIFEST)
+        yield scripted
 
 
 def _client(server: Scripted, sleeps: list[float] | None = None, credentials: Credentials | None = None,
