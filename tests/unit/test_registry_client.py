@@ -207,3 +207,10 @@ def test_max_json_size_bounds_registry_manifests_too(server):
         client.manifest("1")
     roomy = RegistryClient(parse(f"{server.address}/app:1"), options, max_json_bytes=len(MANIFEST))
     assert roomy.manifest("1")[2] == MANIFEST_DIGEST
+
+
+def test_a_nan_retry_after_is_a_bounded_wait(server):
+    server.script = [(429, {"Retry-After": "nan"}, b""), (503, {"Retry-After": "-3"}, b"")]
+    sleeps: list[float] = []
+    assert _client(server, sleeps).manifest("1")[2] == MANIFEST_DIGEST
+    assert len(sleeps) == 2 and all(0 <= s <= 0.05 for s in sleeps)

@@ -1,0 +1,92 @@
+"""Hostile registries, through the real command: where a login may go, bodies without end, servers that
+drip, descriptors without sizes, huge indexes and odd Retry-After values.
+
+Every registry here is a `testing.registry.Scripted` server on 127.0.0.1; nothing else is contacted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testing import imagekit as kit
+from testing import registry as fake
+from testing.hostile import SECRET_FILE
+from testing.imagekit import File
+
+USER = "ci"
+TOKEN = "ci-token-" + "z" * 24  # what a CI job would pipe to --password-stdin
+LOGIN = fake.basic(USER, TOKEN)
+LAYERS = [[File("/app.env", SECRET_FILE)]]
+
+
+@pytest.fixture(autouse=True)
+def empty_docker_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No login from the Docker config of whoever runs the tests."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "no-docker-config"))
+
+
+@pytest.fixture
+def registry() -> Iterator[fake.Scripted]:
+    """The registry the audited image lives in; it requires the CI login."""
+    with fake.running() as server:
+        server.routes = fake.image_routes("app", "1", LAYERS)
+        server.login = LOGIN
+        yield server
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[fake.Scripted]:
+    """Another registry (another origin), which asks for a login (Basic, or Bearer through its own realm)
+    and would log whatever it gets."""
+    with fake.running() as server:
+        server.routes = fake.image_routes("base", "1")
+        server.routes["/token"] = fake.json_reply({"token": "t"})
+        server.login = LOGIN
+        yield server
+
+
+def _with_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(TOKEN + "\n"))
+
+
+def _one_error_line(result) -> str:  # type: ignore[no-untyped-def]
+    assert result.code == 2, result
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("audit: error: "), lines
+    return lines[0]
+
+
+# --- case 1: a command-line login belongs to one registry -------------------------------------------
+
+
+# --- case 2: a challenge from where a redirect led is not answered --------------------------------------
+
+
+def _config_path(server: fake.Scripted) -> str:
+    manifest = json.loads(server.routes["/v2/app/manifests/1"][2])  # type: ignore[index]
+    return f"/v2/app/blobs/{manifest['config']['digest']}"
+
+
+# --- case 6: no body is read whole before it is measured ------------------------------------------------
+
+
+# --- case 7: nothing runs forever ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "1e999", "Wed, 21 Oct 2015 07:28:00 GMT",
+                                   "soon"])
+def test_any_retry_after_is_a_bounded_wait_never_a_crash(registry, audit, value):
+    registry.login = None
+    served = registry.routes["/v2/app/manifests/1"]
+    registry.routes["/v2/app/manifests/1"] = lambda handler: (429, {"Retry-After": value}, b"") \
+        if sum("/manifests/" in r.path for r in registry.requests) == 1 else served
+    started = time.monotonic()
+    result = audit(f"docker://{registry.address}/app:1")
+    assert result.code == 1, result.err
+    assert time.monotonic() - started < 15  # the longest wait is the retry policy's cap (10 s)
