@@ -79,6 +79,23 @@ def _config_path(server: fake.Scripted) -> str:
 # --- case 7: nothing runs forever ---------------------------------------------------------------------
 
 
+def test_an_index_of_thousands_of_entries_costs_one_fetch_for_the_one_used(registry, audit):
+    registry.login = None
+    manifest = registry.routes.pop("/v2/app/manifests/1")
+    digest = kit.sha256(manifest[2])  # type: ignore[index]
+    amd64 = {"os": "linux", "architecture": "amd64"}
+    entries = [{"mediaType": kit.OCI_MANIFEST, "digest": digest, "size": 1, "platform": amd64}]
+    entries += [{"mediaType": kit.OCI_MANIFEST, "digest": kit.sha256(b"%d" % n), "size": 1, "platform": amd64}
+                for n in range(3000)]  # none of these is served: fetching any would fail the audit
+    registry.routes["/v2/app/manifests/1"] = fake.json_reply(
+        {"schemaVersion": 2, "mediaType": kit.OCI_INDEX, "manifests": entries}, kit.OCI_INDEX)
+    result = audit(f"docker://{registry.address}/app:1")
+    assert result.code == 1, result.err
+    assert [r.path for r in registry.requests if "/manifests/" in r.path] == [
+        "/v2/app/manifests/1", f"/v2/app/manifests/{digest}"]
+    assert any("3001 images match" in w for w in result.json()["warnings"])
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "1e999", "Wed, 21 Oct 2015 07:28:00 GMT",
                                    "soon"])
 def test_any_retry_after_is_a_bounded_wait_never_a_crash(registry, audit, value):
