@@ -2,6 +2,9 @@
 
 Every response body is either size-capped and digest-checked in memory (manifests, configs) or handed
 on as a stream (layer blobs, which the layer reader checks against their digest as it reads them).
+
+A login goes over plain HTTP only to loopback or with --insecure-registry, and never to a token realm
+whose URL carries a user name: the guard judges the host the request will go to.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import time
 import warnings
 from typing import IO, Any, Callable
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode, urlunsplit
 
 import requests
 import requests.adapters
@@ -199,29 +202,29 @@ class RegistryClient:
         if chosen.scheme == "basic":
             if login is None or login.basic is None:
                 return None
-            self._require_private_channel(self._scheme, self.ref.host)
+            self._require_private_channel(self._scheme, tls.host_of(self.ref.host))
             user, password = login.basic
             return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         return "Bearer " + self._token(chosen, login)  # a fresh one: the last may have expired
 
     def _token(self, chosen: challenges.Challenge, login: logins.Credentials | None) -> str:
-        realm = chosen.params.get("realm", "")
-        parsed = urlparse(realm)
-        if parsed.scheme not in ("https", "http") or not parsed.netloc:
-            raise SourceError(f"{self.ref.registry}: the auth challenge names no usable token realm")
+        parsed = challenges.realm_url(chosen.params.get("realm", ""), self.ref.registry)
         if login is not None:
-            self._require_private_channel(parsed.scheme, parsed.netloc)
+            self._require_private_channel(parsed.scheme, parsed.hostname or "")
         params = {"service": chosen.params.get("service", ""),
                   "scope": chosen.params.get("scope") or f"repository:{self.ref.repository}:pull"}
         params = {k: v for k, v in params.items() if v}
         what = f"token service {parsed.scheme}://{parsed.netloc}{parsed.path}"
+        realm = urlunsplit(parsed._replace(fragment=""))
         if login is not None and login.identity_token:
             form = {**params, "grant_type": "refresh_token", "refresh_token": login.identity_token,
                     "client_id": USER_AGENT}
-            response = self._retrying(lambda: self.session.post(realm, data=form, timeout=self.options.timeout), what)
+            response = self._retrying(lambda: self.session.post(  # a redirect would carry the form elsewhere
+                realm, data=form, timeout=self.options.timeout, allow_redirects=False), what)
         else:
             auth = login.basic if login is not None else None
-            url = realm + ("&" if "?" in realm else "?") + urlencode(params)
+            url = urlunsplit(parsed._replace(query="&".join(filter(None, [parsed.query, urlencode(params)])),
+                                             fragment=""))
             response = self._retrying(lambda: self.session.get(url, auth=auth, timeout=self.options.timeout), what)
         if response.status_code != 200:
             response.close()
@@ -234,9 +237,11 @@ class RegistryClient:
             raise SourceError(f"{what}: the answer holds no token")
         return token
 
-    def _require_private_channel(self, scheme: str, address: str) -> None:
-        if scheme != "https" and not (self.options.insecure or tls.is_loopback(address)):
-            raise SourceError(f"refusing to send credentials over plain HTTP to {tls.host_of(address)}; "
+    def _require_private_channel(self, scheme: str, host: str) -> None:
+        """SourceError unless credentials for `host` (a bare host name or address, as the standard URL
+        parser reads it: no port, no userinfo) may go over `scheme`."""
+        if scheme != "https" and not (self.options.insecure or tls.is_loopback(host)):
+            raise SourceError(f"refusing to send credentials over plain HTTP to {host}; "
                               "use HTTPS (or --insecure-registry)")
 
     # --- transport ---------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import hashlib
 import json
 
 import pytest
+import requests
+import requests.adapters
 
 from auditor.errors import SourceError
 from auditor.registry.client import RegistryClient
@@ -207,6 +209,39 @@ def test_max_json_size_bounds_registry_manifests_too(server):
         client.manifest("1")
     roomy = RegistryClient(parse(f"{server.address}/app:1"), options, max_json_bytes=len(MANIFEST))
     assert roomy.manifest("1")[2] == MANIFEST_DIGEST
+
+
+class Recorder(requests.adapters.BaseAdapter):
+    """Stands in for a host that must not be contacted (never resolved): records what would be sent to it
+    and answers with a token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.sent.append(request)
+        response = requests.Response()
+        response.status_code, response.url, response.request = 200, request.url, request
+        response._content, response._content_consumed = json.dumps({"token": TOKEN}).encode(), True
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("realm", "host"), [("http://localhost:1@evil.example/token", "http://localhost:1@evil.example"),
+                                             ("http://[::1]@127.1:{port}/token", "http://[::1]@127.1")])
+def test_a_token_realm_with_userinfo_never_gets_the_login(server, realm, host):
+    realm = realm.format(port=server.server_address[1])
+    server.script = [(401, {"WWW-Authenticate": f'Bearer realm="{realm}"'}, b"")]
+    client = _client(server, credentials=Credentials("alice", PASSWORD))
+    recorder = Recorder()
+    client.session.mount(host, recorder)
+    with pytest.raises(SourceError, match="carries a user name") as raised:
+        client.manifest("1")
+    assert recorder.sent == [] and len(server.seen) == 1
+    assert PASSWORD not in str(raised.value)
 
 
 def test_a_nan_retry_after_is_a_bounded_wait(server):
