@@ -3,8 +3,8 @@
 Every response body is either size-capped and digest-checked in memory (manifests, configs) or handed
 on as a stream (layer blobs, which the layer reader checks against their digest as it reads them).
 
-A login goes over plain HTTP only to loopback or with --insecure-registry, and never to a token realm
-whose URL carries a user name: the guard judges the host the request will go to.
+A login answers a challenge only from the registry's own origin (never from a host a redirect led to),
+and goes over plain HTTP only to loopback or with --insecure-registry.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import time
 import warnings
 from typing import IO, Any, Callable
-from urllib.parse import urlencode, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 import requests.adapters
@@ -159,7 +159,7 @@ class RegistryClient:
              method: str = "GET") -> requests.Response:
         url_path = f"/v2/{self.ref.repository}/{path}"
         response = self._send(method, url_path, headers, stream)
-        if response.status_code == 401:
+        if response.status_code == 401 and self._is_own(response.url):
             authorization = self._answer(response.headers.get("WWW-Authenticate", ""))
             if authorization is not None and authorization != self._authorization:
                 response.close()
@@ -171,9 +171,20 @@ class RegistryClient:
         response.close()
         raise SourceError(message)
 
+    def _is_own(self, url: str) -> bool:
+        """Whether `url` (a response's, after any redirects) is on the registry's own origin: only the
+        registry's own challenge is answered, never one from a host a redirect (a CDN) led to, which
+        would choose where the login goes."""
+        own = _origin(f"{self._scheme}://{self.ref.host}/")
+        return own is not None and _origin(url) == own
+
     def _refusal(self, response: requests.Response, what: str) -> str:
         status = response.status_code
         word = STATUS_WORDS.get(status, f"HTTP {status}")
+        if status == 401 and not self._is_own(response.url):
+            elsewhere = _host(response.url)
+            return (f"{what}: {self.ref.registry} redirected to {elsewhere}, which demands authentication "
+                    f"({word}); a login is only ever sent to the registry itself")
         if status == 401:
             if self._credentials is None:
                 return (f"{what}: {self.ref.registry} requires authentication ({word}); log in with "
@@ -350,3 +361,22 @@ def _error_codes(response: requests.Response) -> list[str]:
         return [str(e.get("code")) for e in document.get("errors", []) if isinstance(e, dict) and e.get("code")][:3]
     except Exception:  # noqa: BLE001 - a body we cannot read just has no codes
         return []
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None] | None:
+    """(scheme, host, port) of a URL, the default port filled in; None when it does not parse."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme, parts.hostname, parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> str:
+    """The host[:port] a URL names, for a message (never its path or query, which may hold a signed token)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "another host"
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "another host"

@@ -68,6 +68,20 @@ def _one_error_line(result) -> str:  # type: ignore[no-untyped-def]
 # --- case 2: a challenge from where a redirect led is not answered --------------------------------------
 
 
+def test_a_challenge_from_the_host_a_blob_redirects_to_gets_no_login(registry, elsewhere, audit, monkeypatch):
+    [layer_path] = [p for p in registry.routes if "/blobs/" in p and p != _config_path(registry)]
+    registry.routes[layer_path] = (307, {"Location": f"http://{elsewhere.address}/cdn/blob"}, b"")
+    elsewhere.login = None
+    elsewhere.routes["/cdn/blob"] = fake.challenge(f'Bearer realm="http://{elsewhere.address}/token"')
+    _with_password(monkeypatch)
+    result = audit(f"docker://{registry.address}/app:1", "--username", USER, "--password-stdin")
+    assert result.code == 2 and "could not be read completely" in result.err
+    reason = result.json()["not_scanned"][0]["reason"]
+    assert f"redirected to {elsewhere.address}, which demands authentication" in reason
+    assert [r.path for r in elsewhere.requests] == ["/cdn/blob"]  # never the token realm it chose
+    assert elsewhere.authorizations() == []
+
+
 def _config_path(server: fake.Scripted) -> str:
     manifest = json.loads(server.routes["/v2/app/manifests/1"][2])  # type: ignore[index]
     return f"/v2/app/blobs/{manifest['config']['digest']}"

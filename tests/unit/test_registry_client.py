@@ -244,6 +244,26 @@ def test_a_token_realm_with_userinfo_never_gets_the_login(server, realm, host):
     assert PASSWORD not in str(raised.value)
 
 
+def test_the_login_is_stripped_when_the_registry_redirects_to_another_origin(server):
+    with running() as cdn:
+        cdn.default = (200, {}, b"blob bytes")
+        server.script = [(401, {"WWW-Authenticate": 'Basic realm="registry"'}, b""),
+                         (307, {"Location": f"http://{cdn.address}/blob"}, b"")]
+        stream = _client(server, credentials=Credentials("alice", PASSWORD)).blob("sha256:" + "4" * 64, size=10)
+        assert stream.read() == b"blob bytes"
+    assert server.seen[1][1]["Authorization"].startswith("Basic ")
+    assert cdn.authorizations() == []
+
+
+def test_a_challenge_from_the_host_a_redirect_led_to_is_not_answered(server):
+    with running() as cdn:
+        cdn.default = (401, {"WWW-Authenticate": f'Bearer realm="http://{cdn.address}/token"'}, b"")
+        server.script = [(307, {"Location": f"http://{cdn.address}/blob"}, b"")]
+        with pytest.raises(SourceError, match=f"redirected to {cdn.address}, which demands authentication"):
+            _client(server, credentials=Credentials("alice", PASSWORD)).blob("sha256:" + "4" * 64, size=10)
+    assert [path for path, _ in cdn.seen] == ["/blob"] and cdn.authorizations() == []
+
+
 def test_a_nan_retry_after_is_a_bounded_wait(server):
     server.script = [(429, {"Retry-After": "nan"}, b""), (503, {"Retry-After": "-3"}, b"")]
     sleeps: list[float] = []
