@@ -25,10 +25,11 @@ from auditor.formats.common import printable
 from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
 from auditor.policy import Gate, suppress
+from auditor.registry import reference as registry_reference
 from auditor.registry.credentials import Credentials
 from auditor.registry.settings import DEFAULT_TIMEOUT, RegistryOptions
 from auditor.rules import Rule, default_pack_paths, load_rules
-from auditor.sources import Options, open_image
+from auditor.sources import Options, open_image, parse_reference
 
 SUBCOMMANDS = ("files", "rules", "dockerfile")
 
@@ -49,8 +50,12 @@ def _add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or warnings on stderr")
     registry = parser.add_argument_group("registry references (docker://)")
     registry.add_argument("--username", "-u", metavar="USER",
-                          help="log in as USER (with --password-stdin) instead of the Docker config's login")
+                          help="log in as USER (with --password-stdin) to the first image's registry, or the one "
+                          "--registry-login names, instead of the Docker config's login; every other registry gets "
+                          "only the Docker config's login for its own host")
     registry.add_argument("--password-stdin", action="store_true", help="read the password (or token) from stdin")
+    registry.add_argument("--registry-login", metavar="HOST[:PORT]",
+                          help="the registry the --username login is for (default: the first image's)")
     registry.add_argument("--ca-cert", action="append", default=[], metavar="FILE",
                           help="also trust the CA certificates in FILE (repeatable; SSL_CERT_FILE and "
                           "REQUESTS_CA_BUNDLE are trusted too)")
@@ -363,18 +368,39 @@ def _options(args: argparse.Namespace) -> Options:
         raise UsageError("--password-stdin needs --username")
     if args.username and not args.password_stdin:
         raise UsageError("--username needs --password-stdin (a password is never taken as an argument)")
+    if args.registry_login and not args.username:
+        raise UsageError("--registry-login needs --username and --password-stdin")
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
     credentials = None
     if args.username:
+        login_for = _login_registry(args)
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise UsageError("--password-stdin: no password on standard input")
-        credentials = Credentials(username=args.username, password=password, source="--username")
+        credentials = Credentials(username=args.username, password=password, source="--username",
+                                  registry=login_for)
     registry = RegistryOptions(credentials=credentials, ca_certs=tuple(args.ca_cert),
                                insecure=args.insecure_registry, timeout=args.timeout)
     return Options(platform=args.platform, image=args.image, pull=args.pull, registry=registry,
                    max_json_bytes=args.max_json_size, max_archive_bytes=args.max_archive_bytes)
+
+
+def _login_registry(args: argparse.Namespace) -> str:
+    """The auth key of the one registry the --username login is for: --registry-login's, else the first
+    image's. Only the command line decides it; a configuration file cannot (its skip-base, say, gets only
+    the Docker config's login for its own registry)."""
+    if args.registry_login:
+        try:
+            return registry_reference.auth_key_of(args.registry_login)
+        except AuditorError as exc:
+            raise UsageError(f"--registry-login {exc}") from None
+    first = args.ref[0] if isinstance(args.ref, list) else args.ref
+    transport, location, _ = parse_reference(first)
+    if transport != "docker":
+        raise UsageError(f"--username: {first} is not an image in a registry; name the registry the login is "
+                         "for with --registry-login HOST")
+    return registry_reference.parse(location).auth_key
 
 
 def _run_files(args: argparse.Namespace) -> int:

@@ -188,7 +188,8 @@ class RegistryClient:
         if status == 401:
             if self._credentials is None:
                 return (f"{what}: {self.ref.registry} requires authentication ({word}); log in with "
-                        "`docker login`, or pass --username and --password-stdin")
+                        "`docker login`, or pass --username and --password-stdin (with --registry-login "
+                        f"{self.ref.registry} unless it is the first image's registry)")
             return f"{what}: {self.ref.registry} rejected the credentials from {self._credentials.source} ({word})"
         if status == 403:
             return f"{what}: access denied by {self.ref.registry} ({word})"

@@ -65,6 +65,80 @@ def _one_error_line(result) -> str:  # type: ignore[no-untyped-def]
 # --- case 1: a command-line login belongs to one registry -------------------------------------------
 
 
+def test_the_command_line_login_goes_to_the_first_images_registry(registry, audit, monkeypatch):
+    _with_password(monkeypatch)
+    result = audit(f"docker://{registry.address}/app:1", "--username", USER, "--password-stdin")
+    assert result.code == 1, result.err  # logged in, audited, the planted secret found
+    assert LOGIN in registry.authorizations()
+
+
+@pytest.mark.parametrize("where", ["--skip-base", "second image", "config file skip-base"])
+def test_the_command_line_login_never_reaches_another_registry(registry, elsewhere, cli, monkeypatch, where):
+    _with_password(monkeypatch)
+    other = f"docker://{elsewhere.address}/base:1"
+    refs = [f"docker://{registry.address}/app:1"]
+    flags = ["--username", USER, "--password-stdin", "--format", "json", "--no-cache"]
+    if where == "--skip-base":
+        flags += ["--skip-base", other]
+    elif where == "second image":
+        refs.append(other)
+    else:  # a repository's own configuration names the base: it must not choose where the login goes
+        Path(".layer-auditor.yaml").write_text(f"skip-base: {other}\n")
+    result = cli(*refs, *flags)
+    assert result.code == 2 and "requires authentication" in result.err
+    assert elsewhere.requests, "the other registry was asked (anonymously)"
+    assert elsewhere.authorizations() == []
+    assert TOKEN not in result.out + result.err
+
+
+def test_the_other_registry_gets_only_the_docker_configs_login_for_its_own_host(
+        registry, elsewhere, audit, monkeypatch, tmp_path):
+    folder = tmp_path / "docker-config"
+    folder.mkdir()
+    own = fake.basic("base-user", "base-password")
+    (folder / "config.json").write_text(json.dumps({"auths": {elsewhere.address: {"auth": own.split()[1]}}}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(folder))
+    elsewhere.login = own
+    _with_password(monkeypatch)
+    result = audit(f"docker://{registry.address}/app:1", "--skip-base", f"docker://{elsewhere.address}/base:1",
+                   "--username", USER, "--password-stdin")
+    assert result.code == 1, result.err
+    assert set(elsewhere.authorizations()) == {own} and set(registry.authorizations()) == {LOGIN}
+
+
+def test_registry_login_names_the_one_registry_the_login_is_for(registry, elsewhere, audit, monkeypatch):
+    elsewhere.login = None  # the audited image is public; its base is in the private registry
+    _with_password(monkeypatch)
+    result = audit(f"docker://{elsewhere.address}/base:1", "--skip-base", f"docker://{registry.address}/app:1",
+                   "--registry-login", registry.address, "--username", USER, "--password-stdin")
+    assert result.code == 0, result.err
+    assert set(registry.authorizations()) == {LOGIN} and elsewhere.authorizations() == []
+
+
+def test_registry_login_scopes_the_login_when_the_image_is_not_in_a_registry(registry, archive, audit, monkeypatch):
+    _with_password(monkeypatch)
+    result = audit(archive(LAYERS), "--skip-base", f"docker://{registry.address}/app:1",
+                   "--registry-login", registry.address, "--username", USER, "--password-stdin")
+    assert result.code == 0, result.err  # the base is the image itself: nothing left to report
+    assert set(registry.authorizations()) == {LOGIN}
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--registry-login", "127.0.0.1:1"], "--registry-login needs --username"),
+    (["--username", USER, "--password-stdin", "--registry-login", "http://127.0.0.1:1/"], "--registry-login"),
+])
+def test_registry_login_mistakes_are_usage_errors(archive, cli, monkeypatch, args, says):
+    _with_password(monkeypatch)
+    assert says in _one_error_line(cli(archive(LAYERS), *args))
+
+
+def test_a_login_for_an_image_that_is_not_in_a_registry_must_name_its_registry(archive, cli, monkeypatch):
+    _with_password(monkeypatch)
+    line = _one_error_line(cli(archive(LAYERS), "--skip-base", "docker://127.0.0.1:1/base:1",
+                               "--username", USER, "--password-stdin"))
+    assert "--registry-login" in line and TOKEN not in line
+
+
 # --- case 2: a challenge from where a redirect led is not answered --------------------------------------
 
 

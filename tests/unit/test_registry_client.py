@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import replace
 
 import pytest
 import requests
@@ -35,6 +36,8 @@ def server():
 
 def _client(server: Scripted, sleeps: list[float] | None = None, credentials: Credentials | None = None,
             repo: str = "app") -> RegistryClient:
+    if credentials is not None:  # a login given for this registry
+        credentials = replace(credentials, registry=server.address)
     options = RegistryOptions(credentials=credentials, timeout=5, retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
     sink = sleeps if sleeps is not None else []
     return RegistryClient(parse(f"{server.address}/{repo}:1"), options, sleep=sink.append)
