@@ -1,7 +1,9 @@
 """The HTTP conversation with one registry repository: manifests, blobs, and the auth challenge.
 
-Every response body is either size-capped and digest-checked in memory (manifests, configs) or handed
-on as a stream (layer blobs, which the layer reader checks against their digest as it reads them).
+Every response is streamed, and no body is read whole before it is measured: manifests, configs and
+token answers are read into memory under a cap counted as they arrive (and the documents checked
+against their digests), a refusal's body only for its first bytes, and layer blobs are handed on as a
+stream, refused past their declared size (the layer reader checks their digest as it reads them).
 
 A login answers a challenge only from the registry's own origin (never from a host a redirect led to),
 and goes over plain HTTP only to loopback or with --insecure-registry.
@@ -32,6 +34,8 @@ from auditor.sources.interface import MAX_JSON_BYTES, parse_json
 
 MAX_DOCUMENT_BYTES = MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
 MAX_TOKEN_BYTES = 1024 * 1024
+MAX_ERROR_BYTES = 64 * 1024  # of a refusal's body, read for its error codes
+CHUNK = 1 << 16
 MANIFEST_ACCEPT = ", ".join([
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -142,7 +146,7 @@ class RegistryClient:
     def blob(self, digest: str, size: int | None = None) -> IO[bytes]:
         """GET a blob as a stream (the reader checks its digest)."""
         what = _checkable(digest)
-        response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"}, stream=True)
+        response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"})
         return io.BufferedReader(BlobStream(response, what, size))  # type: ignore[arg-type]
 
     def exists(self, digest: str) -> bool:
@@ -155,16 +159,16 @@ class RegistryClient:
 
     # --- auth --------------------------------------------------------------------------------------
 
-    def _get(self, path: str, what: str, headers: dict[str, str], stream: bool = False,
-             method: str = "GET") -> requests.Response:
+    def _get(self, path: str, what: str, headers: dict[str, str], method: str = "GET") -> requests.Response:
+        """Send a request (the response streamed, its body not yet read), answering one auth challenge."""
         url_path = f"/v2/{self.ref.repository}/{path}"
-        response = self._send(method, url_path, headers, stream)
+        response = self._send(method, url_path, headers)
         if response.status_code == 401 and self._is_own(response.url):
             authorization = self._answer(response.headers.get("WWW-Authenticate", ""))
             if authorization is not None and authorization != self._authorization:
                 response.close()
                 self._authorization = authorization
-                response = self._send(method, url_path, headers, stream)
+                response = self._send(method, url_path, headers)
         if response.status_code == 200:
             return response
         message = self._refusal(response, what)
@@ -232,12 +236,13 @@ class RegistryClient:
             form = {**params, "grant_type": "refresh_token", "refresh_token": login.identity_token,
                     "client_id": USER_AGENT}
             response = self._retrying(lambda: self.session.post(  # a redirect would carry the form elsewhere
-                realm, data=form, timeout=self.options.timeout, allow_redirects=False), what)
+                realm, data=form, timeout=self.options.timeout, stream=True, allow_redirects=False), what)
         else:
             auth = login.basic if login is not None else None
             url = urlunsplit(parsed._replace(query="&".join(filter(None, [parsed.query, urlencode(params)])),
                                              fragment=""))
-            response = self._retrying(lambda: self.session.get(url, auth=auth, timeout=self.options.timeout), what)
+            response = self._retrying(lambda: self.session.get(url, auth=auth, timeout=self.options.timeout,
+                                                               stream=True), what)
         if response.status_code != 200:
             response.close()
             word = STATUS_WORDS.get(response.status_code, f"HTTP {response.status_code}")
@@ -258,14 +263,14 @@ class RegistryClient:
 
     # --- transport ---------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, headers: dict[str, str], stream: bool) -> requests.Response:
+    def _send(self, method: str, path: str, headers: dict[str, str]) -> requests.Response:
         all_headers = dict(headers)
         if self._authorization:
             all_headers["Authorization"] = self._authorization
 
         def once() -> requests.Response:
             url = f"{self._scheme}://{self.ref.host}{path}"
-            return self.session.request(method, url, headers=all_headers, stream=stream,
+            return self.session.request(method, url, headers=all_headers, stream=True,
                                         timeout=self.options.timeout, allow_redirects=True)
 
         return self._retrying(once, f"{self.ref.registry}", may_downgrade=True)
@@ -336,10 +341,11 @@ def _reason(exc: BaseException) -> str:
 
 
 def _read_capped(response: requests.Response, what: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """A streamed body, read up to `limit` bytes (SourceError past it)."""
     chunks: list[bytes] = []
     total = 0
     try:
-        for chunk in response.iter_content(1 << 16):
+        for chunk in response.iter_content(CHUNK):
             total += len(chunk)
             if total > limit:
                 raise SourceError(f"{what}: larger than {limit} bytes; refused")
@@ -356,9 +362,11 @@ def _parse(body: bytes, what: str) -> Any:
 
 
 def _error_codes(response: requests.Response) -> list[str]:
-    """The distribution API's error codes in a refusal (e.g. MANIFEST_UNKNOWN, NAME_UNKNOWN)."""
+    """The distribution API's error codes in a refusal (e.g. MANIFEST_UNKNOWN, NAME_UNKNOWN), from at
+    most its first MAX_ERROR_BYTES: the body is never read whole."""
     try:
-        document = json.loads(response.content[:65536])
+        body = response.raw.read(MAX_ERROR_BYTES, decode_content=True) or b""
+        document = json.loads(body)
         return [str(e.get("code")) for e in document.get("errors", []) if isinstance(e, dict) and e.get("code")][:3]
     except Exception:  # noqa: BLE001 - a body we cannot read just has no codes
         return []

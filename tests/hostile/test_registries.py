@@ -164,6 +164,22 @@ def _config_path(server: fake.Scripted) -> str:
 # --- case 6: no body is read whole before it is measured ------------------------------------------------
 
 
+@pytest.mark.parametrize("body", ["manifest", "error body", "token answer"])
+def test_an_endless_body_is_refused_after_little_more_than_the_cap(registry, audit, body):
+    registry.login = None
+    if body == "manifest":
+        registry.routes["/v2/app/manifests/1"] = fake.endless()
+    elif body == "error body":
+        registry.routes["/v2/app/manifests/1"] = fake.endless(404)
+    else:
+        registry.routes["/v2/app/manifests/1"] = fake.challenge(f'Bearer realm="http://{registry.address}/token"')
+        registry.routes["/token"] = fake.endless()
+    result = audit(f"docker://{registry.address}/app:1", "--max-json-size", "64K")
+    assert result.code == 2, result
+    assert registry.finished.wait(10)
+    assert registry.sent < 32 << 20, f"{registry.sent} bytes sent: the body was read whole"
+
+
 # --- case 7: nothing runs forever ---------------------------------------------------------------------
 
 
