@@ -4,6 +4,8 @@ Every response is streamed, and no body is read whole before it is measured: man
 token answers are read into memory under a cap counted as they arrive (and the documents checked
 against their digests), a refusal's body only for its first bytes, and layer blobs are handed on as a
 stream, refused past their declared size (the layer reader checks their digest as it reads them).
+Every wait, timeout and read is bounded by the audit's `Deadline`, and a watchdog ends a read that a
+dripping server keeps alive past it.
 
 A login answers a challenge only from the registry's own origin (never from a host a redirect led to),
 and goes over plain HTTP only to loopback or with --insecure-registry.
@@ -21,15 +23,16 @@ from typing import IO, Any, Callable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
-import requests.adapters
 import urllib3
 
-from auditor.errors import DigestError, SourceError
+from auditor.deadline import NO_DEADLINE, Deadline
+from auditor.errors import DeadlineExceeded, DigestError, SourceError
 from auditor.registry import challenge as challenges
 from auditor.registry import credentials as logins
 from auditor.registry import tls
 from auditor.registry.reference import RegistryRef
 from auditor.registry.settings import RegistryOptions
+from auditor.registry.watchdog import WatchedAdapter, Watchdog
 from auditor.sources.interface import MAX_JSON_BYTES, parse_json
 
 MAX_DOCUMENT_BYTES = MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
@@ -48,38 +51,31 @@ STATUS_WORDS = {401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Fou
 USER_AGENT = "layer-auditor"
 
 
-class _TrustAdapter(requests.adapters.HTTPAdapter):
-    """Uses our TLS context, so extra CAs add to the default roots rather than replace them."""
-
-    def __init__(self, context: Any) -> None:
-        self._context = context
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = self._context
-        super().init_poolmanager(*args, **kwargs)
-
-
 class BlobStream(io.RawIOBase):
-    """A blob's body as it arrives; network failures become SourceError, and more bytes than the
-    descriptor's size are refused."""
+    """A blob's body as it arrives; network failures become SourceError, more bytes than the
+    descriptor's size are refused, and the deadline is checked before every read."""
 
-    def __init__(self, response: requests.Response, what: str, size: int | None) -> None:
+    def __init__(self, response: requests.Response, what: str, size: int | None, deadline: Deadline) -> None:
         self._response = response
         self._raw = response.raw
         self._raw.decode_content = True  # Content-Encoding is transport; the blob is what it wraps
         self._what = what
         self._left = size
+        self._deadline = deadline
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        self._deadline.check()
         try:
             data = self._raw.read(len(buffer))
         except Exception as exc:  # noqa: BLE001 - urllib3 and socket errors alike end the stream
+            self._deadline.check()  # the watchdog ended it
             raise SourceError(f"{self._what}: download failed ({_reason(exc)})") from None
         n = len(data)
+        if not n:
+            self._deadline.check()  # an end the watchdog caused is no end
         if self._left is not None:
             self._left -= n
             if self._left < 0:
@@ -93,13 +89,15 @@ class BlobStream(io.RawIOBase):
 
 
 class RegistryClient:
-    """Reads one repository of one registry."""
+    """Reads one repository of one registry, within `deadline` (the whole audit's)."""
 
     def __init__(self, ref: RegistryRef, options: RegistryOptions,
-                 sleep: Callable[[float], None] = time.sleep, max_json_bytes: int = MAX_DOCUMENT_BYTES) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_json_bytes: int = MAX_DOCUMENT_BYTES,
+                 deadline: Deadline = NO_DEADLINE) -> None:
         self.ref = ref
         self.options = options
         self.max_json_bytes = max_json_bytes  # --max-json-size: a manifest, index or config
+        self.deadline = deadline
         self._sleep = sleep
         self._plain_ok = options.insecure or tls.is_loopback(ref.host)
         self._scheme = "https"
@@ -111,9 +109,13 @@ class RegistryClient:
         self.session.verify = not options.insecure  # requests would otherwise re-require verification
         if options.insecure:
             warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
-        self.session.mount("https://", _TrustAdapter(tls.context(options.ca_certs, verify=not options.insecure)))
+        self._watchdog = Watchdog(deadline.remaining())
+        adapter = WatchedAdapter(tls.context(options.ca_certs, verify=not options.insecure), self._watchdog)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
 
     def close(self) -> None:
+        self._watchdog.stop()
         self.session.close()
 
     # --- the API -----------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ class RegistryClient:
         what = f"{self.ref.registry}/{self.ref.repository}:{version}" if ":" not in version \
             else f"{self.ref.registry}/{self.ref.repository}@{version}"
         response = self._get(f"manifests/{version}", what, {"Accept": MANIFEST_ACCEPT})
-        body = _read_capped(response, what, self.max_json_bytes)
+        body = self._read_capped(response, what, self.max_json_bytes)
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         claimed = version if version.startswith("sha256:") else response.headers.get("Docker-Content-Digest")
         if claimed and claimed.startswith("sha256:") and claimed != digest:
@@ -137,7 +139,7 @@ class RegistryClient:
     def blob_json(self, digest: str) -> Any:
         """GET a small JSON blob (an image config), checked against its digest."""
         what = _checkable(digest)
-        body = _read_capped(self._get(f"blobs/{digest}", what, {}), what, self.max_json_bytes)
+        body = self._read_capped(self._get(f"blobs/{digest}", what, {}), what, self.max_json_bytes)
         actual = "sha256:" + hashlib.sha256(body).hexdigest()
         if actual != digest:
             raise DigestError(f"{what} of {self.ref}: digest mismatch (got {actual})")
@@ -147,7 +149,7 @@ class RegistryClient:
         """GET a blob as a stream (the reader checks its digest)."""
         what = _checkable(digest)
         response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"})
-        return io.BufferedReader(BlobStream(response, what, size))  # type: ignore[arg-type]
+        return io.BufferedReader(BlobStream(response, what, size, self.deadline))  # type: ignore[arg-type]
 
     def exists(self, digest: str) -> bool:
         """HEAD a blob."""
@@ -198,7 +200,7 @@ class RegistryClient:
         if status == 403:
             return f"{what}: access denied by {self.ref.registry} ({word})"
         if status == 404:
-            codes = _error_codes(response)
+            codes = _error_codes(response, self.deadline)
             detail = f": {', '.join(codes)}" if codes else ""
             return f"{what}: not found in the registry ({word}{detail})"
         return f"{what}: {self.ref.registry} answered {word}"
@@ -236,19 +238,19 @@ class RegistryClient:
             form = {**params, "grant_type": "refresh_token", "refresh_token": login.identity_token,
                     "client_id": USER_AGENT}
             response = self._retrying(lambda: self.session.post(  # a redirect would carry the form elsewhere
-                realm, data=form, timeout=self.options.timeout, stream=True, allow_redirects=False), what)
+                realm, data=form, timeout=self._timeout(), stream=True, allow_redirects=False), what)
         else:
             auth = login.basic if login is not None else None
             url = urlunsplit(parsed._replace(query="&".join(filter(None, [parsed.query, urlencode(params)])),
                                              fragment=""))
-            response = self._retrying(lambda: self.session.get(url, auth=auth, timeout=self.options.timeout,
+            response = self._retrying(lambda: self.session.get(url, auth=auth, timeout=self._timeout(),
                                                                stream=True), what)
         if response.status_code != 200:
             response.close()
             word = STATUS_WORDS.get(response.status_code, f"HTTP {response.status_code}")
             who = f"the credentials from {login.source}" if login is not None else "anonymous access"
             raise SourceError(f"{what} refused {who} for {self.ref.repository} ({word})")
-        document = _parse(_read_capped(response, what, MAX_TOKEN_BYTES), what)
+        document = _parse(self._read_capped(response, what, MAX_TOKEN_BYTES), what)
         token = document.get("token") or document.get("access_token") if isinstance(document, dict) else None
         if not isinstance(token, str) or not token:
             raise SourceError(f"{what}: the answer holds no token")
@@ -263,6 +265,29 @@ class RegistryClient:
 
     # --- transport ---------------------------------------------------------------------------------
 
+    def _timeout(self) -> float:
+        """--timeout, cut to what is left of the deadline."""
+        return self.deadline.bound(self.options.timeout)
+
+    def _read_capped(self, response: requests.Response, what: str, limit: int) -> bytes:
+        """A streamed body, read up to `limit` bytes (SourceError past it) within the deadline."""
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            for chunk in response.iter_content(CHUNK):
+                self.deadline.check()
+                total += len(chunk)
+                if total > limit:
+                    raise SourceError(f"{what}: larger than {limit} bytes; refused")
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            self.deadline.check()  # the watchdog ended it
+            raise SourceError(f"{what}: download failed ({_reason(exc)})") from None
+        finally:
+            response.close()
+        self.deadline.check()  # a body the watchdog cut short may look complete
+        return b"".join(chunks)
+
     def _send(self, method: str, path: str, headers: dict[str, str]) -> requests.Response:
         all_headers = dict(headers)
         if self._authorization:
@@ -271,20 +296,21 @@ class RegistryClient:
         def once() -> requests.Response:
             url = f"{self._scheme}://{self.ref.host}{path}"
             return self.session.request(method, url, headers=all_headers, stream=True,
-                                        timeout=self.options.timeout, allow_redirects=True)
+                                        timeout=self._timeout(), allow_redirects=True)
 
         return self._retrying(once, f"{self.ref.registry}", may_downgrade=True)
 
     def _retrying(self, send: Callable[[], requests.Response], what: str,
                   may_downgrade: bool = False) -> requests.Response:
-        """Send, retrying transient failures; `may_downgrade`: a registry request (not a token service's)
-        that may switch this registry to plain HTTP when its HTTPS fails and plain HTTP is allowed."""
+        """Send, retrying transient failures within the deadline; `may_downgrade`: a registry request (not
+        a token service's) that may switch this registry to plain HTTP when its HTTPS fails and plain
+        HTTP is allowed. Once the deadline has passed, DeadlineExceeded, whatever the failure."""
         policy = self.options.retry
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = send()
+                response = self._attempt(send)
             except requests.exceptions.SSLError as exc:
                 if may_downgrade and self._plain_ok and self._scheme == "https" and not _is_verify_error(exc):
                     self._scheme = "http"  # a plain-HTTP registry that we may use: loopback or --insecure-registry
@@ -297,16 +323,37 @@ class RegistryClient:
                     requests.exceptions.ChunkedEncodingError) as exc:
                 if attempt >= policy.attempts:
                     raise SourceError(f"{what}: {_reason(exc)} (after {attempt} attempts)") from None
-                self._sleep(policy.delay(attempt))
+                self._wait(policy.delay(attempt))
                 continue
             except requests.exceptions.RequestException as exc:
                 raise SourceError(f"{what}: request failed ({_reason(exc)})") from None
             if policy.retryable(response.status_code) and attempt < policy.attempts:
                 retry_after = response.headers.get("Retry-After")
                 response.close()
-                self._sleep(policy.delay(attempt, retry_after))
+                self._wait(policy.delay(attempt, retry_after))
                 continue
             return response
+
+    def _attempt(self, send: Callable[[], requests.Response]) -> requests.Response:
+        """One try; DeadlineExceeded before it when the deadline has passed, and after it when the
+        deadline passed meanwhile: the watchdog shut its socket, so the request failed or its headers
+        were cut short (which http.client takes for their end)."""
+        self.deadline.check()
+        try:
+            response = send()
+        except requests.exceptions.RequestException:
+            self.deadline.check()
+            raise
+        if self.deadline.passed():
+            response.close()
+            raise DeadlineExceeded(self.deadline.seconds)
+        return response
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep before a retry, never past the deadline (and never at all when it would be reached)."""
+        if seconds >= self.deadline.remaining():
+            raise DeadlineExceeded(self.deadline.seconds)
+        self._sleep(seconds)
 
 
 def _checkable(digest: str) -> str:
@@ -340,30 +387,14 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _read_capped(response: requests.Response, what: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """A streamed body, read up to `limit` bytes (SourceError past it)."""
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        for chunk in response.iter_content(CHUNK):
-            total += len(chunk)
-            if total > limit:
-                raise SourceError(f"{what}: larger than {limit} bytes; refused")
-            chunks.append(chunk)
-    except requests.exceptions.RequestException as exc:
-        raise SourceError(f"{what}: download failed ({_reason(exc)})") from None
-    finally:
-        response.close()
-    return b"".join(chunks)
-
-
 def _parse(body: bytes, what: str) -> Any:
     return parse_json(body, what)
 
 
-def _error_codes(response: requests.Response) -> list[str]:
+def _error_codes(response: requests.Response, deadline: Deadline) -> list[str]:
     """The distribution API's error codes in a refusal (e.g. MANIFEST_UNKNOWN, NAME_UNKNOWN), from at
     most its first MAX_ERROR_BYTES: the body is never read whole."""
+    deadline.check()
     try:
         body = response.raw.read(MAX_ERROR_BYTES, decode_content=True) or b""
         document = json.loads(body)

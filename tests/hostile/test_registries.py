@@ -183,6 +183,33 @@ def test_an_endless_body_is_refused_after_little_more_than_the_cap(registry, aud
 # --- case 7: nothing runs forever ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("how", ["body", "headers"])
+@pytest.mark.parametrize("given", ["flag", "environment"])
+def test_a_registry_that_drips_is_cut_off_at_the_deadline(registry, cli, monkeypatch, how, given):
+    registry.login = None
+    registry.routes["/v2/app/manifests/1"] = fake.drip(every=0.3, headers_too=how == "headers")
+    flags = ["--deadline", "2"] if given == "flag" else []
+    if given == "environment":
+        monkeypatch.setenv("AUDITOR_DEADLINE", "2s")
+    started = time.monotonic()
+    line = _one_error_line(cli(f"docker://{registry.address}/app:1", "--timeout", "5", *flags))
+    assert time.monotonic() - started < 6
+    assert "did not finish within --deadline 2s" in line and "incomplete" in line
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf", ""])
+def test_deadline_refuses_what_is_not_a_positive_duration(archive, cli, capsys, value):
+    with pytest.raises(SystemExit) as stop:
+        cli(archive(LAYERS), f"--deadline={value}")
+    assert stop.value.code == 2
+    assert "--deadline" in capsys.readouterr().err
+
+
+def test_a_bad_deadline_in_the_environment_is_a_one_line_error(archive, cli, monkeypatch):
+    monkeypatch.setenv("AUDITOR_DEADLINE", "soon")
+    assert "AUDITOR_DEADLINE" in _one_error_line(cli(archive(LAYERS)))
+
+
 def test_an_index_of_thousands_of_entries_costs_one_fetch_for_the_one_used(registry, audit):
     registry.login = None
     manifest = registry.routes.pop("/v2/app/manifests/1")

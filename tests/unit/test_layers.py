@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from collections.abc import Callable
 from typing import IO
 
 import pytest
 
-from auditor.errors import SourceError
+from auditor.deadline import Deadline
+from auditor.errors import DeadlineExceeded, SourceError
 from auditor.layers import LayerScan, read_layer
 from auditor.model import Digest, Hit, Kind, Layer, Marker, RuleId
 from testing import imagekit as kit
@@ -175,3 +177,28 @@ def test_a_garbled_blob_is_reported_as_a_digest_mismatch_not_as_the_tar_error_it
     assert f"blob {kit.sha256(blob)}: digest mismatch" in reason
     intact_digest = read_layer(layer(garbled, diff_id=kit.sha256(tar)), Scanner())
     assert "digest mismatch" not in intact_digest.not_scanned[0].reason  # the blob is what it claims: a tar error
+
+
+class Slow(io.RawIOBase):
+    """A blob that arrives slowly and never ends (a stalled disk, a FIFO): a page every `every` seconds."""
+
+    def __init__(self, head: bytes, every: float) -> None:
+        self._head, self._every = head, every
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        time.sleep(self._every)
+        data, self._head = (self._head or b"\0" * 512)[:len(buffer)], self._head[len(buffer):]
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def test_slow_local_reading_ends_at_the_deadline_and_is_never_taken_for_not_scanned():
+    tar = kit.layer_tar([File("/a", b"x" * 100)])[:-1024]  # no end-of-archive blocks: zeros follow slowly
+    slow = layer(b"", opener=lambda: Slow(tar, 0.05))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        read_layer(slow, Scanner(), deadline=Deadline.after(0.5))
+    assert time.monotonic() - started < 2

@@ -6,19 +6,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from dataclasses import replace
 
 import pytest
 import requests
 import requests.adapters
 
-from auditor.errors import SourceError
+from auditor.deadline import Deadline
+from auditor.errors import DeadlineExceeded, SourceError
 from auditor.registry.client import RegistryClient
 from auditor.registry.credentials import Credentials
 from auditor.registry.reference import parse
 from auditor.registry.retry import RetryPolicy
 from auditor.registry.settings import RegistryOptions
-from testing.registry import Handler, Scripted, running
+from testing.registry import Handler, Scripted, drip, running
 
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                        "config": {"digest": "sha256:" + "0" * 64}, "layers": []}).encode()
@@ -272,3 +274,25 @@ def test_a_nan_retry_after_is_a_bounded_wait(server):
     sleeps: list[float] = []
     assert _client(server, sleeps).manifest("1")[2] == MANIFEST_DIGEST
     assert len(sleeps) == 2 and all(0 <= s <= 0.05 for s in sleeps)
+
+
+def test_a_dripping_body_ends_at_the_deadline_though_no_read_times_out(server):
+    server.script = [drip(every=0.2)]
+    options = RegistryOptions(timeout=1, retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
+    client = RegistryClient(parse(f"{server.address}/app:1"), options, deadline=Deadline.after(1.0))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        client.manifest("1")
+    assert time.monotonic() - started < 3
+    client.close()
+
+
+def test_a_retry_wait_past_the_deadline_ends_the_audit_at_once(server):
+    server.script = [(503, {"Retry-After": "5"}, b"")]
+    sleeps: list[float] = []
+    options = RegistryOptions(timeout=5, retry=RetryPolicy(attempts=3, base=0.01, cap=10))
+    client = RegistryClient(parse(f"{server.address}/app:1"), options, sleep=sleeps.append,
+                            deadline=Deadline.after(2.0))
+    with pytest.raises(DeadlineExceeded, match="--deadline 2s"):
+        client.manifest("1")
+    assert sleeps == []
