@@ -17,7 +17,7 @@ from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
 from auditor.errors import DeadlineExceeded, DigestError, SourceError
 from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
-from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded
+from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded, compressed_cap
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
 from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
@@ -129,7 +129,8 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     except the deadline passing (checked before every read of the blob and every entry), which raises
     DeadlineExceeded: it ends the whole audit.
 
-    Reading stops at `max_layer_bytes` uncompressed bytes or `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept)."""
+    Reading stops at `max_layer_bytes` uncompressed bytes (or `compressed_cap` of them compressed) or
+    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept)."""
     result = LayerScan(index=layer.index)
     try:
         raw = DeadlineReader(layer.opener(), deadline)
@@ -137,7 +138,9 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index))
         return result
     blob_digest = layer.digest if layer.digest != layer.diff_id else None
-    outer = DigestReader(raw, blob_digest, f"layer {layer.index} blob {layer.digest}")  # type: ignore[arg-type]
+    blob = CappedReader(raw, compressed_cap(max_layer_bytes), f"layer {layer.index} blob",  # type: ignore[arg-type]
+                        verb="holds")
+    outer = DigestReader(blob, blob_digest, f"layer {layer.index} blob {layer.digest}")  # type: ignore[arg-type]
     try:
         stream, result.compression = decompress(outer)  # type: ignore[arg-type]
         capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")

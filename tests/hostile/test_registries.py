@@ -210,6 +210,13 @@ def test_a_bad_deadline_in_the_environment_is_a_one_line_error(archive, cli, mon
     assert "AUDITOR_DEADLINE" in _one_error_line(cli(archive(LAYERS)))
 
 
+def test_a_layer_descriptor_without_a_size_is_refused(registry, audit):
+    registry.login = None
+    registry.routes = fake.image_routes("app", "1", LAYERS, descriptor=lambda d: {**d, "size": None})
+    line = _one_error_line(audit(f"docker://{registry.address}/app:1"))
+    assert "layer 0" in line and "no valid size" in line
+
+
 def test_an_index_of_thousands_of_entries_costs_one_fetch_for_the_one_used(registry, audit):
     registry.login = None
     manifest = registry.routes.pop("/v2/app/manifests/1")
@@ -225,6 +232,19 @@ def test_an_index_of_thousands_of_entries_costs_one_fetch_for_the_one_used(regis
     assert [r.path for r in registry.requests if "/manifests/" in r.path] == [
         "/v2/app/manifests/1", f"/v2/app/manifests/{digest}"]
     assert any("3001 images match" in w for w in result.json()["warnings"])
+
+
+def test_a_layer_padded_without_end_stops_at_the_layer_limit(registry, audit):
+    registry.login = None
+    registry.routes = fake.image_routes("app", "1", LAYERS, descriptor=lambda d: {**d, "size": 1 << 40})
+    [layer_path] = [p for p in registry.routes if "/blobs/" in p and p != _config_path(registry)]
+    gzipped = registry.routes[layer_path][2]  # type: ignore[index]
+    registry.routes[layer_path] = fake.endless(head=gzipped, fill=b"\0")  # gzip skips zero padding
+    result = audit(f"docker://{registry.address}/app:1", "--max-layer-bytes", "1M")
+    assert result.code in (0, 1), result.err
+    assert [(n["layer"], n["limit"]) for n in result.json()["not_scanned"]] == [(0, "max-layer-bytes")]
+    assert registry.finished.wait(10)
+    assert registry.sent < 32 << 20, f"{registry.sent} bytes sent: the padding was read on"
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "1e999", "Wed, 21 Oct 2015 07:28:00 GMT",
