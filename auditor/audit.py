@@ -14,6 +14,7 @@ from auditor.checks.path import PathCheck
 from auditor.checks.regex import RegexCheck
 from auditor.checks.secrets import SecretsCheck
 from auditor.checks.waste import WasteCheck
+from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.globs import compile_globs
 from auditor.identity import claimed
 from auditor.layers import LayerScan, read_layer
@@ -40,6 +41,7 @@ class Settings:
     cache_read: bool = True  # False: rescan (for --show-secrets, which needs the values) but still store
     jobs: int = field(default_factory=default_jobs)  # processes scanning file contents
     inventory: bool = True  # the caller wants every entry back; False lets a whole audit come from the cache
+    deadline: Deadline = NO_DEADLINE  # --deadline: reading layers past it raises DeadlineExceeded
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
@@ -114,11 +116,12 @@ def audit(
         cache = LayerCache(settings.cache_dir, rules_key(rules, settings.max_file_bytes)) if settings.cache_dir else None
         with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:
             for layer in image.layers:
+                settings.deadline.check()
                 scanned = layer.index >= settings.skip_layers
                 scan = cache.get(layer) if cache is not None and scanned and settings.cache_read else None
                 if scan is None:
                     scan = read_layer(layer, pool.submit if scanned else _no_scan, settings.max_file_bytes,
-                                      settings.max_layer_bytes, settings.max_entries)
+                                      settings.max_layer_bytes, settings.max_entries, settings.deadline)
                     if scanned:
                         fresh.append(scan)
                 total += scan.bytes_read

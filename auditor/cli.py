@@ -21,16 +21,18 @@ from auditor.parallel import default_jobs
 from auditor.cache import default_dir as cache_dir
 from auditor.cache import untrusted as cache_untrusted
 from auditor.config import BASELINE_NAME, CONFIG_NAME, GATE_STATUSES, Config, find_config, is_pack, load_config
+from auditor.deadline import Deadline
 from auditor.errors import AuditorError, UsageError
 from auditor.formats import FORMATS
 from auditor.formats.common import printable
 from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
 from auditor.policy import Gate, suppress
+from auditor.registry import reference as registry_reference
 from auditor.registry.credentials import Credentials
 from auditor.registry.settings import DEFAULT_TIMEOUT, RegistryOptions
 from auditor.rules import Rule, default_pack_paths, load_rules
-from auditor.sources import Options, open_image
+from auditor.sources import Options, open_image, parse_reference
 
 SUBCOMMANDS = ("files", "rules", "dockerfile")
 
@@ -51,8 +53,12 @@ def _add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or warnings on stderr")
     registry = parser.add_argument_group("registry references (docker://)")
     registry.add_argument("--username", "-u", metavar="USER",
-                          help="log in as USER (with --password-stdin) instead of the Docker config's login")
+                          help="log in as USER (with --password-stdin) to the first image's registry, or the one "
+                          "--registry-login names, instead of the Docker config's login; every other registry gets "
+                          "only the Docker config's login for its own host")
     registry.add_argument("--password-stdin", action="store_true", help="read the password (or token) from stdin")
+    registry.add_argument("--registry-login", metavar="HOST[:PORT]",
+                          help="the registry the --username login is for (default: the first image's)")
     registry.add_argument("--ca-cert", action="append", default=[], metavar="FILE",
                           help="also trust the CA certificates in FILE (repeatable; SSL_CERT_FILE and "
                           "REQUESTS_CA_BUNDLE are trusted too)")
@@ -62,6 +68,9 @@ def _add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None
     registry.add_argument("--timeout", type=float, default=_env("TIMEOUT", str(DEFAULT_TIMEOUT)),
                           metavar="SECONDS", help="registry network timeout: to connect, and between bytes "
                           "(default: %(default)s)")
+    parser.add_argument("--deadline", type=_duration, metavar="DURATION", default=_env_duration("DEADLINE", "30m"),
+                        help="end the whole audit with an error (exit 2, no report) if it is not done after "
+                        "DURATION: seconds, or a number with s, m or h (default: 30m)")
     _add_limit_args(parser)
 
 
@@ -80,6 +89,29 @@ def _size(text: str) -> int:
 
 
 _UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _duration(text: str) -> float:
+    """A positive duration in seconds: 90, 2.5, 90s, 30m, 2h."""
+    number, unit = text.strip(), 1
+    if number[-1:].lower() in _SECONDS:
+        number, unit = number[:-1], _SECONDS[number[-1:].lower()]
+    try:
+        value = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration such as 90, 90s, 30m or 2h") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive duration")
+    return value
+
+
+def _env_duration(name: str, default: str) -> float:
+    """A duration's default from AUDITOR_<NAME>; a bad value there is a usage error, like a bad flag."""
+    try:
+        return _duration(_env(name, default))
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"AUDITOR_{name}: {exc}") from None
 
 
 def _env_size(name: str, default: int) -> int:
@@ -317,7 +349,8 @@ def _run_audit(args: argparse.Namespace) -> int:
             settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
                                 cache_dir=cache, cache_read=not args.show_secrets,
                                 jobs=int(args.jobs or default_jobs()), inventory=False,
-                                max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
+                                max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries,
+                                deadline=options.deadline)
             report, _ = audit(image, rules, settings, progress=_progress(sys.stderr, args.quiet))
         if args.dockerfile:
             from auditor.dockerfile.mapping import history_lines
@@ -371,28 +404,52 @@ def _exit_code(report: Report, gate: Gate, exit_zero: bool, strict: bool = False
 
 
 def _options(args: argparse.Namespace) -> Options:
-    """Source options from the image arguments; the password, if any, is read from stdin here."""
+    """Source options from the image arguments; the password, if any, is read from stdin here, and the
+    deadline starts."""
     if args.password_stdin and not args.username:
         raise UsageError("--password-stdin needs --username")
     if args.username and not args.password_stdin:
         raise UsageError("--username needs --password-stdin (a password is never taken as an argument)")
+    if args.registry_login and not args.username:
+        raise UsageError("--registry-login needs --username and --password-stdin")
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
     credentials = None
     if args.username:
+        login_for = _login_registry(args)
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise UsageError("--password-stdin: no password on standard input")
-        credentials = Credentials(username=args.username, password=password, source="--username")
+        credentials = Credentials(username=args.username, password=password, source="--username",
+                                  registry=login_for)
     registry = RegistryOptions(credentials=credentials, ca_certs=tuple(args.ca_cert),
                                insecure=args.insecure_registry, timeout=args.timeout)
     return Options(platform=args.platform, image=args.image, pull=args.pull, registry=registry,
-                   max_json_bytes=args.max_json_size, max_archive_bytes=args.max_archive_bytes)
+                   max_json_bytes=args.max_json_size, max_archive_bytes=args.max_archive_bytes,
+                   deadline=Deadline.after(args.deadline))
+
+
+def _login_registry(args: argparse.Namespace) -> str:
+    """The auth key of the one registry the --username login is for: --registry-login's, else the first
+    image's. Only the command line decides it; a configuration file cannot (its skip-base, say, gets only
+    the Docker config's login for its own registry)."""
+    if args.registry_login:
+        try:
+            return registry_reference.auth_key_of(args.registry_login)
+        except AuditorError as exc:
+            raise UsageError(f"--registry-login {exc}") from None
+    first = args.ref[0] if isinstance(args.ref, list) else args.ref
+    transport, location, _ = parse_reference(first)
+    if transport != "docker":
+        raise UsageError(f"--username: {first} is not an image in a registry; name the registry the login is "
+                         "for with --registry-login HOST")
+    return registry_reference.parse(location).auth_key
 
 
 def _run_files(args: argparse.Namespace) -> int:
-    settings = Settings(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
-    with open_image(args.ref, _options(args)) as image:
+    options = _options(args)
+    settings = Settings(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries, deadline=options.deadline)
+    with open_image(args.ref, options) as image:
         report, entries = audit(image, [], settings, progress=_progress(sys.stderr, args.quiet))
     from auditor.formats import json_format, text
 

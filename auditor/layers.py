@@ -14,9 +14,10 @@ from typing import Callable, Protocol, Union
 
 from auditor import compression
 from auditor.compression import CHUNK, DigestReader, decompress
-from auditor.errors import DigestError, SourceError
+from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
+from auditor.errors import DeadlineExceeded, DigestError, SourceError
 from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
-from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded
+from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded, compressed_cap
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
 from auditor.names import clean
 from auditor.tarsafe import SafeTarInfo
@@ -114,19 +115,24 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-               max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES) -> LayerScan:
-    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error.
+               max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
+               deadline: Deadline = NO_DEADLINE) -> LayerScan:
+    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error,
+    except the deadline passing (checked before every read of the blob and every entry), which raises
+    DeadlineExceeded: it ends the whole audit.
 
-    Reading stops at `max_layer_bytes` uncompressed bytes or `max_entries` tar entries, with a `NotScanned`
-    naming the limit (the entries read so far are kept)."""
+    Reading stops at `max_layer_bytes` uncompressed bytes (or `compressed_cap` of them compressed) or
+    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept)."""
     result = LayerScan(index=layer.index)
     try:
-        raw = layer.opener()
+        raw = DeadlineReader(layer.opener(), deadline)
     except SourceError as exc:
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index))
         return result
     blob_digest = layer.digest if layer.digest != layer.diff_id else None
-    outer = DigestReader(raw, blob_digest, f"layer {layer.index} blob {layer.digest}")
+    blob = CappedReader(raw, compressed_cap(max_layer_bytes), f"layer {layer.index} blob",  # type: ignore[arg-type]
+                        verb="holds")
+    outer = DigestReader(blob, blob_digest, f"layer {layer.index} blob {layer.digest}")  # type: ignore[arg-type]
     try:
         stream, result.compression = decompress(outer)  # type: ignore[arg-type]
         capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")
@@ -134,6 +140,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|",  # type: ignore[call-overload]
                           tarinfo=SafeTarInfo) as tar:
             for count, info in enumerate(tar, 1):
+                deadline.check()
                 tar.members = []  # stream mode keeps every header otherwise
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
@@ -147,6 +154,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         result.bytes_read = capped.count
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
     except (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError) as exc:
+        deadline.check()  # a blob cut short when the deadline passed: that ends the audit
         detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
             NotScanned(
@@ -173,6 +181,8 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
         outer.verify()
     except DigestError as exc:
         return str(exc)
+    except DeadlineExceeded:
+        raise
     except Exception:  # noqa: BLE001 - the blob cannot be drained either; keep the first error
         return None
     return None

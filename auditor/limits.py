@@ -44,13 +44,23 @@ class LimitExceeded(AuditorError):
         self.flag = flag
 
 
-class CappedReader(io.RawIOBase):
-    """Pass bytes through, raising `LimitExceeded` once more than `limit` bytes have come out."""
+def compressed_cap(max_layer_bytes: int) -> int:
+    """The most compressed bytes read for a layer of at most `max_layer_bytes`: incompressible data costs
+    gzip and zstd a few bytes per 64 KiB stored block, so a real layer's blob is never much larger than
+    its tar. Without this cap a blob could be padded without end (gzip skips zero padding between
+    members, which adds no uncompressed byte for the other cap to count)."""
+    return max_layer_bytes + max_layer_bytes // 64 + (1 << 20)
 
-    def __init__(self, inner: IO[bytes], limit: int, what: str) -> None:
+
+class CappedReader(io.RawIOBase):
+    """Pass bytes through, raising `LimitExceeded` once more than `limit` bytes have come out; the
+    message says "`what` `verb` more than `limit` bytes"."""
+
+    def __init__(self, inner: IO[bytes], limit: int, what: str, verb: str = "inflates to") -> None:
         self._inner = inner
         self._limit = limit
         self._what = what
+        self._verb = verb
         self.count = 0
 
     def readable(self) -> bool:
@@ -68,7 +78,7 @@ class CappedReader(io.RawIOBase):
         self.count += n
         if self.count > self._limit:
             raise LimitExceeded(LAYER_FLAG,
-                                f"{self._what} inflates to more than {self._limit} bytes; the rest not read")
+                                f"{self._what} {self._verb} more than {self._limit} bytes; the rest not read")
         return n
 
     def close(self) -> None:

@@ -103,7 +103,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             path = location
             if archive.is_gzip(location):
                 path = os.path.join(private_dir(), "archive.tar")
-                archive.gunzip_to(location, path, options.max_archive_bytes)
+                archive.gunzip_to(location, path, options.max_archive_bytes, options.deadline)
             store = TarStore(path)
             if extra:
                 options = replace(options, image=extra)
@@ -120,7 +120,7 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
             yield assemble(ref, store_o, oci_layout.locate(store_o, extra, options, location))
             return
         client = RegistryClient(registry_reference.parse(location), options.registry,
-                                max_json_bytes=options.max_json_bytes)
+                                max_json_bytes=options.max_json_bytes, deadline=options.deadline)
         stack.callback(client.close)
         remote = registry.RegistryStore(client)
         yield assemble(ref, remote, registry.locate(remote, options, ref), pinned=True)

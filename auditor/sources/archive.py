@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 from auditor.compression import CHUNK, sniff
+from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import SourceError
 from auditor.limits import ARCHIVE_FLAG
 from auditor.model import Digest
@@ -79,13 +80,14 @@ def _layer_ref(name: str, sources: dict[str, Any]) -> LayerRef:
     return LayerRef(name=name, digest=digest, media_type=media_type, size=size)
 
 
-def gunzip_to(path: str, dest: str, limit: int) -> None:
+def gunzip_to(path: str, dest: str, limit: int, deadline: Deadline = NO_DEADLINE) -> None:
     """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file of at most
-    `limit` bytes (a small archive may inflate a thousandfold)."""
+    `limit` bytes (a small archive may inflate a thousandfold), within the deadline."""
     try:
         with gzip.open(path, "rb") as src, open(dest, "wb") as out:
             written = 0
             while chunk := src.read(CHUNK):
+                deadline.check()
                 written += len(chunk)
                 if written > limit:
                     raise SourceError(f"{path}: inflates to more than {limit} bytes (--{ARCHIVE_FLAG})")

@@ -28,6 +28,7 @@ def save(name: str, options: Options, dest: str) -> str:
         image = client.images.get(name)
         with open(dest, "wb") as out:
             for chunk in image.save(named=True):
+                options.deadline.check()
                 out.write(chunk)
     except docker.errors.ImageNotFound:
         raise SourceError(

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
+from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import SourceError
 from auditor.limits import DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_JSON_BYTES, JSON_FLAG
 from auditor.model import Digest, Image, Layer
@@ -41,6 +42,7 @@ class Options:
     registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
     max_json_bytes: int = MAX_JSON_BYTES  # largest manifest, index or config document read
     max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES  # largest gzip-compressed archive once spooled
+    deadline: Deadline = NO_DEADLINE  # --deadline: when the whole audit must be over
 
 
 @dataclass

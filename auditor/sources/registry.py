@@ -4,6 +4,8 @@ Only this source and `auditor.registry` touch the network. The manifest (or inde
 manifest) and the config are fetched into memory, size-capped and checked against their digests; layer
 blobs are fetched only when the layer reader opens them, so layers the cache already holds are never
 downloaded, and they stream straight into the reader, which checks their digests. Nothing is written.
+A layer descriptor must give the blob's size: the download is refused past it, so a registry cannot
+stream a blob without end.
 """
 
 from __future__ import annotations
@@ -49,5 +51,9 @@ def locate(store: RegistryStore, options: Options, where: str) -> Located:
     top = {"digest": digest, **({"mediaType": media_type} if media_type else {})}
     chosen = selection.choose([top], fetch, options.platform, where)
     located = selection.located(chosen, client.blob_json, lambda digest: digest, where)
+    for index, ref in enumerate(located.layers):
+        if ref.size is None or ref.size < 0:
+            raise SourceError(f"{where}: layer {index} ({ref.digest}) has no valid size in its descriptor; refused "
+                              "(a registry blob is read only up to its declared size)")
     store.sizes = {str(ref.digest): ref.size for ref in located.layers if ref.digest and ref.size is not None}
     return located

@@ -90,34 +90,37 @@ def kind_of(media_type: str | None, document: Any) -> str:
 
 
 def choose(descs: list[Descriptor], fetch: Fetch, platform: str, where: str) -> Chosen:
-    """The image manifest among `descs` (and the indexes they point at) for `platform`."""
+    """The image manifest for `platform`: the first matching entry of `descs`, depth first through the
+    indexes it leads to. Only what leads to the choice is fetched; the other matching entries are
+    counted for the warning, never fetched (an index of thousands of entries costs one fetch per level)."""
     wanted = parse_platform(platform)
-    images: list[tuple[Descriptor, Any]] = []
     seen: list[str] = []
-    _collect(descs, fetch, wanted, images, seen, 0, set())
-    if not images:
-        found = ", ".join(sorted(set(seen))) or "none"
-        raise SourceError(f"{where}: no image for platform {platform} (found: {found})")
+    found = _first(descs, fetch, wanted, seen, 0, set())
+    if found is None:
+        listed = ", ".join(sorted(set(seen))) or "none"
+        raise SourceError(f"{where}: no image for platform {platform} (found: {listed})")
+    desc, manifest, others = found
     warnings = []
-    if len(images) > 1:
-        warnings.append(f"{where}: {len(images)} images match; auditing the first (name one with :TAG)")
-    return Chosen(images[0][0], images[0][1], warnings)
+    if others:
+        warnings.append(f"{where}: {others + 1} images match; auditing the first (name one with :TAG)")
+    return Chosen(desc, manifest, warnings)
 
 
-def _collect(
+def _first(
     descs: list[Descriptor],
     fetch: Fetch,
     wanted: tuple[str, str, str | None],
-    out: list[tuple[Descriptor, Any]],
     seen: list[str],
     depth: int,
     done: set[str],
-) -> None:
-    """Walk the indexes down to the image manifests for `wanted`. Each document is fetched once (`done`):
-    an index that lists the same nested index many times, level after level, would otherwise take
-    exponential time."""
+) -> tuple[Descriptor, Any, int] | None:
+    """The first image manifest for `wanted` under `descs`, with how many other entries match too.
+    Each document is visited once (`done`): an index that lists the same nested index many times, level
+    after level, would otherwise take exponential time."""
     if depth > MAX_DEPTH:
         raise SourceError("image indexes nested too deeply")
+    chosen: tuple[Descriptor, Any] | None = None
+    others = 0
     for desc in descs:
         digest = str(desc.get("digest"))
         if is_attestation(desc) or digest in done:
@@ -128,12 +131,18 @@ def _collect(
             seen.append(platform)
         if not _matches(desc, wanted):
             continue
+        if chosen is not None:
+            others += 1
+            continue
         declared, document = fetch(desc)
         media_type = kind_of(text_or_none(desc.get("mediaType")) or declared, document)
         if media_type in INDEX_TYPES:
-            _collect(manifests_of(document, digest), fetch, wanted, out, seen, depth + 1, done)
+            inner = _first(manifests_of(document, digest), fetch, wanted, seen, depth + 1, done)
+            if inner is not None:
+                chosen, others = (inner[0], inner[1]), others + inner[2]
         elif media_type in MANIFEST_TYPES:
-            out.append((desc, document))
+            chosen = (desc, document)
+    return None if chosen is None else (chosen[0], chosen[1], others)
 
 
 def located(chosen: Chosen, read_config: Callable[[str], Any], blob_name: Callable[[str], str], where: str) -> Located:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from collections.abc import Callable
 from typing import IO
 
 import pytest
 
-from auditor.errors import SourceError
+from auditor.deadline import Deadline
+from auditor.errors import DeadlineExceeded, SourceError
 from auditor.layers import LayerScan, read_layer
+from auditor.limits import compressed_cap
 from auditor.model import Digest, Hit, Kind, Layer, Marker, RuleId
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, Hardlink, Opaque, Raw, Symlink, Whiteout
@@ -211,3 +214,54 @@ def test_identity_is_the_pair_of_digests_checked_on_the_whole_blob():
     assert read_layer(layer(gz), Scanner()).identity is None
     assert read_layer(layer(gz, diff_id=diff_id), Scanner(), max_entries=1).identity is None
     assert read_layer(layer(gz, diff_id=kit.sha256(b"other")), Scanner()).identity is None
+
+
+class Slow(io.RawIOBase):
+    """A blob that arrives slowly and never ends (a stalled disk, a FIFO): a page every `every` seconds."""
+
+    def __init__(self, head: bytes, every: float) -> None:
+        self._head, self._every = head, every
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        time.sleep(self._every)
+        data, self._head = (self._head or b"\0" * 512)[:len(buffer)], self._head[len(buffer):]
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def test_slow_local_reading_ends_at_the_deadline_and_is_never_taken_for_not_scanned():
+    tar = kit.layer_tar([File("/a", b"x" * 100)])[:-1024]  # no end-of-archive blocks: zeros follow slowly
+    slow = layer(b"", opener=lambda: Slow(tar, 0.05))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        read_layer(slow, Scanner(), deadline=Deadline.after(0.5))
+    assert time.monotonic() - started < 2
+
+
+def test_compressed_bytes_are_capped_too_so_padding_cannot_run_on():
+    tar = kit.layer_tar([File("/a", b"x")])
+    read: list[int] = []
+
+    class Padded(io.RawIOBase):
+        """The gzip'd layer, then zeros without end: gzip skips them, adding no uncompressed byte."""
+
+        def __init__(self) -> None:
+            self._head = kit.compress(tar, "gzip")
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            data, self._head = (self._head or bytes(len(buffer)))[:len(buffer)], self._head[len(buffer):]
+            buffer[:len(data)] = data
+            read.append(len(data))
+            if sum(read) > 64 << 20:
+                raise AssertionError("read 64 MiB of padding")
+            return len(data)
+
+    scan = read_layer(layer(b"", diff_id=kit.sha256(tar), opener=Padded), Scanner(), max_layer_bytes=1 << 20)
+    assert [(n.limit, "holds more than" in n.reason) for n in scan.not_scanned] == [("max-layer-bytes", True)]
+    assert sum(read) <= compressed_cap(1 << 20) + (1 << 20)

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import json
-import threading
-from typing import Any
+import time
+from dataclasses import replace
 
 import pytest
+import requests
+import requests.adapters
 
-from auditor.errors import SourceError
+from auditor.deadline import Deadline
+from auditor.errors import DeadlineExceeded, SourceError
 from auditor.registry.client import RegistryClient
 from auditor.registry.credentials import Credentials
 from auditor.registry.reference import parse
 from auditor.registry.retry import RetryPolicy
 from auditor.registry.settings import RegistryOptions
+from testing.registry import Handler, Scripted, drip, running
 
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                        "config": {"digest": "sha256:" + "0" * 64}, "layers": []}).encode()
@@ -26,56 +29,17 @@ PASSWORD = "s3cret-Pa55word-never-shown"
 TOKEN = "tok-" + "x" * 40
 
 
-class Scripted(http.server.ThreadingHTTPServer):
-    """Answers each request with the next scripted reply (or the `default`); records what it saw."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.script: list[Any] = []
-        self.default: Any = (200, {}, MANIFEST)
-        self.seen: list[tuple[str, dict[str, str]]] = []
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.server_address[1]}"
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that gave up (a timeout test) leaves a broken pipe behind; nothing to report
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        server: Scripted = self.server  # type: ignore[assignment]
-        server.seen.append((self.path, dict(self.headers)))
-        reply = server.script.pop(0) if server.script else server.default
-        if callable(reply):
-            reply = reply(self)
-        if reply == "reset":
-            self.connection.close()
-            return
-        status, headers, body = reply
-        self.send_response(status)
-        for name, value in {"Content-Length": str(len(body)), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def server():
-    running = Scripted()
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
+    with running() as scripted:
+        scripted.default = (200, {}, MANIFEST)
+        yield scripted
 
 
 def _client(server: Scripted, sleeps: list[float] | None = None, credentials: Credentials | None = None,
             repo: str = "app") -> RegistryClient:
+    if credentials is not None:  # a login given for this registry
+        credentials = replace(credentials, registry=server.address)
     options = RegistryOptions(credentials=credentials, timeout=5, retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
     sink = sleeps if sleeps is not None else []
     return RegistryClient(parse(f"{server.address}/{repo}:1"), options, sleep=sink.append)
@@ -250,3 +214,85 @@ def test_max_json_size_bounds_registry_manifests_too(server):
         client.manifest("1")
     roomy = RegistryClient(parse(f"{server.address}/app:1"), options, max_json_bytes=len(MANIFEST))
     assert roomy.manifest("1")[2] == MANIFEST_DIGEST
+
+
+class Recorder(requests.adapters.BaseAdapter):
+    """Stands in for a host that must not be contacted (never resolved): records what would be sent to it
+    and answers with a token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.sent.append(request)
+        response = requests.Response()
+        response.status_code, response.url, response.request = 200, request.url, request
+        response._content, response._content_consumed = json.dumps({"token": TOKEN}).encode(), True
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("realm", "host"), [("http://localhost:1@evil.example/token", "http://localhost:1@evil.example"),
+                                             ("http://[::1]@127.1:{port}/token", "http://[::1]@127.1")])
+def test_a_token_realm_with_userinfo_never_gets_the_login(server, realm, host):
+    realm = realm.format(port=server.server_address[1])
+    server.script = [(401, {"WWW-Authenticate": f'Bearer realm="{realm}"'}, b"")]
+    client = _client(server, credentials=Credentials("alice", PASSWORD))
+    recorder = Recorder()
+    client.session.mount(host, recorder)
+    with pytest.raises(SourceError, match="carries a user name") as raised:
+        client.manifest("1")
+    assert recorder.sent == [] and len(server.seen) == 1
+    assert PASSWORD not in str(raised.value)
+
+
+def test_the_login_is_stripped_when_the_registry_redirects_to_another_origin(server):
+    with running() as cdn:
+        cdn.default = (200, {}, b"blob bytes")
+        server.script = [(401, {"WWW-Authenticate": 'Basic realm="registry"'}, b""),
+                         (307, {"Location": f"http://{cdn.address}/blob"}, b"")]
+        stream = _client(server, credentials=Credentials("alice", PASSWORD)).blob("sha256:" + "4" * 64, size=10)
+        assert stream.read() == b"blob bytes"
+    assert server.seen[1][1]["Authorization"].startswith("Basic ")
+    assert cdn.authorizations() == []
+
+
+def test_a_challenge_from_the_host_a_redirect_led_to_is_not_answered(server):
+    with running() as cdn:
+        cdn.default = (401, {"WWW-Authenticate": f'Bearer realm="http://{cdn.address}/token"'}, b"")
+        server.script = [(307, {"Location": f"http://{cdn.address}/blob"}, b"")]
+        with pytest.raises(SourceError, match=f"redirected to {cdn.address}, which demands authentication"):
+            _client(server, credentials=Credentials("alice", PASSWORD)).blob("sha256:" + "4" * 64, size=10)
+    assert [path for path, _ in cdn.seen] == ["/blob"] and cdn.authorizations() == []
+
+
+def test_a_nan_retry_after_is_a_bounded_wait(server):
+    server.script = [(429, {"Retry-After": "nan"}, b""), (503, {"Retry-After": "-3"}, b"")]
+    sleeps: list[float] = []
+    assert _client(server, sleeps).manifest("1")[2] == MANIFEST_DIGEST
+    assert len(sleeps) == 2 and all(0 <= s <= 0.05 for s in sleeps)
+
+
+def test_a_dripping_body_ends_at_the_deadline_though_no_read_times_out(server):
+    server.script = [drip(every=0.2)]
+    options = RegistryOptions(timeout=1, retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
+    client = RegistryClient(parse(f"{server.address}/app:1"), options, deadline=Deadline.after(1.0))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        client.manifest("1")
+    assert time.monotonic() - started < 3
+    client.close()
+
+
+def test_a_retry_wait_past_the_deadline_ends_the_audit_at_once(server):
+    server.script = [(503, {"Retry-After": "5"}, b"")]
+    sleeps: list[float] = []
+    options = RegistryOptions(timeout=5, retry=RetryPolicy(attempts=3, base=0.01, cap=10))
+    client = RegistryClient(parse(f"{server.address}/app:1"), options, sleep=sleeps.append,
+                            deadline=Deadline.after(2.0))
+    with pytest.raises(DeadlineExceeded, match="--deadline 2s"):
+        client.manifest("1")
+    assert sleeps == []

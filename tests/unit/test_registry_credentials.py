@@ -136,7 +136,7 @@ def test_home_config_is_used_without_docker_config(docker_config, tmp_path, monk
 
 def test_explicit_login_wins_over_the_config(docker_config):
     docker_config({"auths": {"127.0.0.1:5000": {"auth": _auth("alice", "from-config")}}})
-    explicit = Credentials("bob", "from-stdin")
+    explicit = Credentials("bob", "from-stdin", registry="127.0.0.1:5000")
     assert resolve("127.0.0.1:5000", explicit) is explicit
     assert resolve("127.0.0.1:5000", None).password == "from-config"
 
@@ -145,3 +145,11 @@ def test_repr_shows_no_secret():
     text = repr(Credentials("bob", "hunter2-password", identity_token="tok-secret"))
     assert "bob" in text
     assert "hunter2-password" not in text and "tok-secret" not in text
+
+
+def test_a_command_line_login_is_only_for_the_registry_it_was_given_for(docker_config):
+    docker_config({"auths": {"other.example:5000": {"auth": _auth("carol", "from-config")}}})
+    explicit = Credentials("bob", "from-stdin", registry="127.0.0.1:5000")
+    assert resolve("127.0.0.1:50000", explicit) is None  # a prefix, a port apart: another registry
+    assert resolve("other.example:5000", explicit).password == "from-config"
+    assert resolve("127.0.0.1:5000", Credentials("bob", "unscoped")) is None  # given for no registry: none

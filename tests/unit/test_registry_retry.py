@@ -33,3 +33,11 @@ def test_retry_after_is_honoured_but_capped():
     assert policy.delay(1, "2") == 2.0
     assert policy.delay(1, "3600") == 5.0
     assert policy.delay(1, "Wed, 21 Oct 2015 07:28:00 GMT", jitter=1.0) == policy.base
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("nan", 0.5), ("NaN", 0.5), ("inf", 0.5), ("-inf", 0.5), ("1e999", 0.5),  # not a finite number: our backoff
+    ("-5", 0.0), ("99999999999", 5.0), ("1e300", 5.0), ("", 0.5), ("soon", 0.5),
+])
+def test_any_retry_after_gives_a_finite_wait_within_the_cap(value, expected):
+    assert RetryPolicy(base=0.5, cap=5.0).delay(1, value, jitter=1.0) == expected
