@@ -29,9 +29,7 @@ from auditor.rules import Rule
 FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
 
 
-def default_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "layer-auditor")
+default_dir = private.default_root
 
 
 def untrusted(directory: str) -> str | None:

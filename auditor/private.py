@@ -91,6 +91,13 @@ def read_file(root: str, path: str) -> bytes:
         return handle.read()
 
 
+def default_root() -> str:
+    """The user's cache directory for layer-auditor: `$XDG_CACHE_HOME/layer-auditor` (default
+    `~/.cache/layer-auditor`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "layer-auditor")
+
+
 def write_file(root: str, path: str, data: bytes) -> None:
     """Write `data` to `path` (inside `root`) through a temp file and a rename, creating every directory
     from `root` down with mode 0700, not just the last one; `UntrustedError` (and nothing written) when a

@@ -179,10 +179,11 @@ def test_a_terminated_audit_leaves_no_spooled_archive_behind(tmp_path, archive, 
     script = textwrap.dedent("""
         import sys, time
         from auditor import cli
+        from auditor.commands import audit as command
         def stalled(*args, **kwargs):  # the archive is spooled by now; the audit is under way
             print("ready", flush=True)
             time.sleep(120)
-        cli.audit = stalled
+        command.audit = stalled
         raise SystemExit(cli.main(sys.argv[1:]))
     """)
     process = subprocess.Popen([sys.executable, "-c", script, str(gzipped), "--no-cache", "--quiet"],
