@@ -67,7 +67,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     running = Scripted()
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    # poll every 50 ms, not the default 500: shutdown() waits for the next poll, in every test's teardown
+    thread = threading.Thread(target=running.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield running
     running.shutdown()
