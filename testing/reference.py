@@ -1,7 +1,7 @@
 """A reference layer walk for tests: apply layers one by one to a dict filesystem and record fates.
 
 Deliberately written apart from `auditor.walk` (forward, state-based, no lookups from above) so the two
-can be compared. Semantics, as the README states them: entries of a layer apply in tar order and a later
+can be compared. Semantics, as docs/formats.md states them: entries of a layer apply in tar order and a later
 entry replaces an earlier one at the same path (a directory over a directory merges); replacing a
 directory removes everything under it; whiteout and opaque markers apply only to lower layers,
 wherever they stand in the tar. An entry's fate is set by the first thing that removes or replaces it.

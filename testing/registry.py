@@ -106,7 +106,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def running() -> Iterator[Scripted]:
     """A `Scripted` registry serving on a thread until the block ends."""
     server = Scripted()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # poll every 50 ms, not the default 500: shutdown() waits for the next poll, in every test's teardown
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield server

@@ -25,17 +25,18 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import requests
 import urllib3
 
+from auditor import jsondoc
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import DeadlineExceeded, DigestError, SourceError
+from auditor.limits import DEFAULT_MAX_JSON_BYTES
 from auditor.registry import challenge as challenges
 from auditor.registry import credentials as logins
 from auditor.registry import tls
 from auditor.registry.reference import RegistryRef
 from auditor.registry.settings import RegistryOptions
-from auditor.registry.watchdog import WatchedAdapter, Watchdog
-from auditor.sources.interface import MAX_JSON_BYTES, parse_json
+from auditor.registry.watchdog import Watchdog, WatchedAdapter
 
-MAX_DOCUMENT_BYTES = MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
+MAX_DOCUMENT_BYTES = DEFAULT_MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
 MAX_TOKEN_BYTES = 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024  # of a refusal's body, read for its error codes
 CHUNK = 1 << 16
@@ -388,7 +389,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _parse(body: bytes, what: str) -> Any:
-    return parse_json(body, what)
+    return jsondoc.parse(body, what)
 
 
 def _error_codes(response: requests.Response, deadline: Deadline) -> list[str]:

@@ -7,12 +7,13 @@ descriptors); `assemble` does the rest: diff ids, history mapping, layer records
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
+from auditor import jsondoc
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import SourceError
+from auditor.jsondoc import int_or_none, mapping, text_or_none  # noqa: F401 - the sources' shared helpers
 from auditor.limits import DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_JSON_BYTES, JSON_FLAG
 from auditor.model import Digest, Image, Layer
 from auditor.registry.settings import RegistryOptions
@@ -65,18 +66,10 @@ class Located:
     warnings: list[str] = field(default_factory=list)
 
 
-def mapping(value: Any) -> dict[str, Any]:
-    """`value` when a JSON document put an object there, else an empty one: image JSON is never trusted
-    to have the shape the specs give it."""
-    return value if isinstance(value, dict) else {}
 
 
-def text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
-def int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def blob_name(digest: str) -> str:
@@ -98,17 +91,9 @@ def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES, digest: str 
         actual = "sha256:" + hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise SourceError(f"{name}: digest mismatch (expected {digest}, got {actual})")
-    return parse_json(data, name)
+    return jsondoc.parse(data, name)
 
 
-def parse_json(data: bytes, name: str) -> Any:
-    """A JSON document from untrusted bytes; SourceError when malformed or nested too deeply."""
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{name}: malformed JSON ({exc})") from None
-    except RecursionError:
-        raise SourceError(f"{name}: JSON nested too deeply") from None
 
 
 def assemble(reference: str, store: Store, located: Located, pinned: bool = False) -> Image:

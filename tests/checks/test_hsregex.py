@@ -44,6 +44,7 @@ def _one_line(pattern: str, flags: int) -> st.SearchStrategy[str]:
     return st.tuples(NOISE, core, NOISE).map("".join)
 
 
+@pytest.mark.slow  # 30 examples for each of ~50 plugin expressions: ~60 s
 @pytest.mark.parametrize("position, pattern, flags", PATTERNS, ids=[f"{i}:{p[:30]}" for i, (_, p, _) in enumerate(PATTERNS)])
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())

@@ -179,6 +179,7 @@ def chaotic_layer(draw: st.DrawFn) -> list[tuple[str, Kind | Marker]]:
     return entries
 
 
+@pytest.mark.slow  # 400 examples: 5-10 s
 @settings(max_examples=400, deadline=None)
 @given(st.lists(tidy_layer(), min_size=1, max_size=5))
 def test_resolve_matches_the_model_on_builder_shaped_layers(layers):
@@ -277,6 +278,7 @@ def lean_layer(draw: st.DrawFn) -> list[tuple[str, Kind | Marker]]:
     return entries
 
 
+@pytest.mark.slow  # 3000 random stacks: ~20 s
 def test_resolve_equals_the_model_over_thousands_of_random_stacks():
     """Random stacks of up to six layers against the independent model, 3000 of them; the stacks must
     really exercise every kind of change, or the property would prove little."""
