@@ -18,8 +18,9 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit rules", description="List the effective rules, or check a rule file.")
     parser.add_argument("--format", "-f", choices=["text", "json"], default="text",
                         help="text or json (default: %(default)s)")
-    parser.add_argument("--check", metavar="FILE", action="append",
-                        help="validate a rule pack or a configuration file (repeatable)")
+    parser.add_argument("--check", metavar="FILE", action="extend", nargs="+",
+                        help="validate rule packs or configuration files (several may follow one --check, as "
+                        "pre-commit passes them)")
     common_args.add_rule_args(parser)
     return parser
 
