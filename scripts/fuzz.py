@@ -49,9 +49,8 @@ with _instrument:
     from auditor.formats import FORMATS
     from auditor.layers import read_layer
     from auditor.model import Digest, Image, Layer, Report
-    from auditor.sources import Options, open_image
+    from auditor.sources import Options, oci_layout, open_image
     from auditor.sources import archive as archive_source
-    from auditor.sources import oci_layout
     from auditor.sources.interface import assemble
 
 from testing import imagekit as kit  # noqa: E402

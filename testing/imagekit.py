@@ -423,7 +423,8 @@ def _oci(
             media_type = layer.blob.media_type if layer.blob else LAYER_TYPES[how]
             descs.append({"mediaType": media_type, "digest": members.blob(blob), "size": len(blob)})
         desc = _manifest(members, image, descs)
-        written.append(Written(desc["digest"], image.config_digest, tuple("blobs/sha256/" + d["digest"][7:] for d in descs)))
+        blobs = tuple("blobs/sha256/" + d["digest"][7:] for d in descs)
+        written.append(Written(desc["digest"], image.config_digest, blobs))
         platform_descs.append({**desc, "platform": image.spec.platform, "_tags": list(image.spec.repo_tags)})
         if attestations:
             attestation_descs.append(_attestation(members, desc["digest"]))

@@ -124,8 +124,8 @@ def inventory(spec: ImageSpec) -> list[tuple[str, int, str, int, str, int | None
         layers.append(rows)
     result = fates([[c for c, _ in layer] for layer in layers])
     out = []
-    for index, (layer, layer_fates) in enumerate(zip(layers, result)):
-        for ((path, kind), size), fate in zip(layer, layer_fates):
+    for index, (layer, layer_fates) in enumerate(zip(layers, result, strict=False)):
+        for ((path, kind), size), fate in zip(layer, layer_fates, strict=False):
             if fate is None or path == "/":
                 continue
             assert isinstance(kind, Kind)

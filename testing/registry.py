@@ -15,13 +15,13 @@ import http.server
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 from testing import imagekit as kit
 
-Reply = Union[tuple[int, dict[str, str], bytes], str, Callable[["Handler"], Any]]
+Reply = Union[tuple[int, dict[str, str], bytes], str, Callable[["Handler"], Any]]  # noqa: UP007 - a runtime alias
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -45,7 +46,7 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _docker_probe() -> tuple[Any, str | None]:
     """Connect to the engine once per run: (client, None) or (None, why not)."""
     host = os.environ.get("DOCKER_HOST") or "the default socket"
@@ -156,7 +157,8 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory) -> Run:
     """`cli("files", ref, "--format", "json")` runs `audit` and returns its exit code, stdout and stderr.
 
     It runs in an empty directory outside any git repository with no AUDITOR_* variables, so no

@@ -20,7 +20,7 @@ TOKEN = "ghp_" + "Zq3xV9mK2pL8wR4tY6uB1nC5dE7fG0hJ3kM9"  # a GitHub-shaped token
 
 BOMB = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
-    for prev, name in zip([None, *"abcdefgh"], "abcdefghi")
+    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=False)
 ) + "rules: *i\n"  # nine levels of nine: 9**9 (387 million) strings from a few hundred bytes
 
 

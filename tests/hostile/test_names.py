@@ -13,9 +13,8 @@ import pytest
 from auditor.formats import FORMATS
 from testing import hostile
 from testing import imagekit as kit
-from testing.imagekit import Blob, Dir, File, Raw, Whiteout
-
 from testing.hostile import SECRET_FILE, paths, unscanned
+from testing.imagekit import Blob, Dir, File, Raw, Whiteout
 
 
 def test_traversal_and_absolute_names_stay_inside_the_image_and_nothing_is_written(

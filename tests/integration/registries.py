@@ -161,7 +161,8 @@ class TokenService(http.server.ThreadingHTTPServer):
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256", "kid": self.kid}
         claims = {"iss": self.issuer, "sub": self.username, "aud": self.service, "exp": now + 600,
-                  "nbf": now - 60, "iat": now, "jti": base64.b16encode(hashlib.sha256(str(now).encode()).digest()[:8]).decode(),
+                  "nbf": now - 60, "iat": now,
+                  "jti": base64.b16encode(hashlib.sha256(str(now).encode()).digest()[:8]).decode(),
                   "access": access}
         signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
