@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from auditor.commands import COMMANDS, DEFAULT
 from auditor.errors import AuditorError

@@ -15,9 +15,12 @@ import io
 import math
 import time
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from auditor.errors import DeadlineExceeded
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,13 @@ class DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         self._deadline.check()
         if hasattr(self._inner, "readinto"):
             return self._inner.readinto(buffer) or 0
-        data = self._inner.read(len(buffer))
-        buffer[:len(data)] = data
+        with memoryview(buffer) as view:
+            data = self._inner.read(len(view))
+            view[:len(data)] = data
         return len(data)
 
     def close(self) -> None:

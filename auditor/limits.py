@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from auditor.errors import AuditorError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024  # content of one text file handed to the content rules
 DEFAULT_MAX_LAYER_BYTES = 16 * 1024**3  # uncompressed bytes of one layer (decompression bombs)
@@ -66,15 +69,16 @@ class CappedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        want = min(len(buffer), self._limit + 1 - self.count) or 1
-        with memoryview(buffer)[:want] as window:
-            if hasattr(self._inner, "readinto"):  # straight into the caller's buffer: no copy on the hot path
-                n = self._inner.readinto(window) or 0
-            else:
-                data = self._inner.read(want)
-                n = len(data)
-                window[:n] = data
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        with memoryview(buffer) as view:
+            want = min(len(view), self._limit + 1 - self.count) or 1
+            with view[:want] as window:
+                if hasattr(self._inner, "readinto"):  # straight into the caller's buffer: no copy on the hot path
+                    n = self._inner.readinto(window) or 0
+                else:
+                    data = self._inner.read(want)
+                    n = len(data)
+                    window[:n] = data
         self.count += n
         if self.count > self._limit:
             raise LimitExceeded(LAYER_FLAG,

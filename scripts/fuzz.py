@@ -48,6 +48,7 @@ with _instrument:
     from auditor.errors import AuditorError
     from auditor.formats import FORMATS
     from auditor.layers import read_layer
+    from auditor.limits import Limits
     from auditor.model import Digest, Image, Layer, Report
     from auditor.sources import Options, oci_layout, open_image
     from auditor.sources import archive as archive_source
@@ -57,7 +58,7 @@ from testing import imagekit as kit  # noqa: E402
 from testing.hostile import MemoryStore, gnu_sparse, pax_sparse, raw_tar  # noqa: E402
 
 LIMITS = Settings(max_file_bytes=64 * 1024, max_layer_bytes=32 << 20, max_entries=5000, cache_dir=None)
-OPTIONS = Options(max_json_bytes=1 << 20)
+OPTIONS = Options(limits=Limits(max_json_bytes=1 << 20))
 TARGETS = ("layer", "manifest", "archive")
 
 BASE = kit.layer_tar([kit.Dir("/etc"), kit.File("/etc/passwd", b"root:x:0:0\n"), kit.File("/a", b"x"),

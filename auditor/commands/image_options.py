@@ -7,6 +7,7 @@ import sys
 
 from auditor.deadline import Deadline
 from auditor.errors import AuditorError, UsageError
+from auditor.limits import DEFAULT_MAX_FILE_BYTES, Limits
 from auditor.registry import reference as registry_reference
 from auditor.registry.credentials import Credentials
 from auditor.registry.settings import RegistryOptions
@@ -35,8 +36,15 @@ def options(args: argparse.Namespace) -> Options:
     registry = RegistryOptions(credentials=credentials, ca_certs=tuple(args.ca_cert),
                                insecure=args.insecure_registry, timeout=args.timeout)
     return Options(platform=args.platform, image=args.image, pull=args.pull, registry=registry,
-                   max_json_bytes=args.max_json_size, max_archive_bytes=args.max_archive_bytes,
-                   deadline=Deadline.after(args.deadline))
+                   limits=limits(args), deadline=Deadline.after(args.deadline))
+
+
+def limits(args: argparse.Namespace) -> Limits:
+    """Every limit of the run from the flags `commands.args.add_limit_args` adds (and --max-file-size, which
+    only `audit` itself has: the others scan no file contents)."""
+    return Limits(max_file_bytes=getattr(args, "max_file_size", DEFAULT_MAX_FILE_BYTES),
+                  max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries,
+                  max_json_bytes=args.max_json_size, max_archive_bytes=args.max_archive_bytes)
 
 
 def _login_registry(args: argparse.Namespace) -> str:

@@ -19,7 +19,8 @@ import io
 import json
 import time
 import warnings
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
@@ -35,6 +36,9 @@ from auditor.registry import tls
 from auditor.registry.reference import RegistryRef
 from auditor.registry.settings import RegistryOptions
 from auditor.registry.watchdog import Watchdog, WatchedAdapter
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_DOCUMENT_BYTES = DEFAULT_MAX_JSON_BYTES  # manifests and configs: the cap every source puts on JSON
 MAX_TOKEN_BYTES = 1024 * 1024
@@ -67,21 +71,22 @@ class BlobStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         self._deadline.check()
-        try:
-            data = self._raw.read(len(buffer))
-        except Exception as exc:  # noqa: BLE001 - urllib3 and socket errors alike end the stream
-            self._deadline.check()  # the watchdog ended it
-            raise SourceError(f"{self._what}: download failed ({_reason(exc)})") from None
-        n = len(data)
-        if not n:
-            self._deadline.check()  # an end the watchdog caused is no end
-        if self._left is not None:
-            self._left -= n
-            if self._left < 0:
-                raise SourceError(f"{self._what}: the registry sent more bytes than the manifest's size")
-        buffer[:n] = data
+        with memoryview(buffer) as view:
+            try:
+                data = self._raw.read(len(view))
+            except Exception as exc:  # noqa: BLE001 - urllib3 and socket errors alike end the stream
+                self._deadline.check()  # the watchdog ended it
+                raise SourceError(f"{self._what}: download failed ({_reason(exc)})") from None
+            n = len(data)
+            if not n:
+                self._deadline.check()  # an end the watchdog caused is no end
+            if self._left is not None:
+                self._left -= n
+                if self._left < 0:
+                    raise SourceError(f"{self._what}: the registry sent more bytes than the manifest's size")
+            view[:n] = data
         return n
 
     def close(self) -> None:
@@ -150,7 +155,7 @@ class RegistryClient:
         """GET a blob as a stream (the reader checks its digest)."""
         what = _checkable(digest)
         response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"})
-        return io.BufferedReader(BlobStream(response, what, size, self.deadline))  # type: ignore[arg-type]
+        return io.BufferedReader(BlobStream(response, what, size, self.deadline))
 
     def exists(self, digest: str) -> bool:
         """HEAD a blob."""

@@ -32,5 +32,5 @@ class RetryPolicy:
                 seconds = math.nan  # an HTTP date or garbage
             if math.isfinite(seconds):  # "nan" and "inf" parse as floats too; sleep() refuses nan
                 return min(max(seconds, 0.0), self.cap)
-        ceiling = min(self.cap, self.base * (2 ** (attempt - 1)))
+        ceiling = min(self.cap, self.base * (2.0 ** (attempt - 1)))
         return ceiling * (random.random() if jitter is None else jitter)

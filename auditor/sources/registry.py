@@ -10,12 +10,26 @@ stream a blob without end.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import IO, Any
 
 from auditor.errors import SourceError
+from auditor.registry import reference
 from auditor.registry.client import RegistryClient
 from auditor.sources import selection
-from auditor.sources.interface import Located, Options
+from auditor.sources.interface import Located, Opened, Options
+
+
+@contextlib.contextmanager
+def open_docker(ref: str, location: str, extra: str | None, options: Options) -> Iterator[Opened]:
+    """`docker://REGISTRY/REPO[:TAG|@DIGEST]` (or `registry:`): the image read through the distribution API,
+    each blob fetched by its digest; the connection is closed with the image. `extra` is never set."""
+    client = RegistryClient(reference.parse(location), options.registry,
+                            max_json_bytes=options.limits.max_json_bytes, deadline=options.deadline)
+    with contextlib.closing(client):
+        store = RegistryStore(client)
+        yield Opened(store, locate(store, options, ref), pinned=True)
 
 
 class RegistryStore:

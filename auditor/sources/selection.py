@@ -6,12 +6,14 @@ source supplies how to fetch a document a descriptor points at; the walk and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from auditor.errors import SourceError
+from auditor.jsondoc import int_or_none, mapping, text_or_none
 from auditor.model import Digest
-from auditor.sources.interface import LayerRef, Located, int_or_none, mapping, text_or_none
+from auditor.sources.interface import LayerRef, Located
 
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
@@ -48,7 +50,7 @@ def is_attestation(desc: Descriptor) -> bool:
     """BuildKit attestation manifests sit in an index beside the images; they are not images."""
     annotations = mapping(desc.get("annotations"))
     platform = mapping(desc.get("platform"))
-    return (
+    return bool(
         annotations.get("vnd.docker.reference.type") == "attestation-manifest"
         or (platform.get("os") == "unknown" and platform.get("architecture") == "unknown")
     )

@@ -407,7 +407,8 @@ def test_corrupt_gzip_layer_is_not_scanned(tmp_path, cli, damage):
 
 
 def test_open_image_reports_a_missing_archive_as_a_source_error(tmp_path):
-    with pytest.raises(SourceError, match="no such file"), open_image(f"docker-archive:{tmp_path / 'nope.tar'}", Options()):
+    missing = f"docker-archive:{tmp_path / 'nope.tar'}"
+    with pytest.raises(SourceError, match="no such file"), open_image(missing, Options()):
         pass
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.layers import read_layer
 from auditor.model import Digest, Layer
-from auditor.tarsafe import MAX_SPECIAL_BYTES
+from auditor.tarsafe import MAX_SPECIAL_BYTES, check_pax_records
 from testing import hostile
 from testing import imagekit as kit
 
@@ -45,6 +45,38 @@ def test_a_pax_sparse_map_that_is_endless_or_malformed_is_refused(sparse_map):
     data = hostile.pax_header(records) + hostile.header(b"s", len(sparse_map)) + hostile.padded(sparse_map)
     scan = read(data + hostile.end())
     assert scan.records == [] and len(scan.not_scanned) == 1 and scan.not_scanned[0].path is None
+
+
+MALFORMED_PAX = {
+    "no length": b"path=/x\n",
+    "negative length": b"-5 path=/x\n",
+    "length past the data": b"99999 path=/x\n",
+    "length shorter than the record": b"9 path=/x/y/z\n",
+    "length below five": b"4 a=\n",
+    "no equals sign": b"8 path/x\n",
+    "empty keyword": b"6 =abc\n",
+    "a good record, then garbage": hostile.pax_record("path", b"/x") + b"garbage\n",
+}
+
+
+@pytest.mark.parametrize("records", MALFORMED_PAX.values(), ids=MALFORMED_PAX)
+@pytest.mark.parametrize("kind", [tarfile.XHDTYPE, tarfile.XGLTYPE])
+@pytest.mark.parametrize("after_a_good_entry", [False, True])
+def test_a_malformed_pax_record_makes_the_layer_unreadable_on_every_python(records, kind, after_a_good_entry):
+    """tarfile refuses these itself only since 3.13.0 (3.12.6, 3.11.10, 3.10.15), and then only as the
+    archive's first header: further on it ended the archive without a word, and before it skipped them."""
+    good = kit.layer_tar([kit.File("/a", b"x")])[:-1024] if after_a_good_entry else b""
+    pax = hostile.header(b"././@PaxHeader", len(records), kind) + hostile.padded(records)
+    data = good + pax + hostile.header(b"f/.env", 5) + hostile.padded(b"12345") + hostile.end()
+    scan = read(data)
+    assert [r.path for r in scan.records] == (["/a"] if after_a_good_entry else [])
+    assert len(scan.not_scanned) == 1 and "malformed PAX record" in scan.not_scanned[0].reason
+
+
+@pytest.mark.parametrize("records", [b"", b"\0" * 512, hostile.pax_record("path", b"") + b"\0" * 40,
+                                     hostile.pax_record("comment", b"a=b\nc") + hostile.pax_record("path", b"/x")])
+def test_well_formed_pax_records_pass_the_check(records):
+    check_pax_records(hostile.padded(records))
 
 
 @pytest.mark.parametrize("kind", [tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK])
