@@ -9,6 +9,7 @@ from auditor.audit import Settings, audit
 from auditor.commands import args as common_args
 from auditor.commands import common, image_options
 from auditor.formats.common import printable
+from auditor.limits import Limits
 from auditor.sources import open_image
 
 
@@ -22,7 +23,8 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     options = image_options.options(args)
-    settings = Settings(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries, deadline=options.deadline)
+    limits = Limits(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries)
+    settings = Settings(limits=limits, deadline=options.deadline)
     with open_image(args.ref, options) as image:
         report, entries = audit(image, [], settings, progress=common.progress(sys.stderr, args.quiet))
     from auditor.formats import json_format, text
