@@ -16,14 +16,27 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
 from auditor import __version__, private
 from auditor.identity import Identity, claimed, confirmed
-from auditor.redact import redact
 from auditor.layers import LayerScan, Record
-from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, RuleId, Severity, Status
+from auditor.model import (
+    Finding,
+    Hit,
+    Image,
+    Kind,
+    Layer,
+    LayerAudit,
+    Marker,
+    NotScanned,
+    RuleId,
+    Severity,
+    Status,
+)
+from auditor.redact import redact
 from auditor.rules import Rule
 
 FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
@@ -56,6 +69,9 @@ def rules_key(rules: list[Rule], max_file_bytes: int) -> str:
                        for r in rules if r.kind in ("secret", "regex"))
     text = "\n".join([__version__, getattr(detect_secrets, "VERSION", "?"), str(max_file_bytes), *described])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+ReadLayer = Callable[[Layer], LayerScan]
 
 
 class LayerCache:
@@ -98,6 +114,32 @@ class LayerCache:
         _write(self.root, self._path(scan.identity), _to_doc(scan))
 
 
+class CachedReader:
+    """A layer reader with the layer cache in front of it (go-containerregistry's `cache.Image`): a layer
+    the cache holds a usable scan of is not read; any other is read by `read` and its scan kept, to be
+    stored by `store` once its hits are in. `lookup` False (--show-secrets, which needs the values) reads
+    every layer but still stores what it read."""
+
+    def __init__(self, read: ReadLayer, cache: LayerCache, lookup: bool = True) -> None:
+        self._read = read
+        self.cache = cache
+        self._lookup = lookup
+        self._fresh: list[LayerScan] = []
+
+    def __call__(self, layer: Layer) -> LayerScan:
+        scan = self.cache.get(layer) if self._lookup else None
+        if scan is None:
+            scan = self._read(layer)
+            self._fresh.append(scan)
+        return scan
+
+    def store(self) -> None:
+        """Put every scan read so far into the cache (call once their deferred hits are resolved)."""
+        for scan in self._fresh:
+            self.cache.put(scan)
+        self._fresh.clear()
+
+
 def _read(root: str, path: str) -> Any:
     """An entry's document, read only while only the user can have written it (`private.read_file`)."""
     return json.loads(gzip.decompress(private.read_file(root, path)).decode("utf-8"))
@@ -125,8 +167,6 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
 
 
 def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
-    from auditor.model import NotScanned
-
     scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
     scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
                     for path, kind, marker, size, mode, link, target in doc["records"]]
@@ -136,7 +176,6 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]
     return scan
-
 
 
 class ReportMemo:
@@ -149,25 +188,31 @@ class ReportMemo:
         self.root = directory
         self.path = os.path.join(directory, f"v{FORMAT}", "images", key[:2], key + ".json.gz")
 
-    def get(self, layers: list[Layer]) -> dict[str, Any] | None:
+    def get(self, layers: list[Layer]) -> LayerAudit | None:
         """The remembered audit, once every one of `layers` is confirmed to be what the key pinned."""
         try:
             doc = _read(self.root, self.path)
             if any(confirmed(layer) is None for layer in layers):
                 return None
-            doc["findings"] = [_finding(f) for f in doc["findings"]]
-            doc["not_scanned"] = [NotScanned(**n) for n in doc["not_scanned"]]
-            doc["layer_bytes"] = {int(k): v for k, v in doc["layer_bytes"].items()}
-            doc["hidden_bytes_by_layer"] = {int(k): v for k, v in doc["hidden_bytes_by_layer"].items()}
-            return doc
+            return LayerAudit(
+                findings=[_finding(f) for f in doc["findings"]],
+                not_scanned=[NotScanned(**n) for n in doc["not_scanned"]],
+                entries=doc["entries"],
+                hidden_bytes=doc["hidden_bytes"],
+                total_bytes=doc["total_bytes"],
+                layer_bytes={int(k): v for k, v in doc["layer_bytes"].items()},
+                hidden_bytes_by_layer={int(k): v for k, v in doc["hidden_bytes_by_layer"].items()},
+            )
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
-    def put(self, findings: list[Finding], not_scanned: list[NotScanned], counters: dict[str, Any]) -> None:
-        doc = {**counters, "not_scanned": [{f.name: getattr(n, f.name) for f in fields(NotScanned)} for n in not_scanned],
+    def put(self, audit: LayerAudit) -> None:
+        doc = {"entries": audit.entries, "hidden_bytes": audit.hidden_bytes, "total_bytes": audit.total_bytes,
+               "layer_bytes": audit.layer_bytes, "hidden_bytes_by_layer": audit.hidden_bytes_by_layer,
+               "not_scanned": [{f.name: getattr(n, f.name) for f in fields(NotScanned)} for n in audit.not_scanned],
                "findings": [{**{f.name: getattr(finding, f.name) for f in fields(Finding)},
-                                         "severity": finding.severity.value, "status": finding.status.value,
-                                         "secret": preview(finding.secret)} for finding in findings]}
+                             "severity": finding.severity.value, "status": finding.status.value,
+                             "secret": preview(finding.secret)} for finding in audit.findings]}
         _write(self.root, self.path, doc)
 
 

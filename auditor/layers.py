@@ -8,20 +8,32 @@ from __future__ import annotations
 import codecs
 import io
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Union
-
+from typing import Protocol
 
 from auditor import compression
 from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
 from auditor.errors import DeadlineExceeded, DigestError, SourceError
-from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
-from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded, compressed_cap
+from auditor.limits import (
+    DEFAULT_MAX_ENTRIES,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_LAYER_BYTES,
+    ENTRIES_FLAG,
+    FILE_FLAG,
+    CappedReader,
+    LimitExceeded,
+    compressed_cap,
+)
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
 from auditor.names import clean
 from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
+
+# What makes a layer unreadable (its entries so far kept, the rest not read): a broken tar, stream or blob.
+UNREADABLE: tuple[type[BaseException], ...] = (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError)
+
 
 class Deferred(Protocol):
     """Hits that another process is still computing (`parallel.Pending`)."""
@@ -37,7 +49,7 @@ class Record:
     """One tar entry of a layer, as stored (markers included)."""
 
     path: str
-    kind: Union[Kind, Marker]
+    kind: Kind | Marker
     size: int
     mode: int
     link: str | None
@@ -97,7 +109,7 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
     try:
         while filled < len(buffer):
             step = SNIFF_BYTES if filled == 0 else CHUNK
-            count = fileobj.readinto(view[filled:filled + step])  # type: ignore[attr-defined]
+            count = fileobj.readinto(view[filled:filled + step])
             if not count:
                 break
             decoder.decode(view[filled:filled + count])
@@ -136,12 +148,11 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     try:
         stream, result.compression = decompress(outer)  # type: ignore[arg-type]
         capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")
-        inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")
-        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|",  # type: ignore[call-overload]
-                          tarinfo=SafeTarInfo) as tar:
+        inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")  # type: ignore[arg-type]
+        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|", tarinfo=SafeTarInfo) as tar:
             for count, info in enumerate(tar, 1):
                 deadline.check()
-                tar.members = []  # stream mode keeps every header otherwise
+                tar.members = []  # type: ignore[attr-defined]  # stream mode keeps every header otherwise
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
                                         "the rest not read")
@@ -153,7 +164,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     except LimitExceeded as exc:
         result.bytes_read = capped.count
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
-    except (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError) as exc:
+    except UNREADABLE as exc:
         deadline.check()  # a blob cut short when the deadline passed: that ends the audit
         detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
@@ -232,7 +243,7 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
             )
         )
         return
-    hits = scan_file(path, content)
+    hits = scan_file(path, content)  # type: ignore[arg-type]  # any bytes-like buffer: a copy would double it
     if isinstance(hits, list):
         if hits:
             result.hits[position] = hits

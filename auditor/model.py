@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, NewType
+from typing import IO, Any, NewType
 
 Digest = NewType("Digest", str)
 RuleId = NewType("RuleId", str)
@@ -112,7 +113,10 @@ class Image:
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a rule found. `secret` holds the raw value; formats redact it."""
+    """One thing a rule found, in an image or in a Dockerfile. `secret` holds the raw value; formats redact
+    it. An image's finding has a `layer` (or, in the config, a `location`) and `line` is the line in the
+    in-image file; a Dockerfile's has a `file`, and `line` (with `related_line`, the other instruction
+    involved) is the line of its instruction."""
 
     rule: RuleId
     kind: str  # "secret" or "file"
@@ -127,6 +131,8 @@ class Finding:
     line: int | None = None
     secret: str | None = None
     remediation: str | None = None
+    file: str | None = None  # the Dockerfile, for `audit dockerfile`
+    related_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,8 +153,51 @@ class NotScanned:
 
 
 @dataclass
+class LayerAudit:
+    """What an image's layers gave its audit (everything but the config's findings): the part of a report
+    that the report memo keeps."""
+
+    findings: list[Finding]
+    not_scanned: list[NotScanned]
+    entries: int = 0
+    hidden_bytes: int = 0
+    total_bytes: int = 0
+    layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
+    hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one finding of an image came from: the history entry whose instruction made it, that
+    instruction as recorded (raw: formats redact it), the layer it made, and with `--dockerfile` the line of
+    that instruction in the Dockerfile."""
+
+    history: int | None = None
+    instruction: str | None = None
+    layer: int | None = None
+    line: int | None = None
+
+
+UNKNOWN_ORIGIN = Origin()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The origin of every finding of a report, worked out once before formatting (`auditor.provenance`)."""
+
+    origins: dict[Finding, Origin] = field(default_factory=dict)
+    dockerfile: str | None = None  # with --dockerfile: the file (relative path) whose lines `Origin.line` are
+
+    def of(self, finding: Finding) -> Origin:
+        return self.origins.get(finding, UNKNOWN_ORIGIN)
+
+
+@dataclass
 class Report:
-    """Everything an audit produced; formats take only this."""
+    """Everything an audit produced; formats take only this.
+
+    A report of `audit dockerfile` names the Dockerfiles it checked in `files`; its findings carry their
+    `file` and `line`, and its `image` is an empty stand-in."""
 
     image: Image
     findings: list[Finding]
@@ -161,9 +210,9 @@ class Report:
     cached_layers: int = 0  # layers whose results came from the layer cache
     layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
     hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
-    dockerfile: str | None = None  # with --dockerfile: the file that built the image
-    history_lines: dict[int, int] = field(default_factory=dict)  # history index -> its instruction's line
+    provenance: Provenance = field(default_factory=Provenance)
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
+    files: list[str] = field(default_factory=list)  # audit dockerfile: the Dockerfiles checked
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ with _instrument:
 from testing import imagekit as kit  # noqa: E402
 from testing.hostile import MemoryStore, gnu_sparse, pax_sparse, raw_tar  # noqa: E402
 
-LIMITS = Settings(max_file_bytes=64 * 1024, max_layer_bytes=32 << 20, max_entries=5000, cache_dir=None)
+LIMITS = Settings(limits=Limits(max_file_bytes=64 * 1024, max_layer_bytes=32 << 20, max_entries=5000), cache_dir=None)
 OPTIONS = Options(limits=Limits(max_json_bytes=1 << 20))
 TARGETS = ("layer", "manifest", "archive")
 
@@ -80,8 +80,8 @@ def _finish(report: Report) -> None:
 
 def fuzz_layer(data: bytes) -> None:
     layer = _layer(1, data)
-    scan = read_layer(layer, lambda path, content: [], LIMITS.max_file_bytes, LIMITS.max_layer_bytes,
-                      LIMITS.max_entries)
+    scan = read_layer(layer, lambda path, content: [], LIMITS.limits.max_file_bytes, LIMITS.limits.max_layer_bytes,
+                      LIMITS.limits.max_entries)
     assert all(n.layer == 1 for n in scan.not_scanned), scan.not_scanned
     image = Image("fuzz", None, {}, [_layer(0, BASE, kit.sha256(BASE)), layer])
     report, _ = audit(image, [], LIMITS)

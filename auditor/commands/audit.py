@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from auditor import __version__, baseline
+from auditor import __version__, baseline, provenance
 from auditor.audit import Settings, audit
 from auditor.cache import default_dir as cache_dir
 from auditor.cache import untrusted as cache_untrusted
@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     max_file = common_args.env_size("MAX_FILE_SIZE", Limits().max_file_bytes)
     parser.add_argument("--max-file-size", type=common_args.size, metavar="BYTES", default=max_file,
                         help=f"largest text file whose content is scanned (default: {common_args.human(max_file)})")
-    parser.add_argument("--jobs", "-j", type=common_args.positive, default=common_args.env("JOBS", None),
+    parser.add_argument("--jobs", "-j", type=common_args.positive, default=os.environ.get("AUDITOR_JOBS"),
                         metavar="N", help="processes scanning file contents (default: every core this process may use)")
     parser.add_argument("--version", action="version", version=f"layer-auditor {__version__}")
     return parser
@@ -71,23 +71,15 @@ def run(args: argparse.Namespace) -> int:
     for ref in args.ref:
         with open_image(ref, options) as image:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
-            settings = Settings(max_file_bytes=args.max_file_size, skip_layers=skip, base_config=base_config,
-                                cache_dir=cache, cache_read=not args.show_secrets,
-                                jobs=int(args.jobs or default_jobs()), inventory=False,
-                                max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries,
-                                deadline=options.deadline)
+            settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
+                                cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),
+                                inventory=False, deadline=options.deadline)
             report, _ = audit(image, rules, settings, progress=common.progress(sys.stderr, args.quiet))
-        if args.dockerfile:
-            from auditor.dockerfile.mapping import history_lines
-
-            report.dockerfile = os.path.relpath(args.dockerfile)
-            report.history_lines = history_lines(args.dockerfile, image.config)
-        reports.append(report)
+        reports.append(provenance.map_dockerfile(report, args.dockerfile) if args.dockerfile else report)
     if args.write_baseline:
         count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
-    for report in reports:
-        suppress(report, config, baseline_fingerprints)
+    reports = [suppress(report, config, baseline_fingerprints) for report in reports]
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     common.write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
     if not args.quiet:
@@ -118,7 +110,7 @@ def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, 
         base_ids = [layer.diff_id or layer.digest for layer in base.layers]
         config = base.config
     shared = 0
-    for layer, base_id in zip(image.layers, base_ids):
+    for layer, base_id in zip(image.layers, base_ids, strict=False):
         if (layer.diff_id or layer.digest) != base_id:
             break
         shared += 1

@@ -1,15 +1,16 @@
 """`audit dockerfile PATH...`: static checks of Dockerfiles, no engine and no image needed (the pre-commit
-hook). Imports only the Dockerfile checks and the scanner, never the layer reader, cache or worker pool."""
+hook). The findings go through the same allowlist, gate and formats as an image's. Imports only the
+Dockerfile checks, the scanner and the format asked for, never the layer reader, cache or worker pool."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from auditor.commands import args as common_args
 from auditor.commands import common
-from auditor.config import Config
+from auditor.formats import FORMATS, Render
 from auditor.model import Severity
+from auditor.policy import Gate, suppress
 
 
 def parser() -> argparse.ArgumentParser:
@@ -21,8 +22,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfile(s) or Containerfile(s)")
     parser.add_argument("--context", metavar="DIR", help="build context (default: each Dockerfile's directory)")
     parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
-    parser.add_argument("--format", "-f", choices=["text", "json"], default=common_args.env("FORMAT", "text"),
-                        help="text or json (default: %(default)s)")
+    parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
+                        help="report format (default: %(default)s)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     common_args.add_gate_args(parser)
     common_args.add_rule_args(parser)
@@ -31,21 +32,26 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from auditor.dockerfile.checks import DockerfileAuditor
-    from auditor.dockerfile.report import render_json, render_text
 
     config = common.config(args)
     _keep_compiled_patterns()
     auditor = DockerfileAuditor(common.effective_rules(args, config), context_dir=args.context, target=args.target)
-    findings = []
-    with auditor.scanner.secrets.session():
-        for path in args.paths:
-            findings.extend(f for f in auditor.audit(path) if not _allowed(config, f))
-    render = render_json if args.format == "json" else render_text
-    common.write(render(findings, list(args.paths), args.show_secrets), args.output)
-    fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
+    report = suppress(auditor.report(list(args.paths)), config, frozenset())
+    common.write(_render(args.format)([report], args.show_secrets, False), args.output)
     if args.exit_zero:
         return 0
-    return 1 if any(f.severity.rank >= fail_on.rank for f in findings) else 0
+    gate = Gate(fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")))
+    return 1 if any(gate.fails(f) for f in report.findings) else 0
+
+
+def _render(name: str) -> Render:
+    """Text and JSON have a Dockerfile report's own shapes; every other format is the image formats' own.
+    (An unknown AUDITOR_FORMAT, which argparse does not check, is text.)"""
+    if name in ("text", "json") or name not in FORMATS:
+        from auditor.dockerfile import report
+
+        return report.render_text if name == "text" else report.render_json
+    return FORMATS[name]
 
 
 def _keep_compiled_patterns() -> None:
@@ -57,17 +63,3 @@ def _keep_compiled_patterns() -> None:
     root = private.default_root()
     if private.untrusted(root, "hs") is None:
         hsdb.use_cache(root)
-
-
-def _allowed(config: Config, finding: Any) -> bool:
-    for entry in config.allowlist:
-        if entry.layers:
-            continue
-        if entry.rules and finding.rule not in entry.rules:
-            continue
-        if entry.fingerprints and finding.fingerprint not in entry.fingerprints:
-            continue
-        if entry.paths is not None and not entry.paths.match(finding.path or ""):
-            continue
-        return True
-    return False

@@ -22,7 +22,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     options = image_options.options(args)
-    settings = Settings(max_layer_bytes=args.max_layer_bytes, max_entries=args.max_entries, deadline=options.deadline)
+    settings = Settings(limits=options.limits, deadline=options.deadline)
     with open_image(args.ref, options) as image:
         report, entries = audit(image, [], settings, progress=common.progress(sys.stderr, args.quiet))
     from auditor.formats import json_format, text

@@ -44,7 +44,6 @@ from testing import readers
 from testing.cli import Result
 from testing.imagekit import Blob, Dir, File, History, ImageSpec, Raw, Whiteout
 
-
 ALL_FORMATS = sorted(FORMATS)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -243,7 +242,8 @@ class Spawned:
 
 def spawn(args: list[str], cwd: Path, tty: str | None = None, env: dict[str, str] | None = None) -> Spawned:
     """Run `python -m auditor ARGS` with stdout or stderr (`tty`) on a pseudo-terminal, the other a pipe."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_") and k not in ("NO_COLOR", "FORCE_COLOR")}
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("AUDITOR_") and k not in ("NO_COLOR", "FORCE_COLOR")}
     clean["XDG_CACHE_HOME"] = str(cwd / ".cache")  # never the user's own cache
     clean.update(env or {})
     master = slave = None
@@ -298,7 +298,8 @@ def sarif_validator() -> Draft4Validator:
 
 
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
-URI_REFERENCE = re.compile(rf"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$")
+URI_REFERENCE = re.compile(rf"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?(?:{_PCHAR}|/)*"
+                           rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$")
 
 
 def assert_uri_reference(uri: str) -> None:
@@ -341,7 +342,7 @@ def test_sarif_carries_each_findings_fingerprint(cli, images):
     results = json.loads(report(cli, ref, "sarif"))["runs"][0]["results"]
     assert {f["status"] for f in findings} == {"visible", "deleted", "overwritten", "metadata"}
     assert len(results) == len(findings)
-    for finding, result in zip(findings, results):
+    for finding, result in zip(findings, results, strict=True):
         assert result["ruleId"] == finding["rule"]
         assert result["partialFingerprints"] == {"layerAuditorFingerprint/v1": finding["fingerprint"]}
 
@@ -377,7 +378,8 @@ def test_sarif_points_at_the_dockerfile_lines_that_made_each_layer(cli, images):
         assert physical["artifactLocation"] == {"uri": "Dockerfile"}, finding
         assert physical["region"] == {"startLine": expected}, finding
         # the in-image path (or metadata location) stays as the logical location
-        assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == (finding["path"] or finding["location"])
+        logical = result["locations"][0]["logicalLocations"][0]
+        assert logical["fullyQualifiedName"] == (finding["path"] or finding["location"])
 
 
 def test_sarif_without_dockerfile_points_into_the_image(cli, images):
@@ -417,7 +419,7 @@ def test_markdown_has_one_table_per_layer(cli, images):
     layers = sorted({f["layer"] for f in doc["findings"] if f["layer"] is not None})
     assert [t for t, _ in tables] == [f"Layer {i}" for i in layers] + ["Image config and history"]
     for (title, rows), expected in zip(tables, [[f for f in doc["findings"] if f["layer"] == i] for i in layers]
-                                       + [[f for f in doc["findings"] if f["layer"] is None]]):
+                                       + [[f for f in doc["findings"] if f["layer"] is None]], strict=True):
         assert len(rows) == len(expected), title
         parsed = readers.from_markdown("\n".join(rows))
         assert [(s.rule, s.where) for s in parsed] == [(f["rule"], f["path"] or f["location"]) for f in expected]
@@ -497,7 +499,7 @@ def test_github_has_one_annotation_per_finding(cli, images):
     findings = json.loads(report(cli, ref, "json"))["findings"]
     commands = readers.github_commands(report(cli, ref, "github"))
     assert len(commands) == len(findings)
-    for (level, props, message), finding in zip(commands, findings):
+    for (level, props, message), finding in zip(commands, findings, strict=True):
         assert level == GITHUB_LEVEL[finding["severity"]]
         assert "file" not in props  # nothing to point at without --dockerfile
         assert props["title"].startswith(f"{finding['severity'].upper()} {finding['rule']}: ")

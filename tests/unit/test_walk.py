@@ -15,7 +15,7 @@ from auditor.walk import classify, resolve
 from testing import imagekit as kit
 from testing import reference
 
-F, D, L, H, O = Kind.FILE, Kind.DIR, Kind.SYMLINK, Kind.HARDLINK, Kind.OTHER
+F, D, L, H, OT = Kind.FILE, Kind.DIR, Kind.SYMLINK, Kind.HARDLINK, Kind.OTHER
 WH, OPQ = Marker.WHITEOUT, Marker.OPAQUE
 V = VISIBLE
 
@@ -130,7 +130,7 @@ def test_reference_model_agrees_with_table(layers, expected):
 # --- properties ----------------------------------------------------------------------------------------
 
 NAMES = ("a", "b", "c")
-KINDS = (F, H, L, D, O)
+KINDS = (F, H, L, D, OT)
 paths = st.lists(st.sampled_from(NAMES), min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts))
 dirs = st.one_of(st.just("/"), paths)
 
@@ -209,7 +209,7 @@ def _kit_entry(path: str, kind: Kind | Marker) -> kit.Entry:
         D: lambda: kit.Dir(path),
         L: lambda: kit.Symlink(path, "/elsewhere"),
         H: lambda: kit.Hardlink(path, "/a"),
-        O: lambda: kit.Raw(path.lstrip("/"), tarfile.FIFOTYPE),
+        OT: lambda: kit.Raw(path.lstrip("/"), tarfile.FIFOTYPE),
     }[kind]()
 
 
