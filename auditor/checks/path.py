@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Pattern
 
-from auditor.checks.hsregex import Gate
+from auditor.checks.gate import Gate
 from auditor.globs import compile_globs
 from auditor.model import Entry
 from auditor.rules import Rule

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from auditor.checks import hsdb
-from auditor.checks.hsregex import Untranslatable, translate
+from auditor.checks.hsregex import Untranslatable, code_digest, translate
 from auditor.checks.window import Regions
 
 try:
@@ -73,7 +74,7 @@ class Prefilter:
             return [translate(p, f).encode("ascii") for _, p, f in patterns], [hs_flags] * len(patterns)
 
         try:
-            self.database = hsdb.database(("lines", patterns), build)
+            self.database = hsdb.database((code_digest(), "lines", hs_flags, patterns), build)
         except (Untranslatable, hsdb.CompileError) as exc:  # not for Hyperscan: scan every line
             self.reason = f"hyperscan cannot take a plugin pattern ({exc})"
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Pattern
 
-from auditor.checks.hsregex import Gate
+from auditor.checks.gate import Gate
 from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
 from auditor.model import Hit
