@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from auditor.cache import LayerCache, ReportMemo, memo_key, rules_key
-from auditor.checks import hsdb
-from auditor.checks.metadata import MetadataCheck, items
-from auditor.checks.path import PathCheck
-from auditor.checks.regex import RegexCheck
-from auditor.checks.secrets import SecretsCheck
-from auditor.checks.waste import WasteCheck
+from auditor.checks import entry_check, hsdb, item_check
+from auditor.checks.metadata import items
+from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
-from auditor.globs import compile_globs
+from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
 from auditor.layers import LayerScan, read_layer
 from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
+from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, Rule, RuleId, Status
 from auditor.parallel import ScanPool, default_jobs
-from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
-from auditor.rules import Rule
 from auditor.walk import resolve
 
 Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes read)
@@ -46,46 +42,6 @@ class Settings:
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
     return []
-
-
-def fingerprint(rule: str, where: str | None, secret: str | None, secret_hash: str | None = None) -> str:
-    """Stable across rebuilds: rule, in-image path (or metadata location) and a hash of the secret."""
-    if secret_hash is None:
-        secret_hash = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret else ""
-    return hashlib.sha256(f"{rule}\0{where or ''}\0{secret_hash}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-class Scanner:
-    """All content checks behind one `scan_file`/`scan_text` pair."""
-
-    def __init__(self, rules: list[Rule]) -> None:
-        self.secrets = SecretsCheck(rules)
-        self.regex = RegexCheck(rules)
-        # `paths`/`exclude` of secret rules limit where their plugin's hits count.
-        self._where = {
-            r.id: (compile_globs(r.paths), compile_globs(r.exclude))
-            for r in rules
-            if r.kind == "secret" and (r.paths or r.exclude)
-        }
-
-    def _wanted(self, hit: Hit, path: str) -> bool:
-        limits = self._where.get(hit.rule)
-        if limits is None:
-            return True
-        include, exclude = limits
-        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
-
-    def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        hits = [h for h in self.secrets.scan_file(path, data) if self._wanted(h, path)]
-        return hits + self.regex.scan_file(path, data)
-
-    def scan_text(self, text: str, name: str) -> list[Hit]:
-        return self.secrets.scan_text(text, name) + self.regex.scan_text(text, name)
-
-    def warm(self) -> None:
-        """Compile what scanning needs now rather than on the first file (before workers fork)."""
-        self.secrets.warm()
-        self.regex.warm()
 
 
 def audit(
@@ -141,8 +97,8 @@ def audit(
     for entry, hits in walk_entries(scans):
         entries.append(entry)
         findings.extend(_content_findings(entry, hits, by_id))
-    path_check = PathCheck(rules)
-    waste_check = WasteCheck(rules)
+    path_check = entry_check(rules, "path")
+    waste_check = entry_check(rules, "waste")
     hidden_bytes = total_bytes = 0
     hidden_by_layer: dict[int, int] = {}
     grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
@@ -268,7 +224,7 @@ def _metadata_findings(
     by_id: dict[RuleId, Rule],
     base_config: dict[str, Any] | None,
 ) -> Iterator[Finding]:
-    check = MetadataCheck(rules)
+    check = item_check(rules)
     seen: set[tuple[str, str, str | None]] = set()
     inherited = set(items(base_config)) if base_config else set()
     for item in items(image.config):

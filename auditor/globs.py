@@ -7,7 +7,8 @@ at the image root ("/etc/shadow").
 from __future__ import annotations
 
 import re
-from typing import Iterable, Pattern
+from collections.abc import Iterable
+from re import Pattern
 
 
 def translate(pattern: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Pattern
+from re import Pattern
 
 from auditor.checks.gate import Gate
+from auditor.checks.interface import EntryCheck
 from auditor.globs import compile_globs
-from auditor.model import Entry
-from auditor.rules import Rule
+from auditor.model import Entry, Rule
 
 
 @dataclass(frozen=True)
@@ -18,14 +19,14 @@ class _Compiled:
     exclude: Pattern[str] | None
 
 
-class PathCheck:
+class PathCheck(EntryCheck):
     """Matches entries against every `path` rule."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._compiled = []
         for rule in rules:
             include = compile_globs(rule.paths)
-            if rule.kind == "path" and include is not None:
+            if include is not None:
                 self._compiled.append(_Compiled(rule, include, compile_globs(rule.exclude)))
         self._gate = Gate([(c.include.pattern, c.include.flags) for c in self._compiled])
 

@@ -13,13 +13,13 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Pattern
+from re import Pattern
 
 from auditor.checks.gate import Gate
+from auditor.checks.interface import ContentCheck
 from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
-from auditor.model import Hit
-from auditor.rules import Rule
+from auditor.model import Hit, Rule
 
 
 def entropy(text: str) -> float:
@@ -45,14 +45,12 @@ class _Compiled:
         return self.exclude is None or not self.exclude.match(path)
 
 
-class RegexCheck:
+class RegexCheck(ContentCheck):
     """Runs every `regex` rule over text; each distinct secret is reported once per file and rule."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._compiled = []
         for rule in rules:
-            if rule.kind != "regex":
-                continue
             flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
             allow = rule.params.get("allow") or ()
             self._compiled.append(
@@ -108,7 +106,8 @@ class RegexCheck:
         min_entropy = c.rule.params.get("min_entropy", 0.0)
         cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
         for piece in pieces(data, regions, errors):
-            start = piece.pos if cursor <= piece.begin else max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
+            start = piece.pos if cursor <= piece.begin else \
+                max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
             for match in c.pattern.finditer(piece.text, start):
                 if match.end() > piece.last or (piece.limit is not None and match.start() >= piece.limit):
                     break  # past the last possible end (the region's edge), or the next region's to find

@@ -19,14 +19,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from auditor.audit import Scanner
-from auditor.checks.metadata import Item, MetadataCheck
-from auditor.checks.path import PathCheck
+from auditor.checks import Item, entry_check, item_check
+from auditor.checks.scanner import Scanner
 from auditor.dockerfile import context as build_context
 from auditor.dockerfile.parse import Dockerfile, Instruction, Stage, expand, parse, shipping_stages, unquote
 from auditor.dockerfile.shell import commands
-from auditor.model import Entry, Kind, RuleId, Severity
-from auditor.rules import Rule
+from auditor.model import Entry, Kind, Rule, RuleId, Severity
 
 # Downloads worth reporting when a RUN leaves them: archives, packages and installers. A download into a
 # bin directory (`curl -o /usr/local/bin/kubectl`) is the installed program, not a leftover.
@@ -92,8 +90,8 @@ class DockerfileAuditor:
     def __init__(self, rules: list[Rule], context_dir: str | None = None, target: str | None = None) -> None:
         self.rules = rules
         self.own = {str(r.params.get("check")): r for r in rules if r.kind == "dockerfile"}
-        self.paths = PathCheck(rules)
-        self.metadata = MetadataCheck(rules)
+        self.paths = entry_check(rules, "path")
+        self.metadata = item_check(rules)
         self.scanner = Scanner(rules)
         self.context_dir = context_dir
         self.target = target

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.checks import of_kind
 from auditor.checks.hsregex import FOLDS_OUT_OF_ASCII, translate
 from auditor.checks.prefilter import Prefilter, plugin_patterns
 from auditor.checks.regex import RegexCheck
@@ -29,7 +30,7 @@ TEXT_ONLY = st.characters(codec="utf-8")
 def _plugins():  # type: ignore[no-untyped-def]
     from detect_secrets.settings import get_plugins
 
-    check = SecretsCheck(RULES)
+    check = SecretsCheck(of_kind(RULES, "secret"))
     with check.session():
         return list(get_plugins())
 

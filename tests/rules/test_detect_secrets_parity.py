@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.audit import Scanner
+from auditor.checks.scanner import Scanner
 from auditor.rules import default_pack_paths, load_rules
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "corpus"

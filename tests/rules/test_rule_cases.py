@@ -18,11 +18,12 @@ from typing import Any, Iterator, NamedTuple
 
 import pytest
 
-from auditor.audit import Scanner
+from auditor.checks import of_kind
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
-from auditor.model import Entry, Kind, Severity, Status
-from auditor.rules import Rule, default_pack_paths, load_rules
+from auditor.checks.scanner import Scanner
+from auditor.model import Entry, Kind, Rule, Severity, Status
+from auditor.rules import default_pack_paths, load_rules
 
 RULES = load_rules(default_pack_paths())
 BY_ID = {r.id: r for r in RULES}
@@ -360,7 +361,7 @@ PATHS = [
 
 @pytest.fixture(scope="module")
 def path_check() -> PathCheck:
-    return PathCheck(RULES)
+    return PathCheck(of_kind(RULES, "path"))
 
 
 @pytest.mark.parametrize("case", PATHS)
@@ -421,7 +422,7 @@ METADATA = [
 
 @pytest.fixture(scope="module")
 def metadata_check() -> MetadataCheck:
-    return MetadataCheck(RULES)
+    return MetadataCheck(of_kind(RULES, "metadata"))
 
 
 @pytest.mark.parametrize("case", METADATA)
@@ -615,7 +616,7 @@ def test_regex_rules_stay_linear_on_minified_lines() -> None:
     chunk = ('u="https://cdn.example.com/a/b?sv=2020-01-01&x=1";k={"private_key":"x"};t="npm_x Q~ xapp- xoxe- '
              'dckr_ github_pat_ whsec_ SharedAccessKey= sig= _authToken=";')
     line = chunk * (1_000_000 // len(chunk))
-    check = RegexCheck(RULES)
+    check = RegexCheck(of_kind(RULES, "regex"))
     started = time.perf_counter()
     check.scan_file("/app/static/bundle.min.js", (line + "\n").encode())
     check.scan_file("/root/.npmrc", (line + "\n").encode())
