@@ -12,7 +12,8 @@ import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from re import Pattern
 from typing import Any, cast, overload
 
 import detect_secrets
@@ -30,7 +31,7 @@ from auditor.checks.prefilter import Prefilter
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
 from auditor.globs import compile_globs
-from auditor.model import Hit, Rule
+from auditor.model import Hit, Rule, RuleId
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"  # replaced by checks/allowlist.py
@@ -117,8 +118,7 @@ class SecretsCheck(ContentCheck):
             seen[plugin] = rule
         by_class = {cls.__name__: secret_type for secret_type, cls in _plugin_classes().items()}
         self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
-        self._where = {r.id: (compile_globs(r.paths), compile_globs(r.exclude)) for r in self.rules
-                       if r.paths or r.exclude}
+        self._limited = [r for r in self.rules if r.paths or r.exclude]
         self._prefilter: Prefilter | None = None
         self._active = False
         self._allowlist = True
@@ -144,14 +144,20 @@ class SecretsCheck(ContentCheck):
                 self._active = False
 
     def warm(self) -> None:
-        """Compile the prefilter (inside a session) before the first file needs it."""
+        """Compile the prefilter (inside a session) and the rules' paths before the first file needs them."""
+        _ = self._where
         if self._active and self._prefilter is None and self.rules:
             self._prefilter = Prefilter(get_plugins())
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path."""
         hits = self._scan_file(path, data)
-        return [hit for hit in hits if self._wanted(hit, path)] if self._where else hits
+        return [hit for hit in hits if self._wanted(hit, path)] if hits and self._limited else hits
+
+    @cached_property
+    def _where(self) -> dict[RuleId, tuple[Pattern[str] | None, Pattern[str] | None]]:
+        """Rule id -> (paths, exclude) of the rules limited to some paths, compiled on first need."""
+        return {r.id: (compile_globs(r.paths), compile_globs(r.exclude)) for r in self._limited}
 
     def _wanted(self, hit: Hit, path: str) -> bool:
         limits = self._where.get(hit.rule)
