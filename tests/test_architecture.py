@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import json
@@ -52,6 +53,18 @@ def test_no_import_cycles() -> None:
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert _modgraph().cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_only_the_secrets_check_imports_detect_secrets() -> None:
+    """detect-secrets is wrapped in one module (`auditor.checks.secrets`); the rest asks it."""
+    importers = set()
+    for path in sorted((ROOT / "auditor").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(name == "detect_secrets" or name.startswith("detect_secrets.") for name in names):
+                importers.add(path.relative_to(ROOT).as_posix())
+    assert importers == {"auditor/checks/secrets.py"}
 
 
 def test_dockerfile_command_does_not_load_image_machinery(tmp_path: Path) -> None:
