@@ -3,7 +3,8 @@
 `KINDS` maps each `kind:` a rule may have to what the rest of the tool needs to know about it: the
 fields of its own it takes and which of them it needs (the rule loader, `auditor.rules`, checks them),
 its family, how to build its check from the rules of that kind, and whether its rules decide what a
-layer's cached scan holds (`auditor.cache.rules_key`). A new kind is one entry here and one module.
+layer's cached scan holds (`auditor.cache.rules_key`). A new content kind is one entry here and one
+module (`Scanner` runs every content kind); an entry or metadata kind is also called by the audit.
 
 Factories import their module when called: importing this registry (every command does, to load rules)
 costs no detect-secrets, Hyperscan or compiled pattern.
@@ -92,7 +93,8 @@ KINDS: dict[str, RuleKind] = {
         required=("where",), factory=_metadata,
     ),
     "waste": RuleKind("entry", {"min_size": whole}, factory=_waste),
-    "dockerfile": RuleKind("dockerfile", {"check": params.dockerfile_check}, required=("check",)),  # dockerfile/
+    # checked by auditor.dockerfile.checks, which reads these rules itself
+    "dockerfile": RuleKind("dockerfile", {"check": params.dockerfile_check}, required=("check",)),
 }
 
 
