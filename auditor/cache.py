@@ -22,9 +22,9 @@ from typing import Any
 from auditor import __version__, private
 from auditor.checks import KINDS
 from auditor.identity import Identity, claimed, confirmed
-from auditor.redact import redact
 from auditor.layers import LayerScan, Record
 from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, Rule, RuleId, Severity, Status
+from auditor.redact import redact
 
 FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
 
