@@ -5,7 +5,6 @@ one the report memo remembers go through)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -13,14 +12,11 @@ from typing import Any
 
 from auditor import provenance
 from auditor.cache import CachedReader, LayerCache, ReadLayer, ReportMemo, memo_key, rules_key
-from auditor.checks import hsdb
-from auditor.checks.metadata import MetadataCheck, items
-from auditor.checks.path import PathCheck
-from auditor.checks.regex import RegexCheck
-from auditor.checks.secrets import SecretsCheck
-from auditor.checks.waste import WasteCheck
+from auditor.checks import entry_check, hsdb, item_check
+from auditor.checks.metadata import items
+from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
-from auditor.globs import compile_globs
+from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
 from auditor.layers import LayerScan, ScanFile, read_layer
 from auditor.limits import Limits
@@ -34,11 +30,11 @@ from auditor.model import (
     Marker,
     NotScanned,
     Report,
+    Rule,
     RuleId,
     Status,
 )
 from auditor.parallel import ScanPool, default_jobs
-from auditor.rules import Rule
 from auditor.walk import resolve
 
 Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes read)
@@ -61,46 +57,6 @@ class Settings:
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
     return []
-
-
-def fingerprint(rule: str, where: str | None, secret: str | None, secret_hash: str | None = None) -> str:
-    """Stable across rebuilds: rule, in-image path (or metadata location) and a hash of the secret."""
-    if secret_hash is None:
-        secret_hash = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret else ""
-    return hashlib.sha256(f"{rule}\0{where or ''}\0{secret_hash}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-class Scanner:
-    """All content checks behind one `scan_file`/`scan_text` pair."""
-
-    def __init__(self, rules: list[Rule]) -> None:
-        self.secrets = SecretsCheck(rules)
-        self.regex = RegexCheck(rules)
-        # `paths`/`exclude` of secret rules limit where their plugin's hits count.
-        self._where = {
-            r.id: (compile_globs(r.paths), compile_globs(r.exclude))
-            for r in rules
-            if r.kind == "secret" and (r.paths or r.exclude)
-        }
-
-    def _wanted(self, hit: Hit, path: str) -> bool:
-        limits = self._where.get(hit.rule)
-        if limits is None:
-            return True
-        include, exclude = limits
-        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
-
-    def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        hits = [h for h in self.secrets.scan_file(path, data) if self._wanted(h, path)]
-        return hits + self.regex.scan_file(path, data)
-
-    def scan_text(self, text: str, name: str) -> list[Hit]:
-        return self.secrets.scan_text(text, name) + self.regex.scan_text(text, name)
-
-    def warm(self) -> None:
-        """Compile what scanning needs now rather than on the first file (before workers fork)."""
-        self.secrets.warm()
-        self.regex.warm()
 
 
 def audit(
@@ -219,8 +175,8 @@ def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], ski
     findings: list[Finding] = []
     for entry, hits in walked:
         findings.extend(_content_findings(entry, hits, by_id))
-    path_check = PathCheck(rules)
-    waste_check = WasteCheck(rules)
+    path_check = entry_check(rules, "path")
+    waste_check = entry_check(rules, "waste")
     grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
     for entry, _ in walked:
         if entry.layer < skip_layers:
@@ -309,7 +265,7 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
     """The findings of the image config and history, leaving out what `base_config` (--skip-base) holds too;
     recomputed on every run, also when the report memo answers (their raw values redact history lines)."""
     by_id = {rule.id: rule for rule in rules}
-    check = MetadataCheck(rules)
+    check = item_check(rules)
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None]] = set()
     inherited = set(items(base_config)) if base_config else set()

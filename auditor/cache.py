@@ -21,6 +21,7 @@ from dataclasses import fields
 from typing import Any
 
 from auditor import __version__, private
+from auditor.checks import KINDS
 from auditor.identity import Identity, claimed, confirmed
 from auditor.layers import LayerScan, Record
 from auditor.model import (
@@ -32,12 +33,12 @@ from auditor.model import (
     LayerAudit,
     Marker,
     NotScanned,
+    Rule,
     RuleId,
     Severity,
     Status,
 )
 from auditor.redact import redact
-from auditor.rules import Rule
 
 FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
 
@@ -61,13 +62,14 @@ def secret_hash(secret: str | None) -> str | None:
 
 
 def rules_key(rules: list[Rule], max_file_bytes: int) -> str:
-    """Changes whenever anything that decides a layer's hits changes."""
-    import detect_secrets
-
+    """Changes whenever anything that decides a layer's hits changes: the rules of the kinds whose hits
+    are cached (`KINDS[kind].cached`) and the versions of the libraries those kinds run."""
+    cached = [kind for kind, spec in KINDS.items() if spec.cached]
+    versions = [spec.version() for spec in map(KINDS.__getitem__, cached) if spec.version is not None]
     described = sorted(json.dumps([r.id, r.kind, r.paths, r.exclude, [s.value for s in r.status],
                                    [k.value for k in r.types], dict(r.params)], sort_keys=True, default=list)
-                       for r in rules if r.kind in ("secret", "regex"))
-    text = "\n".join([__version__, getattr(detect_secrets, "VERSION", "?"), str(max_file_bytes), *described])
+                       for r in rules if r.kind in cached)
+    text = "\n".join([__version__, *versions, str(max_file_bytes), *described])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

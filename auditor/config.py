@@ -9,9 +9,10 @@ from typing import Any
 
 from auditor import yamlfile
 from auditor.errors import RuleError
+from auditor.fields import severity
+from auditor.fields import str_list as _str_list
 from auditor.globs import compile_globs
-from auditor.model import Finding, Image, Severity
-from auditor.rules import Rule, _str_list, severity
+from auditor.model import Finding, Image, Rule, Severity
 
 CONFIG_NAME = ".layer-auditor.yaml"
 BASELINE_NAME = ".layer-auditor-baseline.json"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, NewType
 
@@ -224,3 +225,30 @@ class Hit:
     secret: str | None
     message: str
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a pack (`auditor.rules` loads them). `params` holds the kind's own settings, validated
+    by the kind's entry in `auditor.checks.KINDS`."""
+
+    id: RuleId
+    kind: str
+    severity: Severity
+    description: str
+    remediation: str
+    message: str = ""
+    paths: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    status: tuple[Status, ...] = ()  # empty: any status
+    types: tuple[Kind, ...] = (Kind.FILE, Kind.HARDLINK)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The rule's message, or the first clause of its description: what a finding says."""
+        return self.message or re.split(r":\s|\.\s|\s\(|\.$", self.description.strip(), maxsplit=1)[0]
+
+    def applies_to_status(self, status: Status) -> bool:
+        return not self.status or status in self.status

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache
 
 # (comment start and the blanks before `pragma`, as a regular expression; what must end the line after
 # the pragma, literally). detect-secrets writes the last start `<!--[# \t]*?` and puts ` *` after every
@@ -27,7 +27,7 @@ _COMMENTS = (("# *", ""), ("// *", ""), (r"/\* *", "*/"), ("' *", ""), ("-- *", 
 _YAML = (0,)  # a .yaml file takes only the first style
 
 
-@lru_cache(maxsize=None)
+@cache
 def _heads(nextline: bool) -> tuple[tuple[re.Pattern[str], str], ...]:
     if nextline:
         return tuple((re.compile(rf"[ \t]*{start}pragma: ?allowlist[ -]nextline[ -]secret"), end)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Pattern
+from functools import cached_property
+from re import Pattern
 
-from auditor.checks.hsregex import Gate
+from auditor.checks.gate import Gate
+from auditor.checks.interface import ContentCheck
 from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
-from auditor.model import Hit
-from auditor.rules import Rule
+from auditor.model import Hit, Rule
 
 
 def entropy(text: str) -> float:
@@ -30,14 +30,36 @@ def entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in Counter(text).values())
 
 
-@dataclass(frozen=True)
 class _Compiled:
-    rule: Rule
-    pattern: Pattern[str]
-    keywords: tuple[str, ...]
-    include: Pattern[str] | None
-    exclude: Pattern[str] | None
-    allow: Pattern[str] | None
+    """One rule's expressions, each compiled on first use: checking a few files (`audit dockerfile`)
+    compiles only what the gate lets through, and `warm` compiles them all before workers fork."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.source: str = rule.params["pattern"]
+        self.flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
+        self.keywords = tuple(k.lower() for k in rule.params.get("keywords") or ())
+
+    @cached_property
+    def pattern(self) -> Pattern[str]:
+        return re.compile(self.source, self.flags)
+
+    @cached_property
+    def include(self) -> Pattern[str] | None:
+        return compile_globs(self.rule.paths)
+
+    @cached_property
+    def exclude(self) -> Pattern[str] | None:
+        return compile_globs(self.rule.exclude)
+
+    @cached_property
+    def allow(self) -> Pattern[str] | None:
+        allow = self.rule.params.get("allow") or ()
+        return re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None
+
+    def compile(self) -> None:
+        """Compile every expression now (reading a property compiles it, once)."""
+        _ = (self.pattern, self.include, self.exclude, self.allow)
 
     def wants(self, path: str) -> bool:
         if self.include is not None and not self.include.match(path):
@@ -45,27 +67,12 @@ class _Compiled:
         return self.exclude is None or not self.exclude.match(path)
 
 
-class RegexCheck:
+class RegexCheck(ContentCheck):
     """Runs every `regex` rule over text; each distinct secret is reported once per file and rule."""
 
     def __init__(self, rules: list[Rule]) -> None:
-        self._compiled = []
-        for rule in rules:
-            if rule.kind != "regex":
-                continue
-            flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
-            allow = rule.params.get("allow") or ()
-            self._compiled.append(
-                _Compiled(
-                    rule=rule,
-                    pattern=re.compile(rule.params["pattern"], flags),
-                    keywords=tuple(k.lower() for k in rule.params.get("keywords") or ()),
-                    include=compile_globs(rule.paths),
-                    exclude=compile_globs(rule.exclude),
-                    allow=re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None,
-                )
-            )
-        self._gate = Gate([(c.pattern.pattern, c.pattern.flags) for c in self._compiled], every=True)
+        self._compiled = [_Compiled(rule) for rule in rules]
+        self._gate = Gate([(c.source, c.flags) for c in self._compiled], every=True)
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Hits in a file's bytes (UTF-8 text; only the regions around possible matches are decoded)."""
@@ -73,6 +80,8 @@ class RegexCheck:
 
     def warm(self) -> None:
         self._gate.matches(b"")
+        for c in self._compiled:
+            c.compile()
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         """Hits in a line of metadata (every rule, whatever its paths)."""
@@ -108,7 +117,8 @@ class RegexCheck:
         min_entropy = c.rule.params.get("min_entropy", 0.0)
         cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
         for piece in pieces(data, regions, errors):
-            start = piece.pos if cursor <= piece.begin else max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
+            start = piece.pos if cursor <= piece.begin else \
+                max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
             for match in c.pattern.finditer(piece.text, start):
                 if match.end() > piece.last or (piece.limit is not None and match.start() >= piece.limit):
                     break  # past the last possible end (the region's edge), or the next region's to find

@@ -11,23 +11,27 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from functools import lru_cache
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property, lru_cache
+from re import Pattern
+from typing import Any, cast, overload
 
+import detect_secrets
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
-from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.transformers import get_transformed_file, get_transformers
+from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from auditor.checks.allowlist import allowlisted
+from auditor.checks.interface import ContentCheck
 from auditor.checks.prefilter import Prefilter
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
-from auditor.model import Hit
-from auditor.rules import Rule
+from auditor.globs import compile_globs
+from auditor.model import Hit, Rule, RuleId
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"  # replaced by checks/allowlist.py
@@ -39,7 +43,18 @@ WINDOW_MAX = 8192  # bytes in one window at most (the per-secret filters search 
 @lru_cache(maxsize=1)
 def plugin_names() -> frozenset[str]:
     """The class names of every detect-secrets plugin, as rules name them."""
-    return frozenset(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
+    return frozenset(cls.__name__ for cls in _plugin_classes().values())
+
+
+def library_version() -> str:
+    """detect-secrets' version: what its plugins and filters find depends on it (the layer cache keys it)."""
+    return str(getattr(detect_secrets, "VERSION", "?"))
+
+
+def _plugin_classes() -> dict[str, type[Any]]:
+    """Secret type -> plugin class (detect-secrets caches it)."""
+    classes: dict[str, type[Any]] = get_mapping_from_secret_type_to_class()
+    return classes
 
 
 class _NamedText(io.StringIO):
@@ -83,24 +98,27 @@ def _may_transform_eagerly(name: str, data: bytes) -> bool:
 
 def _check_transformers() -> None:
     """The shortcuts above know these transformers and no others (detect-secrets is pinned to 1.5)."""
-    names = sorted(type(t).__name__ for t in get_transformers())
+    transformers: list[Any] = list(get_transformers())
+    names = sorted(type(t).__name__ for t in transformers)
     if names != ["ConfigFileTransformer", "EagerConfigFileTransformer", "YAMLTransformer"]:
         raise RuleError(f"unexpected detect-secrets transformers {names}; this layer-auditor needs 1.5")
 
 
-class SecretsCheck:
-    """Runs the detect-secrets plugins that `secret` rules select, mapping each secret type to its rule."""
+class SecretsCheck(ContentCheck):
+    """Runs the detect-secrets plugins that `secret` rules select, mapping each secret type to its rule.
+    A rule's `paths`/`exclude` limit where its plugin's hits in files count."""
 
     def __init__(self, rules: list[Rule]) -> None:
-        self.rules = [r for r in rules if r.kind == "secret"]
+        self.rules = list(rules)
         seen: dict[str, Rule] = {}
         for rule in self.rules:
             plugin = str(rule.params["plugin"])
             if plugin in seen:
                 raise RuleError(f"{rule.source}: rules {seen[plugin].id} and {rule.id} both select {plugin}")
             seen[plugin] = rule
-        by_class = {cls.__name__: secret_type for secret_type, cls in get_mapping_from_secret_type_to_class().items()}
+        by_class = {cls.__name__: secret_type for secret_type, cls in _plugin_classes().items()}
         self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
+        self._limited = [r for r in self.rules if r.paths or r.exclude]
         self._prefilter: Prefilter | None = None
         self._active = False
         self._allowlist = True
@@ -126,12 +144,30 @@ class SecretsCheck:
                 self._active = False
 
     def warm(self) -> None:
-        """Compile the prefilter (inside a session) before the first file needs it."""
+        """Compile the prefilter (inside a session) and the rules' paths before the first file needs them."""
+        _ = self._where
         if self._active and self._prefilter is None and self.rules:
             self._prefilter = Prefilter(get_plugins())
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path.
+        """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path."""
+        hits = self._scan_file(path, data)
+        return [hit for hit in hits if self._wanted(hit, path)] if hits and self._limited else hits
+
+    @cached_property
+    def _where(self) -> dict[RuleId, tuple[Pattern[str] | None, Pattern[str] | None]]:
+        """Rule id -> (paths, exclude) of the rules limited to some paths, compiled on first need."""
+        return {r.id: (compile_globs(r.paths), compile_globs(r.exclude)) for r in self._limited}
+
+    def _wanted(self, hit: Hit, path: str) -> bool:
+        limits = self._where.get(hit.rule)
+        if limits is None:
+            return True
+        include, exclude = limits
+        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
+
+    def _scan_file(self, path: str, data: bytes) -> list[Hit]:
+        """Secrets in one file's bytes, wherever the rules look.
 
         Most files are scanned as bytes: the prefilter finds the candidate lines and only those (and
         the lines around them that code snippets show) are ever decoded. A file a transformer may parse,
@@ -243,7 +279,13 @@ class _SparseLines(Sequence[str]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self._lines[i] for i in range(*index.indices(self._count))]
         return self._lines[index]
@@ -272,7 +314,7 @@ def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[i
     for index, possible, _ in candidates:
         line_number = index + 1
         line = lines[index].rstrip()
-        code_snippet = get_code_snippet(lines=lines, line_number=line_number)
+        code_snippet = get_code_snippet(lines=cast("list[str]", lines), line_number=line_number)  # it only slices
         texts = _windows(line, windows) if len(line) > MAX_LINE else [line]
         found = [
             (plugin, secret, text)
@@ -312,9 +354,9 @@ def _whole_token(secret_type: str, value: str, line: str) -> str:
     """
     if len(value) >= 8:
         return value
-    cls = get_mapping_from_secret_type_to_class().get(secret_type)
+    cls = _plugin_classes().get(secret_type)
     for pattern in getattr(cls, "denylist", ()):
         for match in pattern.finditer(line):
             if match.re.groups and match.group(1) == value and match.start(1) == match.start():
-                return match.group(0)
+                return str(match.group(0))
     return value

@@ -18,14 +18,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from auditor.audit import Scanner, fingerprint  # the checks package's, once it holds them
-from auditor.checks.metadata import Item, MetadataCheck
-from auditor.checks.path import PathCheck
+from auditor.checks import Item, entry_check, item_check
+from auditor.checks.scanner import Scanner
 from auditor.dockerfile import context as build_context
 from auditor.dockerfile.parse import Dockerfile, Instruction, Stage, expand, parse, shipping_stages, unquote
 from auditor.dockerfile.shell import commands
-from auditor.model import Entry, Finding, Image, Kind, Report, RuleId, Severity, Status
-from auditor.rules import Rule
+from auditor.fingerprint import fingerprint
+from auditor.model import Entry, Finding, Image, Kind, Report, Rule, RuleId, Severity, Status
 
 # Downloads worth reporting when a RUN leaves them: archives, packages and installers. A download into a
 # bin directory (`curl -o /usr/local/bin/kubectl`) is the installed program, not a leftover.
@@ -86,8 +85,8 @@ class DockerfileAuditor:
     def __init__(self, rules: list[Rule], context_dir: str | None = None, target: str | None = None) -> None:
         self.rules = rules
         self.own = {str(r.params.get("check")): r for r in rules if r.kind == "dockerfile"}
-        self.paths = PathCheck(rules)
-        self.metadata = MetadataCheck(rules)
+        self.paths = entry_check(rules, "path")
+        self.metadata = item_check(rules)
         self.scanner = Scanner(rules)
         self.context_dir = context_dir
         self.target = target

@@ -22,7 +22,8 @@ def _layers() -> list[list[object]]:
     filler = [File(f"/srv/data/{i}.txt", (f"line {i} of nothing much\n" * 400).encode()) for i in range(60)]
     secrets = [File(f"/app/conf{i}/settings.yaml", f"github:\n  token: {TOKEN[:-2]}{i:02d}\n".encode())
                for i in range(40)]
-    return [[Dir("/srv"), Dir("/srv/data"), *filler], [Dir("/app"), *[Dir(f"/app/conf{i}") for i in range(40)], *secrets],
+    return [[Dir("/srv"), Dir("/srv/data"), *filler],
+            [Dir("/app"), *[Dir(f"/app/conf{i}") for i in range(40)], *secrets],
             [Whiteout("/app/conf3/settings.yaml")]]
 
 
