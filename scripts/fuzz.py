@@ -15,7 +15,7 @@ Targets (with `all`, the first byte of each input picks one):
 Each run ends with a report, checks the formats can render it, and asserts the exit code would not
 call an incomplete audit clean. With atheris (coverage-guided) the first crash stops the run and is
 saved as `crash-*` under --crashes; the random engine (byte mutations of the seeds) keeps going and
-saves each distinct crash. Turn each one into a regression test in tests/unit/test_fuzz_regressions.py.
+saves each distinct crash. Turn each one into a regression test in tests/test_fuzz_regressions.py.
 """
 
 from __future__ import annotations

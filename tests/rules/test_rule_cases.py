@@ -445,7 +445,7 @@ def _covered() -> dict[str, set[bool]]:
     return seen
 
 
-# Waste rules and `audit dockerfile` rules have their own checks and tests (tests/unit).
+# Waste rules and `audit dockerfile` rules have their own checks and tests (tests/test_walk.py, tests/dockerfile).
 NOT_HERE = {"waste", "dockerfile"}
 
 
