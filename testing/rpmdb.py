@@ -27,7 +27,7 @@ def header(tags: Sequence[tuple[int, int, TagValue]], *, region: bool = True) ->
     for tag, kind, value in tags:
         if kind == INT32:
             data += b"\0" * (-len(data) % 4)
-            raw, count = struct.pack(f">{len(value)}I", *value), len(value)  # type: ignore[arg-type]
+            raw, count = struct.pack(f">{len(value)}I", *value), len(value)
         elif kind == STRING:
             raw, count = value.encode() + b"\0", 1  # type: ignore[union-attr]
         elif kind == STRING_ARRAY:
@@ -66,8 +66,10 @@ def package(name: str, files: Sequence[tuple[str, str]], *, algorithm: int | Non
     return header(tags)
 
 
-def sqlite_db(where: Path, blobs: Sequence[bytes], *, wal: bool = False,
-              schema: str = "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)") -> bytes:
+RPM_SCHEMA = "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)"
+
+
+def sqlite_db(where: Path, blobs: Sequence[bytes], *, wal: bool = False, schema: str = RPM_SCHEMA) -> bytes:
     """The bytes of an rpmdb.sqlite (created at `where`) holding `blobs` in its Packages table."""
     connection = sqlite3.connect(where)
     try:

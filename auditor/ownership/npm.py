@@ -25,7 +25,7 @@ MARKER = "/node_modules/"
 def parse_package_json(path: str, data: bytes) -> Iterator[Entry]:
     """The package directory a node_modules package.json marks, if it is a real package's manifest."""
     directory = posixpath.dirname(path)
-    head, marker, name = directory.rpartition(MARKER)
+    _, marker, name = directory.rpartition(MARKER)
     scoped = name.startswith("@") and name.count("/") == 1
     if not marker or len(data) > MAX_MANIFEST or ("/" in name and not scoped):
         return

@@ -64,7 +64,7 @@ def header_records(blob: bytes) -> Iterator[Record]:
     algorithm = DIGEST_ALGORITHMS.get(algorithm_id[0]) if len(algorithm_id) == 1 else None
     if algorithm is None or not len(digests) == len(indexes) == len(basenames):
         return
-    for digest, index, base in zip(digests, indexes, basenames):
+    for digest, index, base in zip(digests, indexes, basenames):  # noqa: B905 - lengths checked just above
         digest = digest.lower()
         if not digest or index >= len(dirnames) or not valid_digest(algorithm, digest):
             continue

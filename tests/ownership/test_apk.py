@@ -65,7 +65,8 @@ Z:{q1(b"no P: line in this block")}
 
 def test_files_get_their_package_and_sha1_from_q1_base64() -> None:
     records = {record.path: record for record in parse_installed("/lib/apk/db/installed", INSTALLED)}
-    assert records["/bin/busybox"] == Record("/bin/busybox", "sha1", hashlib.sha1(BUSYBOX).hexdigest(), "busybox", "apk")
+    assert records["/bin/busybox"] == Record("/bin/busybox", "sha1", hashlib.sha1(BUSYBOX).hexdigest(), "busybox",
+                                             "apk")
     assert records["/etc/profile"].digest == hashlib.sha1(PROFILE).hexdigest()
     assert records["/lib/ld-musl-x86_64.so.1"] == Record("/lib/ld-musl-x86_64.so.1", "sha1",
                                                          hashlib.sha1(b"musl").hexdigest(), "musl", "apk")

@@ -13,7 +13,8 @@ ZIPHASH = b"h1:HS0xZRTF7j8UyYU6ynnBWyHxcq4e6Uyu5IGbCtTs4Gc=\n"
 def test_a_ziphash_owns_the_extracted_module_directory_with_its_encoded_name() -> None:
     path = "/root/go/pkg/mod/cache/download/github.com/!burnt!sushi/toml/@v/v1.3.2.ziphash"
     assert list(parse_ziphash(path, ZIPHASH)) == [
-        DirectoryOwner("/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2", "github.com/BurntSushi/toml@v1.3.2", "go")]
+        DirectoryOwner("/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2", "github.com/BurntSushi/toml@v1.3.2",
+                       "go")]
 
 
 def test_any_gomodcache_location() -> None:

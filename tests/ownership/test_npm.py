@@ -16,7 +16,8 @@ def manifest(**fields: object) -> bytes:
 
 
 def test_a_package_json_under_node_modules_owns_its_directory() -> None:
-    owners = list(parse_package_json("/app/node_modules/lodash/package.json", manifest(name="lodash", version="4.17.21")))
+    data = manifest(name="lodash", version="4.17.21")
+    owners = list(parse_package_json("/app/node_modules/lodash/package.json", data))
     assert owners == [DirectoryOwner("/app/node_modules/lodash", "lodash@4.17.21", "npm")]
 
 

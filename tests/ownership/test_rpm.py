@@ -113,7 +113,7 @@ def test_packages_as_a_view_or_with_a_generated_column_is_not_read(tmp_path: Pat
     connection.close()
     view = (tmp_path / "view.sqlite").read_bytes()
     assert list(parse_sqlite("/var/lib/rpm/rpmdb.sqlite", view)) == []
-    generated = rpmdb.sqlite_db(tmp_path / "gen.sqlite", [], schema=(
+    rpmdb.sqlite_db(tmp_path / "gen.sqlite", [], schema=(
         "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, raw BLOB, blob BLOB GENERATED ALWAYS AS "
         "(zeroblob(500000000)) VIRTUAL)"))
     connection = sqlite3.connect(tmp_path / "gen.sqlite")
@@ -137,9 +137,10 @@ def test_the_step_budget_and_blob_cap_stop_a_read_that_costs_too_much(tmp_path: 
 
 
 def test_a_non_blob_row_is_skipped(tmp_path: Path) -> None:
-    data = rpmdb.sqlite_db(tmp_path / "rpmdb.sqlite", [], schema="CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob)")
+    rpmdb.sqlite_db(tmp_path / "rpmdb.sqlite", [], schema="CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob)")
     connection = sqlite3.connect(tmp_path / "rpmdb.sqlite")
-    connection.executemany("INSERT INTO Packages (blob) VALUES (?)", [("text",), (42,), (rpmdb.package("bash", BASH_FILES),)])
+    rows = [("text",), (42,), (rpmdb.package("bash", BASH_FILES),)]
+    connection.executemany("INSERT INTO Packages (blob) VALUES (?)", rows)
     connection.commit()
     connection.close()
     data = (tmp_path / "rpmdb.sqlite").read_bytes()
