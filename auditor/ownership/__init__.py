@@ -18,3 +18,13 @@ Use (the layer walk, base layer first):
 """
 
 from __future__ import annotations
+
+from auditor.ownership.databases import DATABASES, is_database, parser_for
+from auditor.ownership.interface import (ALGORITHMS, DirectoryOwner, Entry, OwnershipError, Parser, Record,
+                                         UnsupportedDatabase)
+from auditor.ownership.ledger import NOT_PACKAGED, Ledger, Note, Standing, Verdict, digests_of
+
+__all__ = [
+    "ALGORITHMS", "DATABASES", "NOT_PACKAGED", "DirectoryOwner", "Entry", "Ledger", "Note", "OwnershipError",
+    "Parser", "Record", "Standing", "UnsupportedDatabase", "Verdict", "digests_of", "is_database", "parser_for",
+]
