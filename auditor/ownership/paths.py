@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
-
 
 def join(base: str, name: str) -> str | None:
     """The absolute, normalised path `name` names relative to the directory `base` (itself absolute).
@@ -14,6 +12,11 @@ def join(base: str, name: str) -> str | None:
     """
     if "\0" in name:
         return None
+    absolute = name.startswith("/")
+    relative = name.lstrip("/") if absolute else name
+    probe = f"/{relative}/"
+    if relative and "//" not in probe and "/./" not in probe and "/../" not in probe:  # the common case, fast
+        return ("" if absolute or base == "/" else base) + "/" + relative
     parts = [] if name.startswith("/") else [part for part in base.split("/") if part]
     for part in name.split("/"):
         if part in ("", "."):
@@ -26,7 +29,3 @@ def join(base: str, name: str) -> str | None:
             parts.append(part)
     return "/" + "/".join(parts) if parts else None
 
-
-def parent(path: str) -> str:
-    """The directory holding an absolute, normalised path ("/" for "/x")."""
-    return posixpath.dirname(path)

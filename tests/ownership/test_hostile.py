@@ -146,3 +146,23 @@ def test_ledger_verdicts_equal_the_plain_models(steps: list[tuple[int, tuple[str
                     expected = model_verdict(versions, path, at, data, visible)
                     got = ledger.verdict(path, at, digests_of(data), visible=visible).standing
                     assert got is expected, (path, at, data, visible)
+
+
+@pytest.mark.parametrize("base,name,expected", [
+    ("/", "usr/bin/ls", "/usr/bin/ls"),
+    ("/usr/lib/python3/site-packages", "../../../bin/x", "/usr/bin/x"),
+    ("/usr/lib/python3/site-packages", "a/./b//c/", "/usr/lib/python3/site-packages/a/b/c"),
+    ("/srv", "/etc/x", "/etc/x"),
+    ("/srv", "///etc/x", "/etc/x"),
+    ("/srv", "..", None),
+    ("/", "../etc/shadow", None),
+    ("/srv", "../../etc/shadow", None),
+    ("/srv", "/../etc/shadow", None),
+    ("/", "", None),
+    ("/", ".", None),
+    ("/", "a\0b", None),
+    ("/", ".bashrc", "/.bashrc"),
+    ("/", "a/..b/c", "/a/..b/c"),
+])
+def test_join_normalises_and_refuses_escapes(base: str, name: str, expected: str | None) -> None:
+    assert join(base, name) == expected
