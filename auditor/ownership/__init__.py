@@ -8,11 +8,16 @@ hashes in docs) and never a secret planted in this image, so content findings th
 Use (the layer walk, base layer first):
 
     ledger = Ledger()
-    for each tar entry:  if is_database(entry.path): ledger.feed(layer, entry.path, entry_bytes)
-    for each whiteout or opaque directory:           ledger.delete(layer, path)
-    ... after the walk, for a file with a finding:
-    verdict = ledger.verdict(path, layer, digests_of(file_bytes), visible=(fate is VISIBLE))
-    verdict.standing is Standing.UNMODIFIED -> suppress; ledger.notes -> report notes
+    for each regular file entry:     if is_database(path): ledger.feed(layer, path, its_bytes)
+    for each whiteout / opaque dir:  ledger.delete(layer, path)   (also a non-directory over a directory)
+    ... once every layer's databases are in (a layer's database may follow its files in the tar):
+    verdict = ledger.verdict(path, layer, digests, visible=(the entry is visible in the final image))
+    verdict.standing is Standing.UNMODIFIED -> suppress content findings; ledger.notes -> report notes
+
+`digests(algorithm)` returns the file's hex digest for a hashlib name ("md5", "sha1", "sha256", ...);
+it is called only when a record applies, and may return "" for an algorithm it cannot give (that
+record then does not match). `digests_of(data)` makes one for bytes at hand; a walk that judges after
+streaming can keep md5/sha1/sha256 of just the files with findings and answer from those.
 
 `DATABASES` (databases.py) is the registry: path pattern -> parser, one module per manager.
 """

@@ -184,8 +184,8 @@ class Ledger:
     def verdict(self, path: str, layer: int, digests: Callable[[str], str], *, visible: bool = False) -> Verdict:
         """How the file at `path` (absolute, normalised) added by `layer` stands; see the module docstring.
 
-        `digests(algorithm)` returns the file's lowercase hex digest for a hashlib algorithm name; it is
-        called only when a record applies, at most once per algorithm.
+        `digests(algorithm)` returns the file's hex digest for a hashlib algorithm name, or "" when it
+        cannot (no match); it is called only when a record applies, at most once per algorithm.
         """
         spans = self._spans_for(path, layer, visible)
         if spans:
