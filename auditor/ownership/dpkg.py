@@ -71,28 +71,30 @@ def parse_status_d(path: str, data: bytes) -> Iterator[Entry]:
 
 
 def _stanzas(data: bytes) -> Iterator[dict[str, str]]:
-    """The deb822 stanzas of `data` as {lowercased field name: value}, continuation lines joined by "\\n".
+    """The deb822 stanzas of `data` as {lowercased field name: value}, continuation lines joined by "\n".
 
-    Only the fields we read are kept, so a huge status file costs one stanza's worth of memory.
+    Only the fields we read are kept, so a huge status file costs one stanza's worth of memory; a
+    field's lines are gathered in a list and joined once (repeated `+=` would copy a crafted
+    million-line field a million times).
     """
-    fields: dict[str, str] = {}
-    current: str | None = None
+    fields: dict[str, list[str]] = {}
+    current: list[str] | None = None
     for line in lines(data):
         if not line.strip():
             if fields:
-                yield fields
+                yield {name: "\n".join(value) for name, value in fields.items()}
             fields, current = {}, None
         elif line[0] in " \t":
             if current is not None:
-                fields[current] += "\n" + line
+                current.append(line)
         else:
             name, colon, value = line.partition(":")
             name = name.strip().lower()
-            current = name if colon and name in _WANTED else None
-            if current is not None:
-                fields[current] = value.strip()
+            current = None
+            if colon and name in _WANTED:
+                current = fields[name] = [value.strip()]
     if fields:
-        yield fields
+        yield {name: "\n".join(value) for name, value in fields.items()}
 
 
 _WANTED = frozenset({"package", "status", "conffiles"})

@@ -43,7 +43,6 @@ packaged, the conservative outcome. So do the caps on records.
 
 from __future__ import annotations
 
-import bisect
 import enum
 import hashlib
 import struct
@@ -54,7 +53,8 @@ from auditor.ownership.databases import parser_for
 from auditor.ownership.interface import ALGORITHMS, DirectoryOwner, OwnershipError, Record
 
 MAX_RECORDS_PER_DATABASE = 1_000_000  # a whole Fedora workstation's rpmdb holds ~400k files
-MAX_RECORDS = 3_000_000  # all spans of all databases together, ~300 MB at worst
+MAX_RECORDS = 3_000_000  # all spans of all databases together, ~700 MB at worst
+MAX_SPANS_PER_PATH = 64  # databases (or versions) claiming one path; more is crafted, and would cost O(n^2)
 
 OPEN = 0xFFFFFFFF  # end of a span still in force after the last layer fed
 _SPAN = struct.Struct("<IIIBI")  # database id, first layer, end layer (exclusive), algorithm, package id
@@ -120,7 +120,7 @@ class Ledger:
         self._spans = 0
         self._database_ids: dict[str, int] = {}
         self._database_names: list[str] = []  # by id
-        self._database_paths: list[str] = []  # sorted, for deleting a directory's databases
+        self._database_dirs: set[str] = {"/"}  # every directory holding a database, at any depth
         self._fed_at: dict[int, int] = {}  # database id -> layer of its version in force
         self._open_files: dict[int, list[str]] = {}  # database id -> paths it has an open span for
         self._open_dirs: dict[int, list[str]] = {}
@@ -167,13 +167,10 @@ class Ledger:
         Database versions written by earlier layers stop counting from `layer` on; one `layer` writes
         itself stays, whatever the order of the tar entries, as whiteouts only hide lower layers.
         """
-        paths = self._database_paths
-        prefix = path.rstrip("/") + "/"
         doomed = [path] if path in self._database_ids else []
-        index = bisect.bisect_left(paths, prefix)  # children sort together; "a-b", "a.d" sort before "a/"
-        while index < len(paths) and paths[index].startswith(prefix):
-            doomed.append(paths[index])
-            index += 1
+        if path in self._database_dirs:  # rare (rm -rf node_modules): most whiteouts hold no database
+            prefix = path.rstrip("/") + "/"
+            doomed += [database for database in self._database_names if database.startswith(prefix)]
         for database in doomed:
             number = self._database_ids[database]
             if self._fed_at.get(number, layer) < layer:
@@ -242,7 +239,10 @@ class Ledger:
         if number is None:
             number = self._database_ids[path] = len(self._database_names)
             self._database_names.append(path)
-            bisect.insort(self._database_paths, path)
+            directory = path.rpartition("/")[0]
+            while directory and directory not in self._database_dirs:
+                self._database_dirs.add(directory)
+                directory = directory.rpartition("/")[0]
         return number
 
     def _replace(self, database: int, layer: int, files: dict[str, bytes], dirs: dict[str, bytes]) -> None:
@@ -254,14 +254,20 @@ class Ledger:
                 if self._close(index, path, database, layer, new.get(path)):
                     del new[path]
                     still_open.append(path)
+            crowded = 0
             for path, content in new.items():
                 if self._spans >= self.max_records:
                     self._note(layer, self._database_names[database],
                                f"the ledger holds {self.max_records} records; the rest not kept")
                     break
-                _add(index, path, _SPAN.pack(database, layer, OPEN, 0, 0)[:_CONTENT] + content)
+                if not _add(index, path, _SPAN.pack(database, layer, OPEN, 0, 0)[:_CONTENT] + content):
+                    crowded += 1
+                    continue
                 self._spans += 1
                 still_open.append(path)
+            if crowded:
+                self._note(layer, self._database_names[database],
+                           f"{crowded} paths already claimed {MAX_SPANS_PER_PATH} times; those records not kept")
             if still_open:
                 opened[database] = still_open
 
@@ -299,14 +305,18 @@ def _spans(posting: Posting | None) -> Iterator[bytes]:
     return iter((posting,)) if isinstance(posting, bytes) else iter(posting)
 
 
-def _add(index: dict[str, Posting], path: str, span: bytes) -> None:
+def _add(index: dict[str, Posting], path: str, span: bytes) -> bool:
+    """Add a span at `path`; False (nothing added) when the path already has `MAX_SPANS_PER_PATH`."""
     posting = index.get(path)
     if posting is None:
         index[path] = span
     elif isinstance(posting, bytes):
         index[path] = (posting, span)
+    elif len(posting) >= MAX_SPANS_PER_PATH:
+        return False
     else:
         index[path] = (*posting, span)
+    return True
 
 
 def _in_force(span: bytes, layer: int) -> bool:

@@ -134,3 +134,9 @@ def test_this_machines_dpkg_database_vouches_for_its_own_untouched_files() -> No
     with open("/usr/bin/cat", "rb") as handle:
         assert ledger.verdict("/usr/bin/cat", 0, digests_of(handle.read())).standing is Standing.UNMODIFIED
     assert ledger.verdict("/usr/bin/cat", 0, digests_of(b"planted")).standing is Standing.MODIFIED
+
+
+def test_a_huge_conffiles_field_is_read_in_linear_time() -> None:
+    line = b" /etc/x 0123456789abcdef0123456789abcdef\n"
+    data = b"Package: big\nConffiles:\n" + line * 200_000
+    assert sum(1 for _ in parse_status("/var/lib/dpkg/status", data)) == 200_000

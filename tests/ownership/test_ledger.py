@@ -274,3 +274,12 @@ def test_digests_of_computes_each_algorithm_once() -> None:
     assert digest("sha256") == hashlib.sha256(b"abc").hexdigest()
     assert digest("md5") == hashlib.md5(b"abc").hexdigest()
     assert ledger_module.NOT_PACKAGED.package is None
+
+
+def test_a_path_claimed_by_too_many_databases_keeps_the_first_claims_and_says_so() -> None:
+    ledger = Ledger()
+    for n in range(ledger_module.MAX_SPANS_PER_PATH + 10):
+        ledger.feed(0, f"/var/lib/dpkg/info/p{n}.md5sums", sums(("/etc/shared", b"%d" % n)))
+    assert len(ledger) == ledger_module.MAX_SPANS_PER_PATH
+    assert len(ledger.notes) == 10
+    assert standing(ledger, "/etc/shared", 0, b"0") is Standing.UNMODIFIED
