@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Union
 
 INT32, STRING, BIN, STRING_ARRAY = 4, 6, 7, 8
 NAME, FILEDIGESTS, DIRINDEXES, BASENAMES, DIRNAMES, FILEDIGESTALGO = 1000, 1035, 1116, 1117, 1118, 5011
 HEADERIMMUTABLE = 63
 
-TagValue = Union[str, Sequence[str], Sequence[int], bytes]
+TagValue = str | Sequence[str] | Sequence[int] | bytes
 
 
 def header(tags: Sequence[tuple[int, int, TagValue]], *, region: bool = True) -> bytes:

@@ -25,8 +25,15 @@ streaming can keep md5/sha1/sha256 of just the files with findings and answer fr
 from __future__ import annotations
 
 from auditor.ownership.databases import DATABASES, is_database, parser_for
-from auditor.ownership.interface import (ALGORITHMS, DirectoryOwner, Entry, OwnershipError, Parser, Record,
-                                         UnsupportedDatabase)
+from auditor.ownership.interface import (
+                                         ALGORITHMS,
+                                         DirectoryOwner,
+                                         Entry,
+                                         OwnershipError,
+                                         Parser,
+                                         Record,
+                                         UnsupportedDatabase,
+)
 from auditor.ownership.ledger import NOT_PACKAGED, Ledger, Note, Standing, Verdict, digests_of
 
 __all__ = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership.interface import Entry, Record, valid_digest
 from auditor.ownership.lines import lines

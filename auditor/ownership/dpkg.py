@@ -17,7 +17,7 @@ need anyway; a dependency would buy nothing.
 from __future__ import annotations
 
 import posixpath
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership.interface import Entry, Record, valid_digest
 from auditor.ownership.lines import lines

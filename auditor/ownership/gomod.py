@@ -10,7 +10,7 @@ takes intent, which is why an unverified owner is still worth telling apart from
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership.interface import DirectoryOwner, Entry
 from auditor.ownership.paths import join

@@ -18,8 +18,8 @@ rpmdb), so the caller can say why files there are judged "not packaged".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, Union
 
 from auditor.errors import AuditorError
 
@@ -54,7 +54,7 @@ class DirectoryOwner:
     manager: str
 
 
-Entry = Union[Record, DirectoryOwner]
+Entry = Record | DirectoryOwner
 Parser = Callable[[str, bytes], Iterator[Entry]]  # (in-image path of the database file, its bytes)
 
 

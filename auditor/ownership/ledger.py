@@ -46,8 +46,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, Union
 
 from auditor.ownership.databases import parser_for
 from auditor.ownership.interface import ALGORITHMS, DirectoryOwner, OwnershipError, Record
@@ -62,7 +62,7 @@ _CONTENT = _SPAN.size - 5  # where algorithm + package + digest start: equal con
 _ALGORITHMS = list(ALGORITHMS)
 _ALIASES = ("/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/libo32/")
 
-Posting = Union[bytes, tuple[bytes, ...]]  # one span, or several (another database, an older version)
+Posting = bytes | tuple[bytes, ...]  # one span, or several (another database, an older version)
 
 
 class Standing(str, enum.Enum):

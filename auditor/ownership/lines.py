@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 MAX_LINE = 16 * 1024  # far above PATH_MAX (4096) plus a digest; longer lines are skipped, not read
 

@@ -9,7 +9,7 @@ files, whose layout carries no version.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership.interface import Entry, Record, valid_digest
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership.interface import DirectoryOwner, Entry
 

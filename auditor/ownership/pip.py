@@ -18,7 +18,7 @@ import base64
 import binascii
 import csv
 import posixpath
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership.interface import ALGORITHMS, Entry, Record, valid_digest
 from auditor.ownership.lines import lines

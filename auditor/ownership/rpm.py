@@ -21,7 +21,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.ownership import rpmheader
 from auditor.ownership.interface import Entry, Record, UnsupportedDatabase, valid_digest
@@ -86,7 +86,7 @@ def package_blobs(data: bytes, *, deserialize: bool = True) -> Iterator[bytes]:
     if deserialize and hasattr(sqlite3.Connection, "deserialize"):
         connection = sqlite3.connect(":memory:")
         try:
-            connection.deserialize(data)
+            connection.deserialize(data)  # type: ignore[attr-defined]  # 3.11+, checked above
             yield from _rows(connection)
         except sqlite3.Error:
             return
@@ -128,7 +128,7 @@ def _rows(connection: sqlite3.Connection) -> Iterator[bytes]:
 
     connection.set_progress_handler(budget, _STEP)
     if hasattr(connection, "setlimit"):
-        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_BLOB)
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_BLOB)  # type: ignore[attr-defined]  # 3.11+
     connection.execute("PRAGMA query_only = ON")
     connection.execute("PRAGMA trusted_schema = OFF")
     connection.execute("PRAGMA cell_size_check = ON")

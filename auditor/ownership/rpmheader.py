@@ -18,13 +18,12 @@ so a header claiming a billion strings is refused before a loop or a list of tha
 from __future__ import annotations
 
 import struct
-from typing import Union
 
 INT32, STRING, STRING_ARRAY, I18NSTRING = 4, 6, 8, 9
 _INTRO = struct.Struct(">II")
 _ENTRY = struct.Struct(">iIiI")
 
-Value = Union[str, list[str], tuple[int, ...]]
+Value = str | list[str] | tuple[int, ...]
 
 
 def read_tags(blob: bytes, wanted: frozenset[int]) -> dict[int, Value]:

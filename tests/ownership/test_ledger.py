@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
-from auditor.ownership import databases, ledger as ledger_module
+from auditor.ownership import databases
+from auditor.ownership import ledger as ledger_module
 from auditor.ownership.ledger import Ledger, Standing, Verdict, digests_of
 
 STATUS = "/var/lib/dpkg/info/app.md5sums"
