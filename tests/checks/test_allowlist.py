@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.util.code_snippet import get_code_snippet
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ PIECES = ["#", "//", "/*", "*/", "'", "--", "<!--", "-->", " ", "\t", "  ", "pra
 LINE = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(previous=LINE, line=LINE, newline=st.booleans(), name=st.sampled_from(["a.py", "a.yaml", "a.yml", "a"]))
 def test_allowlisted_answers_as_detect_secrets_does(previous: str, line: str, newline: bool, name: str) -> None:

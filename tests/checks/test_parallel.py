@@ -55,6 +55,7 @@ def test_small_images_are_scanned_without_workers(tmp_path, monkeypatch: pytest.
     assert _findings(ref, jobs=2)
 
 
+@pytest.mark.slow
 def test_compiled_databases_are_kept_and_a_corrupt_one_is_rebuilt(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     ref = str(tmp_path / "image.tar")
     kit.write_docker_archive(ref, ImageSpec(layers=_layers()[1:2]))

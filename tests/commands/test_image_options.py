@@ -24,6 +24,7 @@ def test_an_empty_stdin_password_is_refused(cli, monkeypatch):
     assert result.code == 2 and "no password on standard input" in result.err
 
 
+@pytest.mark.slow
 def test_an_unreachable_registry_is_one_error_line_without_the_password(cli, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("hunter2-secret\n"))
     result = cli("docker://127.0.0.1:1/app:1", "--username", "bob", "--password-stdin", "--timeout", "2")

@@ -621,6 +621,7 @@ def test_text_and_other_formats_write_undecodable_names_to_a_file(cli, images, t
         target.read_text(encoding="utf-8")  # valid UTF-8
 
 
+@pytest.mark.slow
 def test_text_is_coloured_on_a_terminal(images, tmp_path):
     run = spawn([images.ref("leaky")], tmp_path, tty="stdout")
     assert run.code == 1, run.err
@@ -630,6 +631,7 @@ def test_text_is_coloured_on_a_terminal(images, tmp_path):
     assert "  /root/.ssh/id_rsa  deleted in layer 3" in plain.splitlines()
 
 
+@pytest.mark.slow
 def test_no_color_keeps_a_terminal_plain(images, tmp_path):
     run = spawn([images.ref("leaky")], tmp_path, tty="stdout", env={"NO_COLOR": "1"})
     assert run.code == 1, run.err
@@ -661,6 +663,7 @@ def test_no_format_shows_a_secret_without_show_secrets(cli, images, fmt):
 PROGRESS = re.compile(r"read \d+/\d+ layers")
 
 
+@pytest.mark.slow
 def test_progress_goes_to_stderr_when_it_is_a_terminal(images, tmp_path):
     run = spawn([images.ref("leaky"), "--format", "json"], tmp_path, tty="stderr")
     assert run.code == 1, run.err
@@ -670,6 +673,7 @@ def test_progress_goes_to_stderr_when_it_is_a_terminal(images, tmp_path):
     assert json.loads(run.out)["summary"]["findings"] > 0  # stdout stays valid JSON
 
 
+@pytest.mark.slow
 def test_quiet_silences_progress_on_a_terminal(images, tmp_path):
     run = spawn([images.ref("leaky"), "--format", "json", "--quiet"], tmp_path, tty="stderr")
     assert run.code == 1
@@ -677,6 +681,7 @@ def test_quiet_silences_progress_on_a_terminal(images, tmp_path):
     json.loads(run.out)
 
 
+@pytest.mark.slow
 def test_no_progress_when_stderr_is_not_a_terminal(images, tmp_path):
     run = spawn([images.ref("leaky")], tmp_path, tty="stdout")  # stdout a terminal, stderr a pipe
     assert run.code == 1

@@ -87,6 +87,7 @@ def test_azure_sas_token_takes_linear_time_on_a_224_kb_line_of_sv_parameters(eve
     assert seconds < 2, f"{seconds:.1f} s on a 224 KB line (it was 72-110 s)"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", REGEX_RULES, ids=[r.id for r in REGEX_RULES])
 @settings(max_examples=8, **GENERATED)
 @given(data=st.data())
@@ -112,6 +113,7 @@ def _plugin_setup() -> tuple[Scanner, list[tuple[int, str, int]]]:
 SCANNER, PLUGIN_PATTERNS = _plugin_setup()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, **GENERATED)
 @given(data=st.data())
 def test_detect_secrets_takes_linear_time_on_generated_worst_cases(data: st.DataObject) -> None:
@@ -136,6 +138,7 @@ def test_detect_secrets_allowlist_check_is_linear_on_a_mib_of_blanks_before_a_ke
     assert seconds < 5, f"{seconds:.1f} s (64 KiB took 100 s before)"
 
 
+@pytest.mark.slow
 def test_detect_secrets_is_linear_on_a_long_line_of_many_secrets() -> None:
     strings = [f'"{os.urandom(16).hex()}" ' for _ in range(7_000)]  # about 256 KiB on one line
     data = ("".join(strings) + "\n").encode()

@@ -183,6 +183,7 @@ def test_an_endless_body_is_refused_after_little_more_than_the_cap(registry, aud
 # --- case 7: nothing runs forever ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["body", "headers"])
 @pytest.mark.parametrize("given", ["flag", "environment"])
 def test_a_registry_that_drips_is_cut_off_at_the_deadline(registry, cli, monkeypatch, how, given):
@@ -249,6 +250,7 @@ def test_a_layer_padded_without_end_stops_at_the_layer_limit(registry, audit):
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "1e999", "Wed, 21 Oct 2015 07:28:00 GMT",
                                    "soon"])
+@pytest.mark.slow
 def test_any_retry_after_is_a_bounded_wait_never_a_crash(registry, audit, value):
     registry.login = None
     served = registry.routes["/v2/app/manifests/1"]
