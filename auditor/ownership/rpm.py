@@ -139,6 +139,8 @@ def _rows(connection: sqlite3.Connection) -> Iterator[bytes]:
     columns = connection.execute("SELECT name, hidden FROM pragma_table_xinfo('Packages')").fetchall()
     if "blob" not in {name for name, _ in columns} or any(hidden for _, hidden in columns):
         return  # hidden 2 or 3: a generated column, computed on read
-    for (blob,) in connection.execute("SELECT blob FROM Packages"):
+    # length() of a blob is read from the record header, so an oversized one is skipped unread; this is
+    # the cap on Pythons without setlimit (before 3.11), and a second fence after it.
+    for (blob,) in connection.execute("SELECT blob FROM Packages WHERE length(blob) <= ?", (MAX_BLOB,)):
         if isinstance(blob, bytes):
             yield blob
