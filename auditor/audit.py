@@ -1,25 +1,40 @@
-"""The audit: read every layer, walk the fates, run the rules, and produce a Report."""
+"""The audit, as named stages: read the layers (through the layer cache), walk their fates, turn hits and
+paths into findings, add the config's findings, and build the Report (the one builder both a fresh audit and
+one the report memo remembers go through)."""
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from auditor.cache import LayerCache, ReportMemo, memo_key, rules_key
-from auditor.checks import hsdb
-from auditor.checks.metadata import MetadataCheck, items
-from auditor.checks.path import PathCheck
-from auditor.checks.regex import RegexCheck
-from auditor.checks.secrets import SecretsCheck
-from auditor.checks.waste import WasteCheck
-from auditor.globs import compile_globs
-from auditor.layers import LayerScan, read_layer
-from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
+from auditor import provenance
+from auditor.cache import CachedReader, LayerCache, ReadLayer, ReportMemo, memo_key, rules_key
+from auditor.checks import entry_check, hsdb, item_check
+from auditor.checks.metadata import items
+from auditor.checks.scanner import Scanner
+from auditor.deadline import NO_DEADLINE, Deadline
+from auditor.fingerprint import fingerprint
+from auditor.identity import claimed
+from auditor.layers import LayerScan, ScanFile, read_layer
+from auditor.limits import Limits
+from auditor.model import (
+    Entry,
+    Finding,
+    Hit,
+    Image,
+    Kind,
+    LayerAudit,
+    Marker,
+    NotScanned,
+    Report,
+    Rule,
+    RuleId,
+    Status,
+)
 from auditor.parallel import ScanPool, default_jobs
-from auditor.model import Entry, Finding, Hit, Image, Kind, Marker, Report, RuleId, Status
-from auditor.rules import Rule
 from auditor.walk import resolve
 
 Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes read)
@@ -30,59 +45,18 @@ class Settings:
     """Knobs of one audit run. The first `skip_layers` layers (shared with `base_config`'s image) are
     walked for fates but neither scanned nor reported."""
 
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES  # uncompressed bytes read per layer
-    max_entries: int = DEFAULT_MAX_ENTRIES  # tar entries read per layer
+    limits: Limits = field(default_factory=Limits)  # reading applies max_file_bytes, max_layer_bytes, max_entries
     skip_layers: int = 0
     base_config: dict[str, Any] | None = None
     cache_dir: str | None = None  # the layer cache; None: no cache
     cache_read: bool = True  # False: rescan (for --show-secrets, which needs the values) but still store
     jobs: int = field(default_factory=default_jobs)  # processes scanning file contents
     inventory: bool = True  # the caller wants every entry back; False lets a whole audit come from the cache
+    deadline: Deadline = NO_DEADLINE  # --deadline: reading layers past it raises DeadlineExceeded
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
     return []
-
-
-def fingerprint(rule: str, where: str | None, secret: str | None, secret_hash: str | None = None) -> str:
-    """Stable across rebuilds: rule, in-image path (or metadata location) and a hash of the secret."""
-    if secret_hash is None:
-        secret_hash = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest() if secret else ""
-    return hashlib.sha256(f"{rule}\0{where or ''}\0{secret_hash}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-class Scanner:
-    """All content checks behind one `scan_file`/`scan_text` pair."""
-
-    def __init__(self, rules: list[Rule]) -> None:
-        self.secrets = SecretsCheck(rules)
-        self.regex = RegexCheck(rules)
-        # `paths`/`exclude` of secret rules limit where their plugin's hits count.
-        self._where = {
-            r.id: (compile_globs(r.paths), compile_globs(r.exclude))
-            for r in rules
-            if r.kind == "secret" and (r.paths or r.exclude)
-        }
-
-    def _wanted(self, hit: Hit, path: str) -> bool:
-        limits = self._where.get(hit.rule)
-        if limits is None:
-            return True
-        include, exclude = limits
-        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
-
-    def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        hits = [h for h in self.secrets.scan_file(path, data) if self._wanted(h, path)]
-        return hits + self.regex.scan_file(path, data)
-
-    def scan_text(self, text: str, name: str) -> list[Hit]:
-        return self.secrets.scan_text(text, name) + self.regex.scan_text(text, name)
-
-    def warm(self) -> None:
-        """Compile what scanning needs now rather than on the first file (before workers fork)."""
-        self.secrets.warm()
-        self.regex.warm()
 
 
 def audit(
@@ -91,115 +65,93 @@ def audit(
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> tuple[Report, list[Entry]]:
-    """Audit `image` against `rules`; returns the report and the full entry inventory."""
+    """Audit `image` against `rules`; returns the report and the full entry inventory (empty when the
+    report memo answered: `settings.inventory` False)."""
     settings = settings or Settings()
     hsdb.use_cache(settings.cache_dir)
-    by_id = {rule.id: rule for rule in rules}
     scanner = Scanner(rules)
     memo = _memo(image, rules, settings)
-    remembered = memo.get() if memo is not None and settings.cache_read and not settings.inventory else None
-    if remembered is not None:
-        with scanner.secrets.session():
-            metadata = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
-        counters = {k: v for k, v in remembered.items() if k not in ("findings", "not_scanned")}
-        return Report(image=image, findings=sorted(remembered["findings"] + metadata, key=_order),
-                      not_scanned=remembered["not_scanned"],
-                      skipped_layers=settings.skip_layers, cached_layers=len(image.layers), rules=dict(by_id),
-                      **counters), []
-    scans: list[LayerScan] = []
-    fresh: list[LayerScan] = []  # read now (not from the cache), to store once their hits are in
+    if memo is not None and settings.cache_read and not settings.inventory:
+        remembered = memo.get(image.layers)
+        if remembered is not None:
+            with scanner.secrets.session():
+                metadata = _metadata_findings(image, rules, scanner, settings.base_config)
+            return build_report(image, rules, settings, remembered, metadata, cached_layers=len(image.layers)), []
     with scanner.secrets.session():
-        total = 0
-        cache = LayerCache(settings.cache_dir, rules_key(rules, settings.max_file_bytes)) if settings.cache_dir else None
-        with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:
-            for layer in image.layers:
-                scanned = layer.index >= settings.skip_layers
-                scan = cache.get(layer) if cache is not None and scanned and settings.cache_read else None
-                if scan is None:
-                    scan = read_layer(layer, pool.submit if scanned else _no_scan, settings.max_file_bytes,
-                                      settings.max_layer_bytes, settings.max_entries)
-                    if scanned:
-                        fresh.append(scan)
-                total += scan.bytes_read
-                scans.append(scan)
-                if progress:
-                    progress(len(scans), len(image.layers), total)
-            pool.flush()
-            for scan in scans:
-                scan.resolve()
-        if cache is not None:
-            for scan in fresh:
-                cache.put(image.layers[scan.index], scan)
-        metadata_findings = list(_metadata_findings(image, rules, scanner, by_id, settings.base_config))
+        scans, cached = _read_layers(image, scanner, rules, settings, progress)
+        metadata = _metadata_findings(image, rules, scanner, settings.base_config)
+    walked = list(_walk(scans))
+    findings = _file_findings(walked, rules, settings.skip_layers)
+    layers = _layer_audit(scans, walked, findings)
+    if memo is not None and _verified(image, scans) and not any(item.broken for item in layers.not_scanned):
+        memo.put(layers)
+    return build_report(image, rules, settings, layers, metadata, cached), [entry for entry, _ in walked]
 
-    entries: list[Entry] = []
-    findings: list[Finding] = []
-    for entry, hits in walk_entries(scans):
-        entries.append(entry)
-        findings.extend(_content_findings(entry, hits, by_id))
-    path_check = PathCheck(rules)
-    waste_check = WasteCheck(rules)
-    hidden_bytes = total_bytes = 0
-    hidden_by_layer: dict[int, int] = {}
-    grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
-    for entry in entries:
-        if entry.kind is Kind.FILE:
-            total_bytes += entry.size
-            if entry.status.hidden:
-                hidden_bytes += entry.size
-                hidden_by_layer[entry.layer] = hidden_by_layer.get(entry.layer, 0) + entry.size
-        if entry.layer < settings.skip_layers:
-            continue
-        for rule in path_check.match(entry):
-            if rule.params.get("group") == "directory":
-                key = (rule.id, entry.layer, posixpath.dirname(entry.path), entry.status, entry.hidden_by)
-                count, size, _ = grouped.get(key, (0, 0, entry))
-                grouped[key] = (count + 1, size + entry.size, entry)
-            else:
-                findings.append(_file_finding(rule, entry))
-        for rule in waste_check.match(entry):
-            findings.append(_file_finding(rule, entry, f"{rule.headline} ({entry.size} bytes)"))
-    for (rule_id, _layer, directory, _status, _hidden), (count, size, sample) in grouped.items():
-        rule = by_id[RuleId(rule_id)]
-        folder = replace(sample, path=directory, size=size)
-        findings.append(_file_finding(rule, folder, f"{rule.headline}: {count} file(s), {size} bytes"))
-    findings = [f for f in findings if f.layer is None or f.layer >= settings.skip_layers]
-    not_scanned = [item for scan in scans for item in scan.not_scanned]
-    counters = {"entries": len(entries), "hidden_bytes": hidden_bytes, "total_bytes": total_bytes,
-                "layer_bytes": {scan.index: scan.bytes_read for scan in scans},
-                "hidden_bytes_by_layer": hidden_by_layer}
-    if memo is not None and all(item.path is not None for item in not_scanned):  # every layer read whole
-        memo.put(findings, not_scanned, counters)
-    findings.extend(metadata_findings)
-    findings.sort(key=_order)
-    report = Report(
+
+def build_report(image: Image, rules: list[Rule], settings: Settings, layers: LayerAudit, metadata: list[Finding],
+                 cached_layers: int) -> Report:
+    """The report of an audit: what the layers gave (read now or remembered) and the config's findings, in
+    report order, with where each came from (`auditor.provenance`)."""
+    findings = sorted(layers.findings + metadata, key=_order)
+    return Report(
         image=image,
         findings=findings,
-        not_scanned=not_scanned,
+        not_scanned=layers.not_scanned,
+        entries=layers.entries,
+        hidden_bytes=layers.hidden_bytes,
+        total_bytes=layers.total_bytes,
         skipped_layers=settings.skip_layers,
-        cached_layers=cache.hits if cache is not None else 0,
-        rules=dict(by_id),
-        **counters,
+        cached_layers=cached_layers,
+        layer_bytes=layers.layer_bytes,
+        hidden_bytes_by_layer=layers.hidden_bytes_by_layer,
+        provenance=provenance.trace(image, findings),
+        rules={rule.id: rule for rule in rules},
     )
-    return report, entries
 
 
-def _memo(image: Image, rules: list[Rule], settings: Settings) -> ReportMemo | None:
-    """Where this exact audit's file findings are remembered (with the layer cache on)."""
-    if settings.cache_dir is None:
-        return None
-    knobs = (settings.max_file_bytes, settings.max_layer_bytes, settings.max_entries, settings.skip_layers,
-             settings.base_config)
-    key = memo_key(image, rules, knobs)
-    return ReportMemo(settings.cache_dir, key) if key else None
+def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Settings,
+                 progress: Progress | None) -> tuple[list[LayerScan], int]:
+    """Read every layer, base first, scanning file contents on `settings.jobs` processes; a layer the
+    cache holds is not read. Returns the scans (every hit resolved) and how many came from the cache.
+    Layers below `settings.skip_layers` are read for their entries only, never scanned or cached."""
+    limits = settings.limits
+
+    def reader(scan_file: ScanFile) -> ReadLayer:
+        return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
+                                 max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
+                                 deadline=settings.deadline)
+
+    unscanned = reader(_no_scan)
+    scans: list[LayerScan] = []
+    total = 0
+    with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:
+        scanned: ReadLayer | CachedReader = reader(pool.submit)
+        cached = None
+        if settings.cache_dir:
+            store = LayerCache(settings.cache_dir, rules_key(rules, limits.max_file_bytes))
+            scanned = cached = CachedReader(scanned, store, lookup=settings.cache_read)
+        for layer in image.layers:
+            settings.deadline.check()
+            scan = (scanned if layer.index >= settings.skip_layers else unscanned)(layer)
+            total += scan.bytes_read
+            scans.append(scan)
+            if progress:
+                progress(len(scans), len(image.layers), total)
+        pool.flush()
+        for scan in scans:
+            scan.resolve()
+    if cached is None:
+        return scans, 0
+    cached.store()
+    return scans, cached.cache.hits
 
 
-def walk_entries(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
+def _walk(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
     """Apply the walk to every layer's records: each added path as an Entry with its fate, and the
     content hits of that very tar entry (a hard link carries its target's)."""
     fates = resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
-    for scan, layer_fates in zip(scans, fates):
-        for position, (record, fate) in enumerate(zip(scan.records, layer_fates)):
+    for scan, layer_fates in zip(scans, fates, strict=True):
+        for position, (record, fate) in enumerate(zip(scan.records, layer_fates, strict=True)):
             if fate is None or isinstance(record.kind, Marker) or record.path == "/":
                 continue
             entry = Entry(
@@ -216,9 +168,67 @@ def walk_entries(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
             yield entry, (scan.hits.get(source, []) if source is not None else [])
 
 
-def build_entries(scans: list[LayerScan]) -> list[Entry]:
-    """The inventory: every added path with its fate."""
-    return [entry for entry, _ in walk_entries(scans)]
+def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], skip_layers: int) -> list[Finding]:
+    """The findings of the walked entries, outside the skipped layers: content hits, then path and waste
+    rules, then the path rules that group a directory's files into one finding per layer."""
+    by_id = {rule.id: rule for rule in rules}
+    findings: list[Finding] = []
+    for entry, hits in walked:
+        findings.extend(_content_findings(entry, hits, by_id))
+    path_check = entry_check(rules, "path")
+    waste_check = entry_check(rules, "waste")
+    grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
+    for entry, _ in walked:
+        if entry.layer < skip_layers:
+            continue
+        for rule in path_check.match(entry):
+            if rule.params.get("group") == "directory":
+                key = (rule.id, entry.layer, posixpath.dirname(entry.path), entry.status, entry.hidden_by)
+                count, size, _ = grouped.get(key, (0, 0, entry))
+                grouped[key] = (count + 1, size + entry.size, entry)
+            else:
+                findings.append(_file_finding(rule, entry))
+        for rule in waste_check.match(entry):
+            findings.append(_file_finding(rule, entry, f"{rule.headline} ({entry.size} bytes)"))
+    for (rule_id, _layer, directory, _status, _hidden), (count, size, sample) in grouped.items():
+        rule = by_id[RuleId(rule_id)]
+        folder = replace(sample, path=directory, size=size)
+        findings.append(_file_finding(rule, folder, f"{rule.headline}: {count} file(s), {size} bytes"))
+    return [f for f in findings if f.layer is None or f.layer >= skip_layers]
+
+
+def _layer_audit(scans: list[LayerScan], walked: list[tuple[Entry, list[Hit]]], findings: list[Finding]) -> LayerAudit:
+    """The layers' part of the report: their findings, what was not scanned, and the byte counts."""
+    hidden_bytes = total_bytes = 0
+    hidden_by_layer: dict[int, int] = {}
+    for entry, _ in walked:
+        if entry.kind is Kind.FILE:
+            total_bytes += entry.size
+            if entry.status.hidden:
+                hidden_bytes += entry.size
+                hidden_by_layer[entry.layer] = hidden_by_layer.get(entry.layer, 0) + entry.size
+    not_scanned: list[NotScanned] = [item for scan in scans for item in scan.not_scanned]
+    return LayerAudit(findings=findings, not_scanned=not_scanned, entries=len(walked), hidden_bytes=hidden_bytes,
+                      total_bytes=total_bytes, layer_bytes={scan.index: scan.bytes_read for scan in scans},
+                      hidden_bytes_by_layer=hidden_by_layer)
+
+
+def _memo(image: Image, rules: list[Rule], settings: Settings) -> ReportMemo | None:
+    """Where this exact audit's file findings are remembered (with the layer cache on)."""
+    if settings.cache_dir is None:
+        return None
+    limits = settings.limits
+    knobs = (limits.max_file_bytes, limits.max_layer_bytes, limits.max_entries, settings.skip_layers,
+             settings.base_config)
+    key = memo_key(image, rules, knobs)
+    return ReportMemo(settings.cache_dir, key) if key else None
+
+
+def _verified(image: Image, scans: list[LayerScan]) -> bool:
+    """Whether every layer was checked to be what the image pins (read whole against both digests, or
+    confirmed at a cache lookup): only then may the audit be remembered under those digests."""
+    return all(scan.identity is not None and scan.identity == claimed(layer)
+               for layer, scan in zip(image.layers, scans, strict=True))
 
 
 def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) -> Iterator[Finding]:
@@ -250,14 +260,13 @@ def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: st
     )
 
 
-def _metadata_findings(
-    image: Image,
-    rules: list[Rule],
-    scanner: Scanner,
-    by_id: dict[RuleId, Rule],
-    base_config: dict[str, Any] | None,
-) -> Iterator[Finding]:
-    check = MetadataCheck(rules)
+def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
+                       base_config: dict[str, Any] | None) -> list[Finding]:
+    """The findings of the image config and history, leaving out what `base_config` (--skip-base) holds too;
+    recomputed on every run, also when the report memo answers (their raw values redact history lines)."""
+    by_id = {rule.id: rule for rule in rules}
+    check = item_check(rules)
+    findings: list[Finding] = []
     seen: set[tuple[str, str, str | None]] = set()
     inherited = set(items(base_config)) if base_config else set()
     for item in items(image.config):
@@ -272,7 +281,7 @@ def _metadata_findings(
                 continue
             seen.add(key)
             label = f"{item.key}: " if item.key else ""
-            yield Finding(
+            findings.append(Finding(
                 rule=rule.id,
                 kind="secret",
                 severity=rule.severity,
@@ -282,7 +291,8 @@ def _metadata_findings(
                 location=item.location,
                 secret=secret,
                 remediation=rule.remediation,
-            )
+            ))
+    return findings
 
 
 def _order(finding: Finding) -> tuple[int, str, int, int, str]:

@@ -1,9 +1,13 @@
-"""The layer cache: what reading a layer produced, keyed by its diff_id, the rules and the tool version.
+"""The layer cache: what reading a layer produced, keyed by the layer's verified (blob digest, diff_id)
+pair, the rules and the tool version.
 
 A layer is content-addressed, so an image that shares base layers with one already audited only reads
-its new layers. Entries hold no secret values: each hit keeps the secret's sha256 (for fingerprints) and
+its new layers. What makes an entry usable for a layer is `auditor.identity`'s rule: made from bytes
+checked against both digests, used only where the image pins the same pair and the blob is what its
+digest names. Entries hold no secret values: each hit keeps the secret's sha256 (for fingerprints) and
 its redacted preview. They live in `$XDG_CACHE_HOME/layer-auditor` (default `~/.cache/layer-auditor`),
-in a directory only the user can read, written atomically; an unreadable entry is a miss.
+in a directory only the user can read, written atomically; an unreadable entry is a miss, and so is one
+that another user owns or could have written (`auditor.private`).
 """
 
 from __future__ import annotations
@@ -12,21 +16,40 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
 from auditor import __version__, private
-from auditor.redact import redact
+from auditor.checks import KINDS
+from auditor.identity import Identity, claimed, confirmed
 from auditor.layers import LayerScan, Record
-from auditor.model import Finding, Hit, Image, Kind, Layer, Marker, NotScanned, RuleId, Severity, Status
-from auditor.rules import Rule
+from auditor.model import (
+    Finding,
+    Hit,
+    Image,
+    Kind,
+    Layer,
+    LayerAudit,
+    Marker,
+    NotScanned,
+    Rule,
+    RuleId,
+    Severity,
+    Status,
+)
+from auditor.redact import redact
 
-FORMAT = 1
+FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
 
 
-def default_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "layer-auditor")
+default_dir = private.default_root
+
+
+def untrusted(directory: str) -> str | None:
+    """Why the cache `directory` must not be used at all, or None: it and its versioned subdirectory must
+    be the user's own and writable by no one else (each entry is checked again when read)."""
+    return private.untrusted(directory, f"v{FORMAT}")
 
 
 def preview(secret: str | None) -> str | None:
@@ -39,14 +62,18 @@ def secret_hash(secret: str | None) -> str | None:
 
 
 def rules_key(rules: list[Rule], max_file_bytes: int) -> str:
-    """Changes whenever anything that decides a layer's hits changes."""
-    import detect_secrets
-
+    """Changes whenever anything that decides a layer's hits changes: the rules of the kinds whose hits
+    are cached (`KINDS[kind].cached`) and the versions of the libraries those kinds run."""
+    cached = [kind for kind, spec in KINDS.items() if spec.cached]
+    versions = [spec.version() for spec in map(KINDS.__getitem__, cached) if spec.version is not None]
     described = sorted(json.dumps([r.id, r.kind, r.paths, r.exclude, [s.value for s in r.status],
                                    [k.value for k in r.types], dict(r.params)], sort_keys=True, default=list)
-                       for r in rules if r.kind in ("secret", "regex"))
-    text = "\n".join([__version__, getattr(detect_secrets, "VERSION", "?"), str(max_file_bytes), *described])
+                       for r in rules if r.kind in cached)
+    text = "\n".join([__version__, *versions, str(max_file_bytes), *described])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+ReadLayer = Callable[[Layer], LayerScan]
 
 
 class LayerCache:
@@ -59,35 +86,65 @@ class LayerCache:
         self.hits = 0
         self.misses = 0
 
-    def _path(self, layer: Layer) -> str | None:
-        content = layer.diff_id or (layer.digest if str(layer.digest).startswith("sha256:") else None)
-        if content is None:
-            return None
-        key = hashlib.sha256(f"{content}\0{self.rules_hash}".encode()).hexdigest()
+    def _path(self, identity: Identity) -> str:
+        blob, diff_id = identity
+        key = hashlib.sha256(f"{blob}\0{diff_id}\0{self.rules_hash}".encode()).hexdigest()
         return os.path.join(self.directory, key[:2], key + ".json.gz")
 
     def get(self, layer: Layer) -> LayerScan | None:
-        path = self._path(layer)
-        if path is None:
+        """The cached scan of `layer`, if there is one for the pair the image pins and the blob is
+        confirmed to be what its digest names (see `auditor.identity`); None: read the layer."""
+        pair = claimed(layer)
+        path = self._path(pair) if pair else None
+        if path is None or not os.path.exists(path) or confirmed(layer) is None:
+            self.misses += 1
             return None
         try:
-            scan = _from_doc(_read(path), layer.index)
+            scan = _from_doc(_read(self.root, path), layer.index)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             self.misses += 1
             return None
+        scan.identity = pair
         self.hits += 1
         return scan
 
-    def put(self, layer: Layer, scan: LayerScan) -> None:
-        path = self._path(layer)
-        if path is None or scan.not_scanned and any(n.path is None for n in scan.not_scanned):
-            return  # only layers read completely are worth keeping
-        _write(self.root, path, _to_doc(scan))
+    def put(self, scan: LayerScan) -> None:
+        """Keep `scan` under the pair its bytes were checked against; a scan not checked against both
+        digests, or with a layer or entry left unread, is not kept."""
+        if scan.identity is None or any(n.broken for n in scan.not_scanned):
+            return
+        _write(self.root, self._path(scan.identity), _to_doc(scan))
 
 
-def _read(path: str) -> Any:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+class CachedReader:
+    """A layer reader with the layer cache in front of it (go-containerregistry's `cache.Image`): a layer
+    the cache holds a usable scan of is not read; any other is read by `read` and its scan kept, to be
+    stored by `store` once its hits are in. `lookup` False (--show-secrets, which needs the values) reads
+    every layer but still stores what it read."""
+
+    def __init__(self, read: ReadLayer, cache: LayerCache, lookup: bool = True) -> None:
+        self._read = read
+        self.cache = cache
+        self._lookup = lookup
+        self._fresh: list[LayerScan] = []
+
+    def __call__(self, layer: Layer) -> LayerScan:
+        scan = self.cache.get(layer) if self._lookup else None
+        if scan is None:
+            scan = self._read(layer)
+            self._fresh.append(scan)
+        return scan
+
+    def store(self) -> None:
+        """Put every scan read so far into the cache (call once their deferred hits are resolved)."""
+        for scan in self._fresh:
+            self.cache.put(scan)
+        self._fresh.clear()
+
+
+def _read(root: str, path: str) -> Any:
+    """An entry's document, read only while only the user can have written it (`private.read_file`)."""
+    return json.loads(gzip.decompress(private.read_file(root, path)).decode("utf-8"))
 
 
 def _write(root: str, path: str, doc: Any) -> None:
@@ -112,8 +169,6 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
 
 
 def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
-    from auditor.model import NotScanned
-
     scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
     scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
                     for path, kind, marker, size, mode, link, target in doc["records"]]
@@ -123,7 +178,6 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]
     return scan
-
 
 
 class ReportMemo:
@@ -136,22 +190,31 @@ class ReportMemo:
         self.root = directory
         self.path = os.path.join(directory, f"v{FORMAT}", "images", key[:2], key + ".json.gz")
 
-    def get(self) -> dict[str, Any] | None:
+    def get(self, layers: list[Layer]) -> LayerAudit | None:
+        """The remembered audit, once every one of `layers` is confirmed to be what the key pinned."""
         try:
-            doc = _read(self.path)
-            doc["findings"] = [_finding(f) for f in doc["findings"]]
-            doc["not_scanned"] = [NotScanned(**n) for n in doc["not_scanned"]]
-            doc["layer_bytes"] = {int(k): v for k, v in doc["layer_bytes"].items()}
-            doc["hidden_bytes_by_layer"] = {int(k): v for k, v in doc["hidden_bytes_by_layer"].items()}
-            return doc
+            doc = _read(self.root, self.path)
+            if any(confirmed(layer) is None for layer in layers):
+                return None
+            return LayerAudit(
+                findings=[_finding(f) for f in doc["findings"]],
+                not_scanned=[NotScanned(**n) for n in doc["not_scanned"]],
+                entries=doc["entries"],
+                hidden_bytes=doc["hidden_bytes"],
+                total_bytes=doc["total_bytes"],
+                layer_bytes={int(k): v for k, v in doc["layer_bytes"].items()},
+                hidden_bytes_by_layer={int(k): v for k, v in doc["hidden_bytes_by_layer"].items()},
+            )
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
-    def put(self, findings: list[Finding], not_scanned: list[NotScanned], counters: dict[str, Any]) -> None:
-        doc = {**counters, "not_scanned": [{f.name: getattr(n, f.name) for f in fields(NotScanned)} for n in not_scanned],
+    def put(self, audit: LayerAudit) -> None:
+        doc = {"entries": audit.entries, "hidden_bytes": audit.hidden_bytes, "total_bytes": audit.total_bytes,
+               "layer_bytes": audit.layer_bytes, "hidden_bytes_by_layer": audit.hidden_bytes_by_layer,
+               "not_scanned": [{f.name: getattr(n, f.name) for f in fields(NotScanned)} for n in audit.not_scanned],
                "findings": [{**{f.name: getattr(finding, f.name) for f in fields(Finding)},
-                                         "severity": finding.severity.value, "status": finding.status.value,
-                                         "secret": preview(finding.secret)} for finding in findings]}
+                             "severity": finding.severity.value, "status": finding.status.value,
+                             "secret": preview(finding.secret)} for finding in audit.findings]}
         _write(self.root, self.path, doc)
 
 
@@ -161,9 +224,8 @@ def _finding(doc: dict[str, Any]) -> Finding:
 
 
 def memo_key(image: Image, rules: list[Rule], settings: tuple[Any, ...]) -> str | None:
-    """What an audit's file findings depend on; None when a layer's content has no digest to name it."""
-    contents = [layer.diff_id or (layer.digest if str(layer.digest).startswith("sha256:") else None)
-                for layer in image.layers]
+    """What an audit's file findings depend on; None when a layer is not pinned by both digests."""
+    contents = [claimed(layer) for layer in image.layers]
     if None in contents:
         return None
     text = json.dumps([__version__, [repr(r) for r in rules], repr(settings), contents, image.config],

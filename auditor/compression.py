@@ -7,15 +7,23 @@ import io
 import queue
 import threading
 import zlib
-from typing import IO
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, cast
 
 import zstandard
 from isal import igzip, isal_zlib
 
 from auditor.errors import DigestError
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+# isal's stubs call its error class an instance, and leave IGzipFile's constructor untyped.
+_ISAL_ERROR: type[Exception] = vars(isal_zlib)["error"]
+_IGzipFile: Callable[..., io.BufferedIOBase] = igzip.IGzipFile
+
 # What a corrupt or truncated compressed stream raises (besides OSError and EOFError).
-ERRORS: tuple[type[BaseException], ...] = (zlib.error, isal_zlib.error, zstandard.ZstdError)
+ERRORS: tuple[type[BaseException], ...] = (zlib.error, _ISAL_ERROR, zstandard.ZstdError)
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -54,7 +62,8 @@ class _Hasher:
 class DigestReader(io.RawIOBase):
     """Pass bytes through while hashing them; `verify()` drains the rest and checks the digest.
 
-    Only a `sha256:` digest is checked (and only then is anything hashed); `count` is always kept.
+    Only a `sha256:` digest is checked (and only then is anything hashed); `count` is always kept, and
+    `checked` names the digest once `verify()` has found the bytes to match it.
     """
 
     def __init__(self, inner: IO[bytes], expected: str | None, what: str) -> None:
@@ -64,21 +73,23 @@ class DigestReader(io.RawIOBase):
         self._hash = _Hasher() if self._expected else None
         self._readinto = getattr(inner, "readinto", None)
         self.count = 0
+        self.checked: str | None = None
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._readinto is not None:
-            n = self._readinto(buffer) or 0
-            if self._hash is not None and n:
-                self._hash.update(bytes(memoryview(buffer)[:n]))  # the caller reuses its buffer
-        else:
-            data = self._inner.read(len(buffer))
-            n = len(data)
-            buffer[:n] = data
-            if self._hash is not None and n:
-                self._hash.update(data)
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        with memoryview(buffer) as view:
+            if self._readinto is not None:
+                n = self._readinto(view) or 0
+                if self._hash is not None and n:
+                    self._hash.update(bytes(view[:n]))  # the caller reuses its buffer
+            else:
+                data = self._inner.read(len(view))
+                n = len(data)
+                view[:n] = data
+                if self._hash is not None and n:
+                    self._hash.update(data)
         self.count += n
         return n
 
@@ -92,6 +103,7 @@ class DigestReader(io.RawIOBase):
         self._hash = None
         if actual != self._expected:
             raise DigestError(f"{self._what}: digest mismatch (expected {self._expected}, got {actual})")
+        self.checked = actual
 
     def close(self) -> None:
         if self._hash is not None:
@@ -110,12 +122,13 @@ def sniff(head: bytes) -> str:
 
 
 def decompress(raw: IO[bytes]) -> tuple[IO[bytes], str]:
-    """Wrap `raw` so reading gives uncompressed bytes; also return the compression's name."""
-    buffered = io.BufferedReader(raw, CHUNK) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[arg-type]
+    """Wrap `raw` (a raw or buffered binary stream: one with `readinto`) so reading gives uncompressed bytes;
+    also return the compression's name."""
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw), CHUNK)
     kind = sniff(buffered.peek(4)[:4])
     if kind == "gzip":  # ISA-L's inflate: about three times zlib's speed, same stream format and checks
-        return igzip.IGzipFile(fileobj=buffered, mode="rb"), kind  # type: ignore[return-value]
+        return cast(IO[bytes], _IGzipFile(fileobj=buffered, mode="rb")), kind  # a binary stream, as IO[bytes] reads
     if kind == "zstd":
         reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_size=CHUNK, read_across_frames=True)
-        return io.BufferedReader(reader, CHUNK), kind  # type: ignore[arg-type]
+        return io.BufferedReader(reader, CHUNK), kind
     return buffered, kind

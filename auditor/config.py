@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Pattern
+from re import Pattern
+from typing import Any
 
 from auditor import yamlfile
 from auditor.errors import RuleError
+from auditor.fields import severity
+from auditor.fields import str_list as _str_list
 from auditor.globs import compile_globs
-from auditor.model import Finding, Image, Severity
-from auditor.rules import Rule, _str_list, severity
+from auditor.model import Finding, Image, Rule, Severity
 
 CONFIG_NAME = ".layer-auditor.yaml"
 BASELINE_NAME = ".layer-auditor-baseline.json"
@@ -19,7 +21,9 @@ GATE_STATUSES = ("any", "hidden", "visible")
 
 @dataclass(frozen=True)
 class Allow:
-    """One allowlist entry: a finding is allowed when every criterion the entry sets matches."""
+    """One allowlist entry: a finding is allowed when every criterion the entry sets matches. `paths` match
+    the in-image path (or the config location); `layers` never match a finding without a layer (in the
+    config, or in a Dockerfile)."""
 
     paths: Pattern[str] | None = None
     rules: frozenset[str] = frozenset()

@@ -21,3 +21,13 @@ class RuleError(AuditorError):
 
 class UsageError(AuditorError):
     """The command line asks for something that cannot be done."""
+
+
+class DeadlineExceeded(AuditorError):
+    """The audit ran past `--deadline`. Not a SourceError, so no layer swallows it as "not scanned": it
+    ends the run with no report, since an incomplete audit must never pass for a clean one."""
+
+    def __init__(self, seconds: float | None) -> None:
+        budget = f" {seconds:g}s" if seconds is not None else ""
+        super().__init__(f"the audit did not finish within --deadline{budget}; stopped with nothing reported "
+                         "(the audit is incomplete)")

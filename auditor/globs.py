@@ -7,7 +7,8 @@ at the image root ("/etc/shadow").
 from __future__ import annotations
 
 import re
-from typing import Iterable, Pattern
+from collections.abc import Iterable
+from re import Pattern
 
 
 def translate(pattern: str) -> str:
@@ -51,9 +52,18 @@ def translate(pattern: str) -> str:
     return "".join(out)
 
 
-def compile_globs(patterns: Iterable[str]) -> Pattern[str] | None:
-    """One regex matching any of the globs; None when there are none."""
+FLAGS = re.DOTALL  # what a glob's expression is compiled with
+
+
+def globs_regex(patterns: Iterable[str]) -> str | None:
+    """The expression (compiled with FLAGS) matching any of the globs; None when there are none."""
     parts = [translate(p) for p in patterns]
     if not parts:
         return None
-    return re.compile("^(?:" + "|".join(parts) + ")$", re.DOTALL)
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+def compile_globs(patterns: Iterable[str]) -> Pattern[str] | None:
+    """One regex matching any of the globs; None when there are none."""
+    source = globs_regex(patterns)
+    return re.compile(source, FLAGS) if source is not None else None

@@ -8,18 +8,32 @@ from __future__ import annotations
 import codecs
 import io
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Union
-
+from typing import Protocol
 
 from auditor import compression
 from auditor.compression import CHUNK, DigestReader, decompress
-from auditor.errors import DigestError, SourceError
-from auditor.limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LAYER_BYTES
-from auditor.limits import ENTRIES_FLAG, FILE_FLAG, CappedReader, LimitExceeded
+from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
+from auditor.errors import DeadlineExceeded, DigestError, SourceError
+from auditor.limits import (
+    DEFAULT_MAX_ENTRIES,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_LAYER_BYTES,
+    ENTRIES_FLAG,
+    FILE_FLAG,
+    CappedReader,
+    LimitExceeded,
+    compressed_cap,
+)
 from auditor.model import Hit, Kind, Layer, Marker, NotScanned
+from auditor.names import clean
 from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
+
+# What makes a layer unreadable (its entries so far kept, the rest not read): a broken tar, stream or blob.
+UNREADABLE: tuple[type[BaseException], ...] = (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError)
+
 
 class Deferred(Protocol):
     """Hits that another process is still computing (`parallel.Pending`)."""
@@ -35,7 +49,7 @@ class Record:
     """One tar entry of a layer, as stored (markers included)."""
 
     path: str
-    kind: Union[Kind, Marker]
+    kind: Kind | Marker
     size: int
     mode: int
     link: str | None
@@ -54,6 +68,9 @@ class LayerScan:
     not_scanned: list[NotScanned] = field(default_factory=list)
     compression: str | None = None
     bytes_read: int = 0
+    # (blob digest, diff_id) that the bytes were checked against while reading them whole (or, for a
+    # scan from the cache, at lookup); None when not both were: such a scan is never cached
+    identity: tuple[str, str] | None = None
 
     def resolve(self) -> None:
         """Wait for the deferred hits and file them with the others."""
@@ -62,18 +79,6 @@ class LayerScan:
             if hits:
                 self.hits[position] = hits
         self.deferred.clear()
-
-
-def normalize(name: str) -> str | None:
-    """An absolute, normalised in-image path for a tar name; None when it would escape the root."""
-    parts: list[str] = []
-    for part in name.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            return None
-        parts.append(part)
-    return "/" + "/".join(parts)
 
 
 def _kind(info: tarfile.TarInfo) -> Kind:
@@ -104,7 +109,7 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
     try:
         while filled < len(buffer):
             step = SNIFF_BYTES if filled == 0 else CHUNK
-            count = fileobj.readinto(view[filled:filled + step])  # type: ignore[attr-defined]
+            count = fileobj.readinto(view[filled:filled + step])
             if not count:
                 break
             decoder.decode(view[filled:filled + count])
@@ -122,27 +127,32 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-               max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES) -> LayerScan:
-    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error.
+               max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
+               deadline: Deadline = NO_DEADLINE) -> LayerScan:
+    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error,
+    except the deadline passing (checked before every read of the blob and every entry), which raises
+    DeadlineExceeded: it ends the whole audit.
 
-    Reading stops at `max_layer_bytes` uncompressed bytes or `max_entries` tar entries, with a `NotScanned`
-    naming the limit (the entries read so far are kept)."""
+    Reading stops at `max_layer_bytes` uncompressed bytes (or `compressed_cap` of them compressed) or
+    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept)."""
     result = LayerScan(index=layer.index)
     try:
-        raw = layer.opener()
+        raw = DeadlineReader(layer.opener(), deadline)
     except SourceError as exc:
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index))
         return result
     blob_digest = layer.digest if layer.digest != layer.diff_id else None
-    outer = DigestReader(raw, blob_digest, f"layer {layer.index} blob {layer.digest}")
+    blob = CappedReader(raw, compressed_cap(max_layer_bytes), f"layer {layer.index} blob",  # type: ignore[arg-type]
+                        verb="holds")
+    outer = DigestReader(blob, blob_digest, f"layer {layer.index} blob {layer.digest}")  # type: ignore[arg-type]
     try:
         stream, result.compression = decompress(outer)  # type: ignore[arg-type]
         capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")
-        inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")
-        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|",  # type: ignore[call-overload]
-                          tarinfo=SafeTarInfo) as tar:
+        inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")  # type: ignore[arg-type]
+        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|", tarinfo=SafeTarInfo) as tar:
             for count, info in enumerate(tar, 1):
-                tar.members = []  # stream mode keeps every header otherwise
+                deadline.check()
+                tar.members = []  # type: ignore[attr-defined]  # stream mode keeps every header otherwise
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
                                         "the rest not read")
@@ -150,10 +160,12 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
+        result.identity = _identity(outer, inner, result.compression)
     except LimitExceeded as exc:
         result.bytes_read = capped.count
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
-    except (tarfile.TarError, EOFError, OSError, *compression.ERRORS, SourceError) as exc:
+    except UNREADABLE as exc:
+        deadline.check()  # a blob cut short when the deadline passed: that ends the audit
         detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
             NotScanned(
@@ -166,6 +178,13 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     return result
 
 
+def _identity(outer: DigestReader, inner: DigestReader, compression: str | None) -> tuple[str, str] | None:
+    """What the layer's bytes were checked to be: the blob's digest (checked on the blob, or, for a blob
+    stored uncompressed, the diff_id checked on those very bytes) and its diff_id."""
+    blob = outer.checked or (inner.checked if compression == "tar" else None)
+    return (blob, inner.checked) if blob and inner.checked else None
+
+
 def _blob_mismatch(outer: DigestReader) -> str | None:
     """Why a layer failed to read when its blob is not what its digest says: that is the cause to report
     (a tampered or corrupt blob), not the tar or decompression error it led to."""
@@ -173,27 +192,32 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
         outer.verify()
     except DigestError as exc:
         return str(exc)
+    except DeadlineExceeded:
+        raise
     except Exception:  # noqa: BLE001 - the blob cannot be drained either; keep the first error
         return None
     return None
 
 
 def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:
-    path = normalize(info.name)
-    if path is None:
-        result.not_scanned.append(
-            NotScanned(reason="entry name escapes the image root", layer=result.index, path=info.name)
+    path = clean(info.name)
+    kind = _kind(info)
+    link: str | None = None
+    if kind is Kind.HARDLINK:
+        link = clean(info.linkname)
+    if path is None or (kind is Kind.HARDLINK and link is None):
+        what = "entry name" if path is None else f"hard-link target {info.linkname!r}"
+        result.not_scanned.append(  # an engine may still extract it (see auditor.names): the audit is incomplete
+            NotScanned(reason=f"{what} escapes the image root once cleaned; entry not read", layer=result.index,
+                       path=info.name, fatal=True)
         )
         return
-    kind = _kind(info)
     change = classify(path, kind)
     if change is None:
         return
     path, marker_or_kind = change
-    link: str | None = None
     target: int | None = None
     if kind is Kind.HARDLINK:
-        link = normalize(info.linkname)
         target = result.latest.get(link) if link else None
     elif kind is Kind.SYMLINK:
         link = info.linkname
@@ -219,7 +243,7 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
             )
         )
         return
-    hits = scan_file(path, content)
+    hits = scan_file(path, content)  # type: ignore[arg-type]  # any bytes-like buffer: a copy would double it
     if isinstance(hits, list):
         if hits:
             result.hits[position] = hits

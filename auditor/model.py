@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, NewType
+from typing import IO, Any, NewType
 
 Digest = NewType("Digest", str)
 RuleId = NewType("RuleId", str)
@@ -94,6 +96,9 @@ class Layer:
     opener: Callable[[], IO[bytes]] = field(repr=False)
     created_by: str | None = None
     history_index: int | None = None
+    # the source fetches the blob by `digest` (a registry) and the reader checks it: the layer cache takes
+    # the digest as the blob's identity instead of downloading the blob to hash it
+    pinned: bool = False
 
 
 @dataclass
@@ -109,7 +114,10 @@ class Image:
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a rule found. `secret` holds the raw value; formats redact it."""
+    """One thing a rule found, in an image or in a Dockerfile. `secret` holds the raw value; formats redact
+    it. An image's finding has a `layer` (or, in the config, a `location`) and `line` is the line in the
+    in-image file; a Dockerfile's has a `file`, and `line` (with `related_line`, the other instruction
+    involved) is the line of its instruction."""
 
     rule: RuleId
     kind: str  # "secret" or "file"
@@ -124,6 +132,8 @@ class Finding:
     line: int | None = None
     secret: str | None = None
     remediation: str | None = None
+    file: str | None = None  # the Dockerfile, for `audit dockerfile`
+    related_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,16 +144,61 @@ class NotScanned:
     layer: int | None = None
     path: str | None = None
     limit: str | None = None  # the option whose limit stopped reading (e.g. "max-entries"); None: unreadable
+    fatal: bool = False  # an entry an engine would extract was left out (a name escaping the root)
 
     @property
     def broken(self) -> bool:
-        """A layer that could not be read (not a limit): the audit is incomplete."""
-        return self.path is None and self.limit is None
+        """The audit is incomplete: a layer that could not be read (not a limit), or an entry that an
+        engine would extract and that was not read (`fatal`)."""
+        return self.fatal or (self.path is None and self.limit is None)
+
+
+@dataclass
+class LayerAudit:
+    """What an image's layers gave its audit (everything but the config's findings): the part of a report
+    that the report memo keeps."""
+
+    findings: list[Finding]
+    not_scanned: list[NotScanned]
+    entries: int = 0
+    hidden_bytes: int = 0
+    total_bytes: int = 0
+    layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
+    hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one finding of an image came from: the history entry whose instruction made it, that
+    instruction as recorded (raw: formats redact it), the layer it made, and with `--dockerfile` the line of
+    that instruction in the Dockerfile."""
+
+    history: int | None = None
+    instruction: str | None = None
+    layer: int | None = None
+    line: int | None = None
+
+
+UNKNOWN_ORIGIN = Origin()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The origin of every finding of a report, worked out once before formatting (`auditor.provenance`)."""
+
+    origins: dict[Finding, Origin] = field(default_factory=dict)
+    dockerfile: str | None = None  # with --dockerfile: the file (relative path) whose lines `Origin.line` are
+
+    def of(self, finding: Finding) -> Origin:
+        return self.origins.get(finding, UNKNOWN_ORIGIN)
 
 
 @dataclass
 class Report:
-    """Everything an audit produced; formats take only this."""
+    """Everything an audit produced; formats take only this.
+
+    A report of `audit dockerfile` names the Dockerfiles it checked in `files`; its findings carry their
+    `file` and `line`, and its `image` is an empty stand-in."""
 
     image: Image
     findings: list[Finding]
@@ -156,9 +211,9 @@ class Report:
     cached_layers: int = 0  # layers whose results came from the layer cache
     layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
     hidden_bytes_by_layer: dict[int, int] = field(default_factory=dict)
-    dockerfile: str | None = None  # with --dockerfile: the file that built the image
-    history_lines: dict[int, int] = field(default_factory=dict)  # history index -> its instruction's line
+    provenance: Provenance = field(default_factory=Provenance)
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
+    files: list[str] = field(default_factory=list)  # audit dockerfile: the Dockerfiles checked
 
 
 @dataclass(frozen=True)
@@ -170,3 +225,30 @@ class Hit:
     secret: str | None
     message: str
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a pack (`auditor.rules` loads them). `params` holds the kind's own settings, validated
+    by the kind's entry in `auditor.checks.KINDS`."""
+
+    id: RuleId
+    kind: str
+    severity: Severity
+    description: str
+    remediation: str
+    message: str = ""
+    paths: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    status: tuple[Status, ...] = ()  # empty: any status
+    types: tuple[Kind, ...] = (Kind.FILE, Kind.HARDLINK)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The rule's message, or the first clause of its description: what a finding says."""
+        return self.message or re.split(r":\s|\.\s|\s\(|\.$", self.description.strip(), maxsplit=1)[0]
+
+    def applies_to_status(self, status: Status) -> bool:
+        return not self.status or status in self.status

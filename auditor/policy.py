@@ -1,8 +1,9 @@
-"""What counts: allowlists and baselines suppress findings; the gate decides the exit code."""
+"""What counts: allowlists and baselines suppress findings; the gate decides the exit code. The same for an
+image's report and a Dockerfile's (an allowlist entry's `layers` never match a Dockerfile finding)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.config import Config
 from auditor.model import Finding, Report, Severity, Status
@@ -25,12 +26,7 @@ class Gate:
         return True
 
 
-def suppress(report: Report, config: Config, baseline: frozenset[str]) -> None:
-    """Drop allowlisted and baselined findings from the report, counting them."""
-    kept = []
-    for finding in report.findings:
-        if finding.fingerprint in baseline or config.allowed(finding, report.image):
-            report.suppressed += 1
-        else:
-            kept.append(finding)
-    report.findings = kept
+def suppress(report: Report, config: Config, baseline: frozenset[str]) -> Report:
+    """`report` without its allowlisted and baselined findings, counting them in `suppressed`."""
+    kept = [f for f in report.findings if not (f.fingerprint in baseline or config.allowed(f, report.image))]
+    return replace(report, findings=kept, suppressed=report.suppressed + len(report.findings) - len(kept))

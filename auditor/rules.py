@@ -1,110 +1,34 @@
-"""Rules: frozen records loaded from YAML rule packs, schema-checked with file, line and field in errors."""
+"""Rules: load YAML rule packs into `Rule` records, schema-checked with file, line and field in errors.
+
+The fields every rule has are checked here; each kind's own fields by its entry in `auditor.checks.KINDS`.
+`Rule` itself lives in `auditor.model` (re-exported here).
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from auditor import yamlfile
+from auditor.checks import KINDS
 from auditor.errors import RuleError
-from auditor.model import Kind, RuleId, Severity, Status
+from auditor.fields import Checker, severity, str_list, string
+from auditor.model import Kind, Rule, RuleId, Status
 
-KINDS = ("secret", "regex", "path", "metadata", "waste", "dockerfile")
-WHERE = ("env", "labels", "cmd", "entrypoint", "history")
+__all__ = ["Rule", "default_pack_paths", "load_pack", "load_rules", "pack_files", "parse_rule"]
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 STATUS_WORDS = {"visible": (Status.VISIBLE,), "deleted": (Status.DELETED,),
                 "overwritten": (Status.OVERWRITTEN,), "hidden": (Status.DELETED, Status.OVERWRITTEN)}
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One rule. `params` holds the kind-specific settings, already validated."""
-
-    id: RuleId
-    kind: str
-    severity: Severity
-    description: str
-    remediation: str
-    message: str = ""
-    paths: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    status: tuple[Status, ...] = ()  # empty: any status
-    types: tuple[Kind, ...] = (Kind.FILE, Kind.HARDLINK)
-    params: Mapping[str, Any] = field(default_factory=dict)
-    source: str = ""
-
-    @property
-    def headline(self) -> str:
-        """The rule's message, or the first clause of its description: what a finding says."""
-        return self.message or re.split(r":\s|\.\s|\s\(|\.$", self.description.strip(), maxsplit=1)[0]
-
-    def applies_to_status(self, status: Status) -> bool:
-        return not self.status or status in self.status
-
-
-# Field checks: each takes (value, where) and returns the converted value or raises RuleError.
-Checker = Callable[[Any, str], Any]
-
-
-def _str(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise RuleError(f"{where}: expected a non-empty string")
-    return value
-
-
-def _str_list(value: Any, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise RuleError(f"{where}: expected a list of strings")
-    return tuple(value)
-
-
-def _regex(value: Any, where: str) -> str:
-    _str(value, where)
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise RuleError(f"{where}: bad regular expression ({exc})") from None
-    return str(value)
-
-
-def _regex_list(value: Any, where: str) -> tuple[str, ...]:
-    return tuple(_regex(v, where) for v in _str_list(value, where))
-
-
-def _int(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RuleError(f"{where}: expected a whole number ≥ 0")
-    return value
-
-
-def _float(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise RuleError(f"{where}: expected a number ≥ 0")
-    return float(value)
-
-
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise RuleError(f"{where}: expected a mapping")
-    return dict(value)
-
-
-def severity(value: Any, where: str) -> Severity:
-    try:
-        return Severity(value)
-    except ValueError:
-        raise RuleError(f"{where}: unknown severity {value!r} (one of {', '.join(s.value for s in Severity)})") from None
-
-
 def _status(value: Any, where: str) -> tuple[Status, ...]:
     out: list[Status] = []
-    for word in _str_list(value, where):
+    for word in str_list(value, where):
         if word not in STATUS_WORDS:
             raise RuleError(f"{where}: unknown status {word!r} (one of {', '.join(STATUS_WORDS)})")
         out.extend(STATUS_WORDS[word])
@@ -113,65 +37,15 @@ def _status(value: Any, where: str) -> tuple[Status, ...]:
 
 def _types(value: Any, where: str) -> tuple[Kind, ...]:
     try:
-        return tuple(Kind(v) for v in _str_list(value, where))
+        return tuple(Kind(v) for v in str_list(value, where))
     except ValueError:
         raise RuleError(f"{where}: unknown type (one of {', '.join(k.value for k in Kind)})") from None
 
 
-def _where(value: Any, where: str) -> tuple[str, ...]:
-    items = _str_list(value, where)
-    for item in items:
-        if item not in WHERE:
-            raise RuleError(f"{where}: unknown place {item!r} (one of {', '.join(WHERE)})")
-    return items
-
-
-def _group(value: Any, where: str) -> int | str:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise RuleError(f"{where}: expected a group number or name")
-    return value
-
-
-def _plugin(value: Any, where: str) -> str:
-    from auditor.checks.secrets import plugin_names  # detect-secrets stays inside checks/secrets.py
-
-    name = _str(value, where)
-    if name not in plugin_names():
-        raise RuleError(f"{where}: unknown detect-secrets plugin {name!r}")
-    return name
-
-
-def _group_by(value: Any, where: str) -> str:
-    if value != "directory":
-        raise RuleError(f"{where}: expected 'directory' (one finding per directory, layer and status)")
-    return str(value)
-
-
-DOCKERFILE_CHECKS = ("hidden-secret", "hidden-file", "download-left", "package-cache", "arg-in-history")
-
-
-def _dockerfile_check(value: Any, where: str) -> str:
-    if value not in DOCKERFILE_CHECKS:
-        raise RuleError(f"{where}: unknown Dockerfile check {value!r} (one of {', '.join(DOCKERFILE_CHECKS)})")
-    return str(value)
-
-
-COMMON: dict[str, Checker] = {
-    "id": _str, "kind": _str, "severity": severity, "description": _str, "remediation": _str,
-    "message": _str, "paths": _str_list, "exclude": _str_list, "status": _status, "types": _types,
+COMMON: dict[str, Checker] = {  # the fields every rule has; each kind adds its own (`KINDS[kind].params`)
+    "id": string, "kind": string, "severity": severity, "description": string, "remediation": string,
+    "message": string, "paths": str_list, "exclude": str_list, "status": _status, "types": _types,
 }
-PARAMS: dict[str, dict[str, Checker]] = {
-    "secret": {"plugin": _plugin, "options": _mapping},
-    "regex": {"pattern": _regex, "group": _group, "keywords": _str_list, "min_entropy": _float,
-              "allow": _regex_list, "ignore_case": lambda v, w: bool(v)},
-    "path": {"min_size": _int, "group": _group_by},
-    "metadata": {"where": _where, "name": _regex, "value": _regex, "allow": _regex_list},
-    "waste": {"min_size": _int},
-    "dockerfile": {"check": _dockerfile_check},
-}
-REQUIRED_PARAMS = {"secret": ("plugin",), "regex": ("pattern",), "path": ("paths",), "metadata": ("where",),
-                   "dockerfile": ("check",)}
-
 
 
 def parse_rule(raw: Any, origin: str) -> Rule:
@@ -187,9 +61,9 @@ def parse_rule(raw: Any, origin: str) -> Rule:
         if key not in raw:
             raise RuleError(f"{origin}:{line}: rule {raw.get('id', '?')!s} is missing field '{key}'")
     kind = raw["kind"]
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise RuleError(f"{at('kind')}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
-    checkers = {**COMMON, **PARAMS[kind]}
+    checkers = {**COMMON, **KINDS[kind].params}
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in checkers:
@@ -197,7 +71,7 @@ def parse_rule(raw: Any, origin: str) -> Rule:
         values[key] = checkers[key](value, at(key))
     if not ID_RE.match(values["id"]):
         raise RuleError(f"{at('id')}: ids are lowercase letters, digits, '.', '_' and '-'")
-    for key in REQUIRED_PARAMS.get(kind, ()):
+    for key in KINDS[kind].required:
         if key not in values:
             raise RuleError(f"{origin}:{line}: {kind} rule {values['id']} needs field '{key}'")
     common = {k: values.pop(k) for k in list(values) if k in COMMON}

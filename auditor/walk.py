@@ -7,11 +7,11 @@ Paths are absolute and normalised ("/etc/passwd"); the root is "/".
 from __future__ import annotations
 
 import posixpath
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from auditor.model import VISIBLE, Fate, Kind, Marker, Status
 
-Change = tuple[str, Union[Kind, Marker]]
+Change = tuple[str, Kind | Marker]
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_NAME = ".wh..wh..opq"
@@ -124,9 +124,9 @@ def _fate(
         deleting.append(dir_at.get(path))
     if gone or below:
         deleting += [table.get(ancestor) for ancestor in ancestors for table in (gone, below)]
-    for layer in deleting:
-        if layer is not None:
-            best = _lower(best, Fate(Status.DELETED, layer))
+    for hider in deleting:
+        if hider is not None:
+            best = _lower(best, Fate(Status.DELETED, hider))
     return best
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -10,14 +10,20 @@ from auditor import localfile
 from auditor.errors import RuleError
 
 
-class Node(dict):  # type: ignore[type-arg]
+class Node(dict[str, Any]):
     """A YAML mapping that knows where it and each of its keys stand in the file."""
 
     line: int = 0
     key_lines: dict[str, int]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
     """libyaml's loader where it is installed (ten times faster), else the pure-Python one."""
 
 
@@ -37,7 +43,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 MAX_NODES = 100_000  # nodes in a document once its aliases are expanded (the default packs: ~2,000)

@@ -247,7 +247,8 @@ def save(art: Artifacts) -> None:
     os.replace(art.docker_archive + ".tmp", art.docker_archive)
     run(["skopeo", "copy", "--quiet", "--dest-compress-format", "gzip",
          f"docker-archive:{art.docker_archive}", f"oci:{art.oci_layout}:{art.name}"])
-    run(["skopeo", "copy", "--quiet", f"oci:{art.oci_layout}:{art.name}", f"oci-archive:{art.oci_archive}.tmp:{art.name}"])
+    run(["skopeo", "copy", "--quiet", f"oci:{art.oci_layout}:{art.name}",
+         f"oci-archive:{art.oci_archive}.tmp:{art.name}"])
     os.replace(art.oci_archive + ".tmp", art.oci_archive)
 
 

@@ -5,8 +5,8 @@
 A separate implementation from `auditor` on purpose (standard library plus zstandard for zstd blobs and
 ISA-L's `isal` for gzip when installed, the fastest inflater here, as `audit` uses it; `--zlib` forces the
 standard library's): each layer blob is streamed from the archive or layout, decompressed in memory (gzip
-or zstd, sniffed from the magic bytes), and its tar is iterated with `tarfile` in stream mode, reading every member's bytes in
-1 MiB chunks and throwing them away. `--sha256` also hashes the blob and the uncompressed tar (what a
+or zstd, sniffed from the magic bytes), and its tar is iterated with `tarfile` in stream mode, reading every
+member's bytes in 1 MiB chunks and throwing them away. `--sha256` also hashes the blob and the uncompressed tar (what a
 digest-checking reader must add). Prints one JSON object: layers, entries, compressed and uncompressed
 bytes, seconds.
 
@@ -231,7 +231,8 @@ def extract(ref: str, dest: str) -> dict[str, object]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Walk one image and print the totals as JSON."""
-    parser = argparse.ArgumentParser(prog="floor.py", description="Read, decompress and walk every layer; nothing else.")
+    parser = argparse.ArgumentParser(prog="floor.py",
+                                     description="Read, decompress and walk every layer; nothing else.")
     parser.add_argument("ref", help="docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH[:TAG] or a path")
     parser.add_argument("--sha256", action="store_true", help="also hash every blob and uncompressed layer")
     parser.add_argument("--zlib", action="store_true", help="inflate gzip with the standard library, not isal")

@@ -183,7 +183,8 @@ class Bench:
         self.rows: list[Row] = []
         self.info: dict[str, Any] = {}
         self.audit = tool("audit")
-        self.audit_help = subprocess.run([self.audit, "--help"], capture_output=True, text=True, check=False).stdout if self.audit else ""
+        self.audit_help = subprocess.run([self.audit, "--help"], capture_output=True, text=True,
+                                         check=False).stdout if self.audit else ""
         self.has_cache = "--no-cache" in self.audit_help
 
     def row(self, key: str, label: str, input_: str) -> Row:
@@ -211,7 +212,8 @@ class Bench:
         label = "floor + sha256" if sha256 else "floor"
         row = self.row(key, label, transport)
         out = os.path.join(self.work, f"floor-{key}.json")
-        cmd = [sys.executable, os.path.join(HERE, "floor.py"), self.art.ref(transport)] + (["--sha256"] if sha256 else [])
+        cmd = [sys.executable, os.path.join(HERE, "floor.py"), self.art.ref(transport)]
+        cmd += ["--sha256"] if sha256 else []
         for _ in range(self.repeat):
             row.runs.append(measure(cmd, stdout=out))
             if not row.check():
@@ -339,7 +341,8 @@ class Bench:
         out = os.path.join(self.work, "kingfisher.json")
         # Compile and cache its Vectorscan rules once, untimed (a one-time cost per installation).
         empty = tempfile.mkdtemp(dir=self.work)
-        subprocess.run([exe, "scan", empty, "--no-validate", "--no-update-check", "-q"], capture_output=True, check=False)
+        subprocess.run([exe, "scan", empty, "--no-validate", "--no-update-check", "-q"], capture_output=True,
+                       check=False)
         env = dict(os.environ, TMPDIR=tmpdir) if tmpdir else None
         # --no-limits: with its default limits, kingfisher 2.14 refuses any layer blob over about 256 MB
         # ("archive ... did not contain Docker image layers", exit 1), which is the case of this image.
@@ -439,7 +442,8 @@ def _mb(value: int | None) -> str:
     return "" if value is None else f"{value / 1e6:.0f}"
 
 
-def render(bench: Bench, targets: list[tuple[str, str, bool | None]], ratios: list[tuple[str, float | None, str]]) -> str:
+def render(bench: Bench, targets: list[tuple[str, str, bool | None]],
+           ratios: list[tuple[str, float | None, str]]) -> str:
     """The result table, the ratios and the targets as text."""
     tar_bytes = bench.info.get("tar_bytes")
     header = ("row", "contender", "input", "wall s", "cpu s", "peak RSS MB", "tree PSS MB", "MB/s", "findings",
@@ -458,7 +462,8 @@ def render(bench: Bench, targets: list[tuple[str, str, bool | None]], ratios: li
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header) - 1)]
     out = []
     for number, line in enumerate(lines):
-        out.append("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)) + "  " + str(line[-1]))
+        cells = "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False))
+        out.append(cells + "  " + str(line[-1]))
         if number == 0:
             out.append("-" * (sum(widths) + 2 * len(widths) + 5))
     out.append("")
@@ -511,7 +516,8 @@ def evaluate(bench: Bench) -> tuple[list[tuple[str, float | None, str]], list[tu
         ("audit <= 3x the floor", f"{times(r21)} (docker-archive), {times(r21_oci)} (oci-archive)",
          None if r21 is None else max(r21, r21_oci or 0) <= 3),
         ("audit >= 30x faster than detect-secrets", times(r32), verdict(r32, lambda v: v >= 30)),
-        ("audit faster than the peer", f"peer takes {times(r42)} audit's time (default TMPDIR), {times(r42_shm)} (tmpfs)",
+        ("audit faster than the peer",
+         f"peer takes {times(r42)} audit's time (default TMPDIR), {times(r42_shm)} (tmpfs)",
          None if r42 is None and r42_shm is None else min(v for v in (r42, r42_shm) if v is not None) > 1),
         ("audit peak memory < 300 MB", "" if peak is None else f"{peak / 1e6:.0f} MB (largest audit row)",
          None if peak is None else peak < 300e6),
@@ -535,7 +541,8 @@ def versions() -> dict[str, str]:
         if exe:
             done = subprocess.run([exe, *args], capture_output=True, text=True, check=False)
             found[name] = (done.stdout or done.stderr).strip()
-    done = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    done = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=False)
     found["commit"] = done.stdout.strip()
     dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "auditor", "rules"],
                            capture_output=True, text=True, check=False).stdout
@@ -545,7 +552,8 @@ def versions() -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build or reuse the image, run every contender, print and save the results."""
-    parser = argparse.ArgumentParser(prog="run.py", description="Issue 6 benchmark: floor, audit, detect-secrets, peer.")
+    parser = argparse.ArgumentParser(prog="run.py",
+                                     description="Issue 6 benchmark: floor, audit, detect-secrets, peer.")
     parser.add_argument("--dir", default=build_image.DEFAULT_DIR, help="image cache (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="the debootstrap base image only (one layer)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; the table shows the fastest")

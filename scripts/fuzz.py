@@ -15,7 +15,7 @@ Targets (with `all`, the first byte of each input picks one):
 Each run ends with a report, checks the formats can render it, and asserts the exit code would not
 call an incomplete audit clean. With atheris (coverage-guided) the first crash stops the run and is
 saved as `crash-*` under --crashes; the random engine (byte mutations of the seeds) keeps going and
-saves each distinct crash. Turn each one into a regression test in tests/unit/test_fuzz_regressions.py.
+saves each distinct crash. Turn each one into a regression test in tests/test_fuzz_regressions.py.
 """
 
 from __future__ import annotations
@@ -48,17 +48,17 @@ with _instrument:
     from auditor.errors import AuditorError
     from auditor.formats import FORMATS
     from auditor.layers import read_layer
+    from auditor.limits import Limits
     from auditor.model import Digest, Image, Layer, Report
-    from auditor.sources import Options, open_image
+    from auditor.sources import Options, oci_layout, open_image
     from auditor.sources import archive as archive_source
-    from auditor.sources import oci_layout
     from auditor.sources.interface import assemble
 
 from testing import imagekit as kit  # noqa: E402
 from testing.hostile import MemoryStore, gnu_sparse, pax_sparse, raw_tar  # noqa: E402
 
-LIMITS = Settings(max_file_bytes=64 * 1024, max_layer_bytes=32 << 20, max_entries=5000, cache_dir=None)
-OPTIONS = Options(max_json_bytes=1 << 20)
+LIMITS = Settings(limits=Limits(max_file_bytes=64 * 1024, max_layer_bytes=32 << 20, max_entries=5000), cache_dir=None)
+OPTIONS = Options(limits=Limits(max_json_bytes=1 << 20))
 TARGETS = ("layer", "manifest", "archive")
 
 BASE = kit.layer_tar([kit.Dir("/etc"), kit.File("/etc/passwd", b"root:x:0:0\n"), kit.File("/a", b"x"),
@@ -80,8 +80,8 @@ def _finish(report: Report) -> None:
 
 def fuzz_layer(data: bytes) -> None:
     layer = _layer(1, data)
-    scan = read_layer(layer, lambda path, content: [], LIMITS.max_file_bytes, LIMITS.max_layer_bytes,
-                      LIMITS.max_entries)
+    scan = read_layer(layer, lambda path, content: [], LIMITS.limits.max_file_bytes, LIMITS.limits.max_layer_bytes,
+                      LIMITS.limits.max_entries)
     assert all(n.layer == 1 for n in scan.not_scanned), scan.not_scanned
     image = Image("fuzz", None, {}, [_layer(0, BASE, kit.sha256(BASE)), layer])
     report, _ = audit(image, [], LIMITS)

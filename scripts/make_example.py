@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from testing.imagekit import Dir, Entry, File, History, ImageSpec, Whiteout, write_docker_archive
+from testing.imagekit import Dir, Entry, File, History, ImageSpec, Whiteout, write_docker_archive  # noqa: E402
 
 AWS_KEY_ID = "AKIAQ7LXW3HNZEXAMPLE"  # AWS's documented example style, not a real key id
 AWS_SECRET = "q8Vt3nR2xLm9KpW4sYz7bC1dF6gH0jE5aEXAMPLE"
@@ -66,7 +66,8 @@ github:
   org: example-org
   token: {GITHUB_TOKEN}
 '''.encode()
-PACKAGE_JSON = b'{"name": "leaky-app", "version": "1.0.0", "main": "server.js", "dependencies": {"express": "^4.19.2"}}\n'
+PACKAGE_JSON = (b'{"name": "leaky-app", "version": "1.0.0", "main": "server.js", '
+                b'"dependencies": {"express": "^4.19.2"}}\n')
 SERVER_JS = b"const app = require('express')();\napp.get('/', (req, res) => res.send('ok'));\napp.listen(3000);\n"
 
 BASE: list[Entry] = [
@@ -98,7 +99,8 @@ NPM_CI: list[Entry] = [
     Dir("/app/node_modules/express"),
     File("/app/node_modules/express/package.json", b'{"name": "express", "version": "4.19.2"}\n'),
 ]
-CLEANUP: list[Entry] = [Dir("/root"), Dir("/root/.ssh"), Whiteout("/root/.ssh/id_rsa"), Dir("/app"), File("/app/.env", DOTENV_EXAMPLE)]
+CLEANUP: list[Entry] = [Dir("/root"), Dir("/root/.ssh"), Whiteout("/root/.ssh/id_rsa"), Dir("/app"),
+                        File("/app/.env", DOTENV_EXAMPLE)]
 
 NOP = "/bin/sh -c #(nop) "
 HISTORY = [

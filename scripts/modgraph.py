@@ -57,8 +57,14 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
                 target = target.rpartition(".")[0]
             if target and target != name and target.startswith(PACKAGE):
                 out.add(target)
-    # importing a.b.c runs a/__init__ and a/b/__init__ too: the package's own __init__ is its parent, not an edge
-    return {t for t in out if not name.startswith(t + ".")}
+    # importing a.b.c runs a/__init__ and a/b/__init__ first: those packages are imported too (the top-level
+    # package, and the importing module's own packages, which are already running, aside)
+    for target in list(out):
+        parent = target.rpartition(".")[0]
+        while parent and parent != PACKAGE:
+            out.add(parent)
+            parent = parent.rpartition(".")[0]
+    return {t for t in out if t != name and not name.startswith(t + ".")}
 
 
 def graph(root: Path = ROOT) -> dict[str, set[str]]:

@@ -152,9 +152,17 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def gzip_bytes(data: bytes) -> bytes:
+    """gzip without a timestamp, the same on every Python: the header's OS byte is set to 3 (Unix), which
+    zlib writes, since `gzip.compress` writes 3 on Python 3.11 and 3.12 but 255 on 3.10 and 3.13+."""
+    out = bytearray(gzip_module.compress(data, mtime=0))
+    out[9] = 3
+    return bytes(out)
+
+
 def compress(data: bytes, compression: Compression) -> bytes:
     if compression == "gzip":
-        return gzip_module.compress(data, mtime=0)
+        return gzip_bytes(data)
     if compression == "zstd":
         return zstandard.ZstdCompressor().compress(data)
     return data
@@ -315,7 +323,7 @@ def write_docker_archive(
     written = _legacy(members, built, repeat_as_symlink) if layout == "legacy" else _docker25(members, built)
     data = members.tar()
     with open(path, "wb") as out:
-        out.write(gzip_module.compress(data, mtime=0) if gzip else data)
+        out.write(gzip_bytes(data) if gzip else data)
     return written
 
 
@@ -415,7 +423,8 @@ def _oci(
             media_type = layer.blob.media_type if layer.blob else LAYER_TYPES[how]
             descs.append({"mediaType": media_type, "digest": members.blob(blob), "size": len(blob)})
         desc = _manifest(members, image, descs)
-        written.append(Written(desc["digest"], image.config_digest, tuple("blobs/sha256/" + d["digest"][7:] for d in descs)))
+        blobs = tuple("blobs/sha256/" + d["digest"][7:] for d in descs)
+        written.append(Written(desc["digest"], image.config_digest, blobs))
         platform_descs.append({**desc, "platform": image.spec.platform, "_tags": list(image.spec.repo_tags)})
         if attestations:
             attestation_descs.append(_attestation(members, desc["digest"]))

@@ -1,7 +1,7 @@
 """A reference layer walk for tests: apply layers one by one to a dict filesystem and record fates.
 
 Deliberately written apart from `auditor.walk` (forward, state-based, no lookups from above) so the two
-can be compared. Semantics, as the README states them: entries of a layer apply in tar order and a later
+can be compared. Semantics, as docs/formats.md states them: entries of a layer apply in tar order and a later
 entry replaces an earlier one at the same path (a directory over a directory merges); replacing a
 directory removes everything under it; whiteout and opaque markers apply only to lower layers,
 wherever they stand in the tar. An entry's fate is set by the first thing that removes or replaces it.
@@ -9,6 +9,7 @@ wherever they stand in the tar. An entry's fate is set by the first thing that r
 
 from __future__ import annotations
 
+import posixpath
 import tarfile
 from collections.abc import Sequence
 
@@ -74,13 +75,14 @@ def fates(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
 
 
 def _path(name: str) -> str | None:
-    parts: list[str] = []
-    for part in name.split("/"):
-        if part == "..":
-            return None
-        if part not in ("", "."):
-            parts.append(part)
-    return "/" + "/".join(parts)
+    """Where the engines put a tar name (written apart from `auditor.names`, on `posixpath.normpath`);
+    None for a relative name that climbs above the root once cleaned."""
+    rooted = name.startswith("/")
+    cleaned = posixpath.normpath("/" + name) if rooted else posixpath.normpath(name or ".")
+    if cleaned == ".." or cleaned.startswith("../"):
+        return None
+    cleaned = cleaned.lstrip("/")
+    return "/" if cleaned in ("", ".") else "/" + cleaned
 
 
 RAW_KINDS = {tarfile.REGTYPE: Kind.FILE, tarfile.AREGTYPE: Kind.FILE, tarfile.DIRTYPE: Kind.DIR,
@@ -122,8 +124,8 @@ def inventory(spec: ImageSpec) -> list[tuple[str, int, str, int, str, int | None
         layers.append(rows)
     result = fates([[c for c, _ in layer] for layer in layers])
     out = []
-    for index, (layer, layer_fates) in enumerate(zip(layers, result)):
-        for ((path, kind), size), fate in zip(layer, layer_fates):
+    for index, (layer, layer_fates) in enumerate(zip(layers, result, strict=False)):
+        for ((path, kind), size), fate in zip(layer, layer_fates, strict=False):
             if fate is None or path == "/":
                 continue
             assert isinstance(kind, Kind)

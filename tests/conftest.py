@@ -3,6 +3,11 @@
 A test that needs one asks for its fixture (`docker_client`, `skopeo`, `which`) or carries its marker
 (`docker`, `skopeo`, declared in pyproject.toml). When the tool is missing the test is skipped, except under
 `CI=true`, where it fails: CI installs everything, so a skip there would hide a broken setup.
+
+`slow` marks what the fast loop (`python -m pytest -m "not slow"`) leaves out: every test under
+tests/integration/ and tests/hooks/ (real engines, registries, git and pre-commit), every test that needs
+Docker or skopeo, and the few unit tests marked `@pytest.mark.slow` by hand (long property runs). The
+whole suite (`python -m pytest`, what CI runs) still runs them all.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from typing import Any, Callable, NoReturn
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -22,6 +29,9 @@ MARKERS = {
     "skopeo": "needs skopeo",
 }
 FIXTURE_MARKERS = {"docker_client": "docker", "skopeo": "skopeo"}
+SLOW_DIRS = ("integration", "hooks")  # directories under tests/ whose every test is slow
+SLOW_MARKERS = ("docker", "skopeo")  # a test that needs these tools is slow wherever it lives
+TESTS = Path(__file__).resolve().parent
 
 
 def in_ci() -> bool:
@@ -36,7 +46,7 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _docker_probe() -> tuple[Any, str | None]:
     """Connect to the engine once per run: (client, None) or (None, why not)."""
     host = os.environ.get("DOCKER_HOST") or "the default socket"
@@ -64,11 +74,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses `docker_client` or `skopeo` gets the matching marker, so `-m 'not docker'` works."""
+    """A test that uses `docker_client` or `skopeo` gets the matching marker, so `-m 'not docker'` works;
+    tests in SLOW_DIRS and tests with a SLOW_MARKERS marker also get `slow`, so `-m 'not slow'` works."""
     for item in items:
         for fixture, marker in FIXTURE_MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None:
                 item.add_marker(marker)
+        if item.get_closest_marker("slow") is None and _is_slow(item):
+            item.add_marker("slow")
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    try:
+        top = Path(item.path).resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        top = ""
+    return top in SLOW_DIRS or any(item.get_closest_marker(m) is not None for m in SLOW_MARKERS)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -136,7 +157,8 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory) -> Run:
     """`cli("files", ref, "--format", "json")` runs `audit` and returns its exit code, stdout and stderr.
 
     It runs in an empty directory outside any git repository with no AUDITOR_* variables, so no

@@ -5,16 +5,17 @@ small image. A compiled database is kept in memory by its expressions and flags 
 directory is set (the layer cache's, unless `--no-cache`), serialised to `hs/<key>.db` there. Keys hash
 the expressions, flags, the Hyperscan version and this machine's CPU, since a serialised database is only
 valid on the platform it was built for; each file carries the sha256 of its payload, and an unreadable,
-corrupt or foreign one is simply compiled again.
+corrupt or foreign one is simply compiled again, as is one another user owns or could have written
+(a forged database could match nothing, `auditor.private`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import platform
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from auditor import private
 
@@ -22,6 +23,8 @@ try:
     import hyperscan
 except ImportError:  # pragma: no cover - a declared dependency
     hyperscan = None  # type: ignore[assignment]
+
+__all__ = ["CompileError", "database", "hyperscan", "use_cache"]
 
 _MEMORY: dict[str, Any] = {}
 _root: str | None = None  # the cache directory; databases live in its hs/
@@ -44,25 +47,20 @@ def _cpu() -> str:
             flags = next((line for line in handle if line.startswith("flags")), "")
     except OSError:
         flags = ""
+    if hasattr(os, "uname"):
+        return os.uname().machine + flags  # what platform.machine() answers, without importing it (3 ms)
+    import platform
+
     return platform.machine() + flags
-
-
-@lru_cache(maxsize=1)
-def _translator() -> bytes:
-    """The translation code, part of every key: a change to it changes what the sources compile to."""
-    from auditor.checks import hsregex
-
-    with open(hsregex.__file__, "rb") as handle:
-        return handle.read()
 
 
 def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]]) -> Any:
     """A block-mode database of the expressions and flags `build` returns (ids = positions), known by
-    `sources` (what they are translated from); None without Hyperscan."""
+    `sources`: everything they are made from (the patterns, the flags, and the version of the code that
+    translates them); None without Hyperscan."""
     if hyperscan is None:
         return None
-    key = hashlib.sha256(repr((getattr(hyperscan, "__version__", "?"), _cpu(), sources)).encode()
-                         + _translator()).hexdigest()
+    key = hashlib.sha256(repr((getattr(hyperscan, "__version__", "?"), _cpu(), sources)).encode()).hexdigest()
     if key in _MEMORY:
         return _MEMORY[key]
     compiled = _load(key)
@@ -82,8 +80,7 @@ def _load(key: str) -> Any:
     if _root is None:
         return None
     try:
-        with open(os.path.join(_root, "hs", f"{key}.db"), "rb") as handle:
-            blob = handle.read()
+        blob = private.read_file(_root, os.path.join(_root, "hs", f"{key}.db"))  # only the user's own file
         digest, payload = blob[:32], blob[32:]
         if hashlib.sha256(payload).digest() != digest:
             return None

@@ -21,18 +21,23 @@ line implies a Hyperscan match on the encoded line.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from functools import lru_cache
+import sys
+from functools import cache, lru_cache
 from typing import Any
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     from re import _compiler as sre_compile
     from re import _constants as sre
     from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_compile  # type: ignore[no-redef]
-    import sre_constants as sre  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import sre_compile
+    import sre_constants as sre
+    import sre_parse
+
+__all__ = ["MULTIBYTE", "NEVER", "FOLDS_OUT_OF_ASCII", "Untranslatable", "code_digest", "translate",
+           "sre", "sre_compile", "sre_parse"]  # the last three: Python's own parser, for `backtrack`
 
 MULTIBYTE = "[\\xc2-\\xf4][\\x80-\\xbf]{1,3}"  # one non-ASCII character in UTF-8 (a little wider)
 NEVER = "\\xff"  # a byte valid UTF-8 never holds: an atom that accepts nothing becomes this
@@ -45,42 +50,12 @@ _LINE_END = (sre.AT_END, sre.AT_END_LINE, sre.AT_END_STRING)
 _REPEATS = tuple(getattr(sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(sre, name))
 
 
-class Gate:
-    """Which of many Python patterns can match somewhere in a text: one Hyperscan pass over its UTF-8
-    bytes, compiled on first use. With Hyperscan unavailable, or a pattern it cannot take, every
-    pattern is reported (the caller then runs them all)."""
-
-    def __init__(self, patterns: list[tuple[str, int]]) -> None:
-        self._patterns = patterns
-        self._database: Any = None
-        self._compiled = False
-
-    def matches(self, data: bytes) -> set[int] | None:
-        """The positions of the patterns that may match in `data`; None for "any of them"."""
-        database = self._database if self._compiled else self._compile()
-        if database is None:
-            return None
-        matched: set[int] = set()
-        database.scan(data, match_event_handler=lambda i, *_: matched.add(i))
-        return matched
-
-    def _compile(self) -> Any:
-        from auditor.checks import hsdb
-
-        self._compiled = True
-        if hsdb.hyperscan is None or not self._patterns:
-            return None
-        hs = hsdb.hyperscan
-        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY | hs.HS_FLAG_SINGLEMATCH
-
-        def build() -> tuple[list[bytes], list[int]]:
-            return [translate(p, f, lines=False).encode("ascii") for p, f in self._patterns], [flags] * len(self._patterns)
-
-        try:
-            self._database = hsdb.database(("text", self._patterns), build)
-        except (Untranslatable, hsdb.CompileError):
-            return None
-        return self._database
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """This module's code: a change to it changes what patterns translate to, so every compiled
+    database is known by it too (part of `hsdb.database`'s `sources`)."""
+    with open(__file__, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
 
 
 class Untranslatable(ValueError):
@@ -162,7 +137,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool]:
     """(the ASCII codes Python accepts at this atom, whether it can accept a non-ASCII character)."""
     if op is sre.LITERAL and not flags & re.IGNORECASE:
@@ -213,7 +188,7 @@ def _byte_class(codes: frozenset[int], non_ascii: bool) -> str:
         ascii_part = f"\\x{accepted[0]:02x}"
     else:
         parts, start = [], accepted[0]
-        for previous, current in zip(accepted, accepted[1:] + [None]):
+        for previous, current in zip(accepted, accepted[1:] + [None], strict=True):
             if current is not None and current == previous + 1:
                 continue
             parts.append(f"\\x{start:02x}" if start == previous else f"\\x{start:02x}-\\x{previous:02x}")

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from auditor.rules import Rule
+from auditor.checks.interface import Item, ItemCheck
+from auditor.checks.window import search
+from auditor.model import Rule
 
 BUILD_ARGS = re.compile(r"^(?:RUN )?\|(\d+) ")  # classic builder, and BuildKit's `RUN |N ... # buildkit`
-
-
-@dataclass(frozen=True)
-class Item:
-    """One piece of metadata: where it is, an optional key (env/label/build-arg name) and the value."""
-
-    where: str  # env, labels, cmd, entrypoint, history
-    location: str  # e.g. "config.Env", "history[4].created_by"
-    key: str | None
-    value: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.key}={self.value}" if self.key is not None else self.value
 
 
 def _build_args(created_by: str) -> list[tuple[str, str]]:
@@ -41,7 +29,9 @@ def _build_args(created_by: str) -> list[tuple[str, str]]:
 
 def items(config: dict[str, Any]) -> Iterator[Item]:
     """Every metadata item of an image config, in a stable order."""
-    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    inner = config.get("config")
+    if not isinstance(inner, dict):
+        inner = {}
     env = inner.get("Env")
     for entry in env if isinstance(env, list) else []:
         if isinstance(entry, str):
@@ -52,9 +42,9 @@ def items(config: dict[str, Any]) -> Iterator[Item]:
         for key, value in labels.items():
             yield Item("labels", "config.Labels", str(key), str(value))
     for field_name, where in (("Cmd", "cmd"), ("Entrypoint", "entrypoint")):
-        value = inner.get(field_name)
-        if isinstance(value, list) and value:
-            yield Item(where, f"config.{field_name}", None, " ".join(str(v) for v in value))
+        words = inner.get(field_name)
+        if isinstance(words, list) and words:
+            yield Item(where, f"config.{field_name}", None, " ".join(str(v) for v in words))
     history = config.get("history")
     if isinstance(history, list):
         for index, entry in enumerate(history):
@@ -67,14 +57,13 @@ def items(config: dict[str, Any]) -> Iterator[Item]:
             yield Item("history", location, None, created_by)
 
 
-class MetadataCheck:
-    """`metadata` rules: a name pattern (for keyed items) and/or a value pattern."""
+class MetadataCheck(ItemCheck):
+    """`metadata` rules: a name pattern (for keyed items) and/or a value pattern, searched in bounded
+    regions of a long key or value (`window.search`)."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._rules = []
         for rule in rules:
-            if rule.kind != "metadata":
-                continue
             name = re.compile(rule.params["name"], re.IGNORECASE) if rule.params.get("name") else None
             value = re.compile(rule.params["value"]) if rule.params.get("value") else None
             allow = [re.compile(a) for a in rule.params.get("allow") or ()]
@@ -84,10 +73,10 @@ class MetadataCheck:
         for rule, name, value, allow in self._rules:
             if item.where not in rule.params["where"]:
                 continue
-            if name is not None and (item.key is None or not name.search(item.key)):
+            if name is not None and (item.key is None or not search(name, item.key)):
                 continue
-            if value is not None and not value.search(item.value):
+            if value is not None and not search(value, item.value):
                 continue
-            if not item.value.strip() or any(a.search(item.value) for a in allow):
+            if not item.value.strip() or any(search(a, item.value) for a in allow):
                 continue
             yield rule

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Pattern
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from re import Pattern
 
-from auditor.checks.hsregex import Gate
-from auditor.globs import compile_globs
-from auditor.model import Entry
-from auditor.rules import Rule
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    rule: Rule
-    include: Pattern[str]
-    exclude: Pattern[str] | None
+from auditor import globs
+from auditor.checks.gate import Gate
+from auditor.checks.interface import EntryCheck
+from auditor.model import Entry, Rule
 
 
-class PathCheck:
+class _Globs:
+    """One rule's globs, compiled when the gate first lets an entry through to them."""
+
+    def __init__(self, rule: Rule, include: str) -> None:
+        self.rule = rule
+        self.source = include
+
+    @cached_property
+    def include(self) -> Pattern[str]:
+        return re.compile(self.source, globs.FLAGS)
+
+    @cached_property
+    def exclude(self) -> Pattern[str] | None:
+        return globs.compile_globs(self.rule.exclude)
+
+
+class PathCheck(EntryCheck):
     """Matches entries against every `path` rule."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._compiled = []
         for rule in rules:
-            include = compile_globs(rule.paths)
-            if rule.kind == "path" and include is not None:
-                self._compiled.append(_Compiled(rule, include, compile_globs(rule.exclude)))
-        self._gate = Gate([(c.include.pattern, c.include.flags) for c in self._compiled])
+            include = globs.globs_regex(rule.paths)
+            if include is not None:
+                self._compiled.append(_Globs(rule, include))
+        self._gate = Gate([(c.source, globs.FLAGS) for c in self._compiled])
 
     def match(self, entry: Entry) -> Iterator[Rule]:
         """The rules matching `entry`; one Hyperscan pass over its path picks the globs worth trying."""

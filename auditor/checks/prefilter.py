@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+import sys
+from collections.abc import Iterable
+from typing import Any
 
 from auditor.checks import hsdb
-from auditor.checks.hsregex import Untranslatable, translate
+from auditor.checks.hsregex import Untranslatable, code_digest, translate
+from auditor.checks.window import Regions
 
 try:
     import hyperscan
@@ -28,15 +31,14 @@ except ImportError:  # pragma: no cover - a declared dependency; without it ever
 
 def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
     """(plugin position, pattern, re flags) for every expression the plugins run on a line."""
-    from detect_secrets.plugins import keyword
-
     out: list[tuple[int, str, int]] = []
     for position, plugin in enumerate(plugins):
         if hasattr(plugin, "entropy_limit") and hasattr(plugin, "charset"):
             shortest = max(1, math.floor(2 ** float(plugin.entropy_limit)))
             chars = re.escape(plugin.charset)
             out.append((position, f"['\"][{chars}]{{{shortest},}}['\"]", 0))
-        elif type(plugin).__name__ == "KeywordDetector":
+        elif type(plugin).__name__ == "KeywordDetector":  # its expressions are its module's tables
+            keyword = sys.modules[type(plugin).__module__]
             tables = [*keyword.REGEX_BY_FILETYPE.values(), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP]
             for regex in sorted({r for table in tables for r in table}, key=lambda r: r.pattern):
                 out.append((position, regex.pattern, regex.flags))
@@ -72,7 +74,7 @@ class Prefilter:
             return [translate(p, f).encode("ascii") for _, p, f in patterns], [hs_flags] * len(patterns)
 
         try:
-            self.database = hsdb.database(("lines", patterns), build)
+            self.database = hsdb.database((code_digest(), "lines", hs_flags, patterns), build)
         except (Untranslatable, hsdb.CompileError) as exc:  # not for Hyperscan: scan every line
             self.reason = f"hyperscan cannot take a plugin pattern ({exc})"
 
@@ -102,6 +104,16 @@ class Prefilter:
 
         self.database.scan(blob, match_event_handler=on_match)
         return [(line, plugins, offset) for line, (plugins, offset) in sorted(marked.items())]
+
+
+    def windows(self, line: bytes, regions: Regions) -> list[tuple[int, int]] | None:
+        """`regions` (`window.Regions`) filled with every offset of one line where a plugin expression
+        may match, finished; None without a database (anywhere)."""
+        if self.database is None:
+            return None
+        add = regions.add
+        self.database.scan(line, match_event_handler=lambda _pattern, _start, end, *_: add(end))
+        return regions.finish()
 
 
 def line_starts(blob: bytes) -> list[int]:

@@ -1,7 +1,10 @@
 """`regex` rules: a content pattern, with keywords as a cheap prefilter, entropy and path limits.
 
 All patterns are translated into wider Hyperscan expressions (`hsregex`) and scanned together in one
-pass over a text; Python's `re` then runs only the rules whose expression matched somewhere.
+pass over a text, which reports every offset where a rule's match may end. Python's `re` then runs only
+on bounded regions around those offsets (`window`), never over a whole file or line, so a pattern that
+backtracks badly costs at most a region's worth of work per region. A match longer than
+`window.BEFORE` bytes may be missed or cut short.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Pattern
+from functools import cached_property
+from re import Pattern
 
-from auditor.checks.hsregex import Gate
+from auditor.checks.gate import Gate
+from auditor.checks.interface import ContentCheck
+from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
-from auditor.model import Hit
-from auditor.rules import Rule
+from auditor.model import Hit, Rule
 
 
 def entropy(text: str) -> float:
@@ -26,14 +30,36 @@ def entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in Counter(text).values())
 
 
-@dataclass(frozen=True)
 class _Compiled:
-    rule: Rule
-    pattern: Pattern[str]
-    keywords: tuple[str, ...]
-    include: Pattern[str] | None
-    exclude: Pattern[str] | None
-    allow: Pattern[str] | None
+    """One rule's expressions, each compiled on first use: checking a few files (`audit dockerfile`)
+    compiles only what the gate lets through, and `warm` compiles them all before workers fork."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.source: str = rule.params["pattern"]
+        self.flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
+        self.keywords = tuple(k.lower() for k in rule.params.get("keywords") or ())
+
+    @cached_property
+    def pattern(self) -> Pattern[str]:
+        return re.compile(self.source, self.flags)
+
+    @cached_property
+    def include(self) -> Pattern[str] | None:
+        return compile_globs(self.rule.paths)
+
+    @cached_property
+    def exclude(self) -> Pattern[str] | None:
+        return compile_globs(self.rule.exclude)
+
+    @cached_property
+    def allow(self) -> Pattern[str] | None:
+        allow = self.rule.params.get("allow") or ()
+        return re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None
+
+    def compile(self) -> None:
+        """Compile every expression now (reading a property compiles it, once)."""
+        _ = (self.pattern, self.include, self.exclude, self.allow)
 
     def wants(self, path: str) -> bool:
         if self.include is not None and not self.include.match(path):
@@ -41,58 +67,62 @@ class _Compiled:
         return self.exclude is None or not self.exclude.match(path)
 
 
-class RegexCheck:
+class RegexCheck(ContentCheck):
     """Runs every `regex` rule over text; each distinct secret is reported once per file and rule."""
 
     def __init__(self, rules: list[Rule]) -> None:
-        self._compiled = []
-        for rule in rules:
-            if rule.kind != "regex":
-                continue
-            flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
-            allow = rule.params.get("allow") or ()
-            self._compiled.append(
-                _Compiled(
-                    rule=rule,
-                    pattern=re.compile(rule.params["pattern"], flags),
-                    keywords=tuple(k.lower() for k in rule.params.get("keywords") or ()),
-                    include=compile_globs(rule.paths),
-                    exclude=compile_globs(rule.exclude),
-                    allow=re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None,
-                )
-            )
-        self._gate = Gate([(c.pattern.pattern, c.pattern.flags) for c in self._compiled])
+        self._compiled = [_Compiled(rule) for rule in rules]
+        self._gate = Gate([(c.source, c.flags) for c in self._compiled], every=True)
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        """Hits in a file's bytes (UTF-8 text, decoded only when a rule's gate expression matched)."""
-        wanted = [c for c in self._gated(data) if c.wants(path)]
-        return self._scan(data.decode("utf-8", "replace"), wanted) if wanted else []
+        """Hits in a file's bytes (UTF-8 text; only the regions around possible matches are decoded)."""
+        return self._scan(data, path, "replace") if self._compiled else []
 
     def warm(self) -> None:
         self._gate.matches(b"")
+        for c in self._compiled:
+            c.compile()
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
-        return self._scan(text, self._compiled)  # a line of metadata: not worth a gate
+        """Hits in a line of metadata (every rule, whatever its paths)."""
+        return self._scan(text.encode("utf-8", "surrogatepass"), None, "surrogatepass") if self._compiled else []
 
-    def _gated(self, data: bytes) -> list[_Compiled]:
-        """The rules whose Hyperscan translation matches somewhere in `data` (all without a gate)."""
-        matched = self._gate.matches(data) if self._compiled else None
-        if matched is None:
-            return self._compiled
-        return [c for i, c in enumerate(self._compiled) if i in matched]
-
-    def _scan(self, text: str, wanted: list[_Compiled]) -> list[Hit]:
+    def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
+        regions = self._gate.regions(data)
+        lowered: str | bytes | None = None
+        lines = LineCounter(data)
         hits: list[Hit] = []
-        lowered: str | None = None
-        for c in wanted:
+        for index, c in enumerate(self._compiled):
+            found = regions[index] if regions is not None else Regions().everywhere(len(data))
+            if not found or (path is not None and not c.wants(path)):
+                continue
             if c.keywords:
-                lowered = lowered if lowered is not None else text.lower()
-                if not any(k in lowered for k in c.keywords):
+                if lowered is None:
+                    lowered = data.lower() if data.isascii() else data.decode("utf-8", errors).lower()
+                if isinstance(lowered, bytes):
+                    if not any(k.encode() in lowered for k in c.keywords if k.isascii()):
+                        continue
+                elif not any(k in lowered for k in c.keywords):
                     continue
-            seen: set[str] = set()
-            group = c.rule.params.get("group", 0)
-            min_entropy = c.rule.params.get("min_entropy", 0.0)
-            for match in c.pattern.finditer(text):
+            hits.extend(self._search(c, data, found, lines, errors))
+        return hits
+
+    def _search(self, c: _Compiled, data: bytes, regions: list[tuple[int, int]], lines: LineCounter,
+                errors: str) -> list[Hit]:
+        """Matches of one rule, region by region, as `finditer` over the whole text would give those of
+        up to `window.BEFORE` bytes; each distinct secret once."""
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        group = c.rule.params.get("group", 0)
+        min_entropy = c.rule.params.get("min_entropy", 0.0)
+        cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
+        for piece in pieces(data, regions, errors):
+            start = piece.pos if cursor <= piece.begin else \
+                max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
+            for match in c.pattern.finditer(piece.text, start):
+                if match.end() > piece.last or (piece.limit is not None and match.start() >= piece.limit):
+                    break  # past the last possible end (the region's edge), or the next region's to find
+                cursor = piece.byte(match.end())
                 secret = match.group(group) if group else match.group(0)
                 if not secret or secret in seen:
                     continue
@@ -101,7 +131,6 @@ class RegexCheck:
                 if c.allow is not None and c.allow.search(secret):
                     continue
                 seen.add(secret)
-                line = text.count("\n", 0, match.start()) + 1
+                line = lines.line_at(piece.begin) + piece.text.count("\n", 0, match.start())
                 hits.append(Hit(c.rule.id, line, secret, c.rule.headline))
         return hits
-

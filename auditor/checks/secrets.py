@@ -11,29 +11,50 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from functools import lru_cache
-from typing import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property, lru_cache
+from re import Pattern
+from typing import Any, cast, overload
 
+import detect_secrets
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
-from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.transformers import get_transformed_file, get_transformers
+from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
+from auditor.checks.allowlist import allowlisted
+from auditor.checks.interface import ContentCheck
 from auditor.checks.prefilter import Prefilter
+from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
-from auditor.model import Hit
-from auditor.rules import Rule
+from auditor.globs import compile_globs
+from auditor.model import Hit, Rule, RuleId
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"  # replaced by checks/allowlist.py
+MAX_LINE = 16384  # characters: a longer line is given to the plugins as windows around possible matches
+WINDOW_BEFORE = 2048  # bytes of such a line before a possible match end: the longest secret found there
+WINDOW_MAX = 8192  # bytes in one window at most (the per-secret filters search the whole window per secret)
 
 
 @lru_cache(maxsize=1)
 def plugin_names() -> frozenset[str]:
     """The class names of every detect-secrets plugin, as rules name them."""
-    return frozenset(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
+    return frozenset(cls.__name__ for cls in _plugin_classes().values())
+
+
+def library_version() -> str:
+    """detect-secrets' version: what its plugins and filters find depends on it (the layer cache keys it)."""
+    return str(getattr(detect_secrets, "VERSION", "?"))
+
+
+def _plugin_classes() -> dict[str, type[Any]]:
+    """Secret type -> plugin class (detect-secrets caches it)."""
+    classes: dict[str, type[Any]] = get_mapping_from_secret_type_to_class()
+    return classes
 
 
 class _NamedText(io.StringIO):
@@ -77,26 +98,30 @@ def _may_transform_eagerly(name: str, data: bytes) -> bool:
 
 def _check_transformers() -> None:
     """The shortcuts above know these transformers and no others (detect-secrets is pinned to 1.5)."""
-    names = sorted(type(t).__name__ for t in get_transformers())
+    transformers: list[Any] = list(get_transformers())
+    names = sorted(type(t).__name__ for t in transformers)
     if names != ["ConfigFileTransformer", "EagerConfigFileTransformer", "YAMLTransformer"]:
         raise RuleError(f"unexpected detect-secrets transformers {names}; this layer-auditor needs 1.5")
 
 
-class SecretsCheck:
-    """Runs the detect-secrets plugins that `secret` rules select, mapping each secret type to its rule."""
+class SecretsCheck(ContentCheck):
+    """Runs the detect-secrets plugins that `secret` rules select, mapping each secret type to its rule.
+    A rule's `paths`/`exclude` limit where its plugin's hits in files count."""
 
     def __init__(self, rules: list[Rule]) -> None:
-        self.rules = [r for r in rules if r.kind == "secret"]
+        self.rules = list(rules)
         seen: dict[str, Rule] = {}
         for rule in self.rules:
             plugin = str(rule.params["plugin"])
             if plugin in seen:
                 raise RuleError(f"{rule.source}: rules {seen[plugin].id} and {rule.id} both select {plugin}")
             seen[plugin] = rule
-        by_class = {cls.__name__: secret_type for secret_type, cls in get_mapping_from_secret_type_to_class().items()}
+        by_class = {cls.__name__: secret_type for secret_type, cls in _plugin_classes().items()}
         self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
+        self._limited = [r for r in self.rules if r.paths or r.exclude]
         self._prefilter: Prefilter | None = None
         self._active = False
+        self._allowlist = True
 
     @contextlib.contextmanager
     def session(self) -> Iterator[SecretsCheck]:
@@ -107,7 +132,8 @@ class SecretsCheck:
         plugins = [{"name": r.params["plugin"], **dict(r.params.get("options") or {})} for r in self.rules]
         with transient_settings({"plugins_used": plugins}):
             _check_transformers()
-            get_settings().disable_filters(INVALID_FILE_FILTER)
+            self._allowlist = ALLOWLIST_FILTER in get_settings().filters
+            get_settings().disable_filters(INVALID_FILE_FILTER, ALLOWLIST_FILTER)
             get_filters.cache_clear()
             self._prefilter = None
             self._active = True
@@ -118,12 +144,30 @@ class SecretsCheck:
                 self._active = False
 
     def warm(self) -> None:
-        """Compile the prefilter (inside a session) before the first file needs it."""
+        """Compile the prefilter (inside a session) and the rules' paths before the first file needs them."""
+        _ = self._where
         if self._active and self._prefilter is None and self.rules:
             self._prefilter = Prefilter(get_plugins())
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path.
+        """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path."""
+        hits = self._scan_file(path, data)
+        return [hit for hit in hits if self._wanted(hit, path)] if hits and self._limited else hits
+
+    @cached_property
+    def _where(self) -> dict[RuleId, tuple[Pattern[str] | None, Pattern[str] | None]]:
+        """Rule id -> (paths, exclude) of the rules limited to some paths, compiled on first need."""
+        return {r.id: (compile_globs(r.paths), compile_globs(r.exclude)) for r in self._limited}
+
+    def _wanted(self, hit: Hit, path: str) -> bool:
+        limits = self._where.get(hit.rule)
+        if limits is None:
+            return True
+        include, exclude = limits
+        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
+
+    def _scan_file(self, path: str, data: bytes) -> list[Hit]:
+        """Secrets in one file's bytes, wherever the rules look.
 
         Most files are scanned as bytes: the prefilter finds the candidate lines and only those (and
         the lines around them that code snippets show) are ever decoded. A file a transformer may parse,
@@ -169,10 +213,13 @@ class SecretsCheck:
             return []
         return self._scan_lines([text], name, [(0, None, 0)])  # every plugin: not worth the prefilter
 
-    def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
+    def _prefilter_for_session(self) -> Prefilter:
         if self._prefilter is None:
             self._prefilter = Prefilter(get_plugins())  # compiled once per process, on first need
-        return self._prefilter.candidates(blob)
+        return self._prefilter
+
+    def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
+        return self._prefilter_for_session().candidates(blob)
 
     def _scan_list(self, lines: list[str], name: str) -> list[Hit]:
         """Lines as a transformer or `readlines` gives them (with or without their newlines)."""
@@ -189,11 +236,12 @@ class SecretsCheck:
     def _scan_lines(self, lines: Sequence[str], name: str,
                     candidates: list[tuple[int, set[int] | None, int]]) -> list[Hit]:
         found: dict[tuple[str, str], Hit] = {}
-        for secret in _process_lines(lines, name, candidates):
+        windows = self._prefilter_for_session().windows
+        for secret, text in _process_lines(lines, name, candidates, windows, self._allowlist):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue
-            value = _whole_token(secret.type, secret.secret_value or "", lines[secret.line_number - 1])
+            value = _whole_token(secret.type, secret.secret_value or "", text)
             key = (secret.type, value)
             if key in found:
                 continue
@@ -231,43 +279,70 @@ class _SparseLines(Sequence[str]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self._lines[i] for i in range(*index.indices(self._count))]
         return self._lines[index]
 
 
-def _process_lines(lines: Sequence[str], filename: str,
-                   candidates: list[tuple[int, set[int] | None, int]]) -> Iterator[PotentialSecret]:
-    """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work.
+def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[int, set[int] | None, int]],
+                   windows: Callable[[bytes, Regions], list[tuple[int, int]] | None], allowlist: bool,
+                   ) -> Iterator[tuple[PotentialSecret, str]]:
+    """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work; each secret
+    with the text its plugin read.
 
     Only the lines the prefilter lets through are visited, with only the plugins whose expressions can
-    match there, and a line's own filters (some of them slow
-    regular expressions, such as `is_indirect_reference`) run only once a plugin has found something on
-    it: they can only remove findings, and plugins do not depend on them. Everything else is the
-    library's own: the same code snippet (taken from all lines), the same line, secret and context
-    filters, the same plugins in the same order.
+    match there, and a line's own filters (some of them slow regular expressions, such as
+    `is_indirect_reference`) run only once a plugin has found something on it: they can only remove
+    findings, and plugins do not depend on them. `pragma: allowlist secret` is looked for in linear time
+    (`checks.allowlist`), once per line rather than once per secret. Everything else is the library's
+    own: the same code snippet (taken from all lines), the same line, secret and context filters, the
+    same plugins in the same order.
+
+    A line longer than MAX_LINE characters is read in windows around each place the prefilter finds a
+    possible match (`window`), each given to the plugins as the line: their expressions and the per-secret
+    filters, which search the line once for every secret, then take time linear in the line. There, a
+    secret longer than WINDOW_BEFORE bytes may be missed, and the per-secret filters see only the window.
     """
     plugins = get_plugins()
     for index, possible, _ in candidates:
         line_number = index + 1
         line = lines[index].rstrip()
-        code_snippet = get_code_snippet(lines=lines, line_number=line_number)
+        code_snippet = get_code_snippet(lines=cast("list[str]", lines), line_number=line_number)  # it only slices
+        texts = _windows(line, windows) if len(line) > MAX_LINE else [line]
         found = [
-            (plugin, secret)
+            (plugin, secret, text)
+            for text in texts
             for position, plugin in enumerate(plugins)
             if possible is None or position in possible
-            for secret in ds_scan._scan_line(plugin=plugin, filename=filename, line=line, line_number=line_number,
+            for secret in ds_scan._scan_line(plugin=plugin, filename=filename, line=text, line_number=line_number,
                                              context=code_snippet)
         ]
-        if not found or ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
-                                                 context=code_snippet):
+        if not found or (allowlist and allowlisted(filename, line, code_snippet.previous_line)):
             continue
-        for plugin, secret in found:
+        if ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
+                                    context=code_snippet):
+            continue
+        for plugin, secret, text in found:
             if not ds_scan._is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
-                                            secret=secret.secret_value, plugin=plugin, line=line,
+                                            secret=secret.secret_value, plugin=plugin, line=text,
                                             context=code_snippet):
-                yield secret
+                yield secret, text
+
+
+def _windows(line: str, windows: Callable[[bytes, Regions], list[tuple[int, int]] | None]) -> list[str]:
+    """The windows of an over-long line around its possible matches (everywhere without a prefilter)."""
+    data = line.encode("utf-8", "surrogatepass")
+    regions = windows(data, Regions(WINDOW_BEFORE, WINDOW_MAX))
+    if regions is None:
+        regions = Regions(WINDOW_BEFORE, WINDOW_MAX).everywhere(len(data))
+    return [piece.text for piece in pieces(data, regions, "surrogatepass")]
 
 
 def _whole_token(secret_type: str, value: str, line: str) -> str:
@@ -279,9 +354,9 @@ def _whole_token(secret_type: str, value: str, line: str) -> str:
     """
     if len(value) >= 8:
         return value
-    cls = get_mapping_from_secret_type_to_class().get(secret_type)
+    cls = _plugin_classes().get(secret_type)
     for pattern in getattr(cls, "denylist", ()):
         for match in pattern.finditer(line):
             if match.re.groups and match.group(1) == value and match.start(1) == match.start():
-                return match.group(0)
+                return str(match.group(0))
     return value

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from auditor.model import Entry, Kind
-from auditor.rules import Rule
+from auditor.checks.interface import EntryCheck
+from auditor.model import Entry, Kind, Rule
 
 
-class WasteCheck:
+class WasteCheck(EntryCheck):
     """A finding for each hidden file of at least `min_size` bytes (removed with its directory too)."""
 
     def __init__(self, rules: list[Rule]) -> None:
-        self._rules = [r for r in rules if r.kind == "waste"]
+        self._rules = list(rules)
 
     def match(self, entry: Entry) -> Iterator[Rule]:
         if entry.kind is not Kind.FILE or not entry.status.hidden:

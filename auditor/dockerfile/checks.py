@@ -12,21 +12,19 @@ flagged file's path again, hides it: the bytes still ship in the earlier layer.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from auditor.audit import Scanner
-from auditor.checks.metadata import Item, MetadataCheck
-from auditor.checks.path import PathCheck
+from auditor.checks import Item, entry_check, item_check
+from auditor.checks.scanner import Scanner
 from auditor.dockerfile import context as build_context
 from auditor.dockerfile.parse import Dockerfile, Instruction, Stage, expand, parse, shipping_stages, unquote
 from auditor.dockerfile.shell import commands
-from auditor.model import Entry, Kind, RuleId, Severity
-from auditor.rules import Rule
+from auditor.fingerprint import fingerprint
+from auditor.model import Entry, Finding, Image, Kind, Report, Rule, RuleId, Severity, Status
 
 # Downloads worth reporting when a RUN leaves them: archives, packages and installers. A download into a
 # bin directory (`curl -o /usr/local/bin/kubectl`) is the installed program, not a leftover.
@@ -44,25 +42,20 @@ KNOWN_DIRS = frozenset({"/", "/tmp", "/var/tmp", "/root", "/etc", "/opt", "/srv"
 MAX_CONTENT = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class DockerfileFinding:
-    """One Dockerfile finding: where (file, line), what rule, and the other instruction involved."""
+def _finding(rule: RuleId, severity: Severity, file: str, line: int, message: str, remediation: str,
+             related_line: int | None = None, path: str | None = None, secret: str | None = None,
+             status: Status | None = None) -> Finding:
+    """A Dockerfile finding: where (file, line), what rule, and the other instruction involved. One about a
+    file has the in-image `path` (visible, unless `status` says a later instruction hides it); one about
+    an ARG, ENV or LABEL value has none (metadata).
 
-    rule: RuleId
-    severity: Severity
-    file: str
-    line: int
-    message: str
-    remediation: str
-    related_line: int | None = None
-    path: str | None = None
-    secret: str | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        secret = hashlib.sha256(self.secret.encode()).hexdigest() if self.secret else ""
-        return hashlib.sha256(f"{self.rule}\0{self.path or ''}\0{self.message if not self.path else ''}\0{secret}"
-                              .encode()).hexdigest()[:32]
+    Its fingerprint is the image findings' (`fingerprint`) with the in-image path, or, without one, the
+    message, as where it is: the same values as ever, so baselines and allowlists keep working."""
+    where = f"{path or ''}\0{message if not path else ''}"
+    return Finding(rule=rule, kind="file" if path else "secret", severity=severity,
+                   status=status or (Status.VISIBLE if path else Status.METADATA), message=message,
+                   fingerprint=fingerprint(rule, where, secret), path=path, line=line, secret=secret,
+                   remediation=remediation, file=file, related_line=related_line)
 
 
 @dataclass
@@ -92,8 +85,8 @@ class DockerfileAuditor:
     def __init__(self, rules: list[Rule], context_dir: str | None = None, target: str | None = None) -> None:
         self.rules = rules
         self.own = {str(r.params.get("check")): r for r in rules if r.kind == "dockerfile"}
-        self.paths = PathCheck(rules)
-        self.metadata = MetadataCheck(rules)
+        self.paths = entry_check(rules, "path")
+        self.metadata = item_check(rules)
         self.scanner = Scanner(rules)
         self.context_dir = context_dir
         self.target = target
@@ -103,13 +96,23 @@ class DockerfileAuditor:
             if r.kind == "metadata" and "history" in r.params.get("where", ()) and r.params.get("name")
         ]
 
-    def audit(self, path: str) -> list[DockerfileFinding]:
+    def report(self, paths: list[str]) -> Report:
+        """The report of checking every Dockerfile of `paths`: their findings in order, file by file."""
+        findings: list[Finding] = []
+        with self.scanner.secrets.session():
+            for path in paths:
+                findings.extend(self.audit(path))
+        return Report(image=Image(reference="", digest=None, config={}, layers=[]), findings=findings,
+                      not_scanned=[], rules={rule.id: rule for rule in self.rules}, files=list(paths))
+
+    def audit(self, path: str) -> list[Finding]:
+        """The findings of the Dockerfile at `path`, by line."""
         dockerfile = parse(path)
         context_dir = self.context_dir if self.context_dir is not None else os.path.dirname(os.path.abspath(path))
         ctx = build_context.Context(context_dir, os.path.basename(path)) if os.path.isdir(context_dir) else None
         shipping = {s.index for s in shipping_stages(dockerfile, self.target)}
         states: dict[int, _StageState] = {}
-        findings: list[DockerfileFinding] = []
+        findings: list[Finding] = []
         with self.scanner.secrets.session():
             for stage in dockerfile.stages:
                 state = _StageState()
@@ -124,12 +127,12 @@ class DockerfileAuditor:
                 if stage.index in shipping:
                     findings.extend(found)
         unique = {(f.rule, f.line, f.path, f.message): f for f in findings}
-        return sorted(unique.values(), key=lambda f: (f.line, -f.severity.rank, f.rule))
+        return sorted(unique.values(), key=lambda f: (f.line or 0, -f.severity.rank, f.rule))
 
     # --- one stage ---------------------------------------------------------------------------------
 
     def _stage(self, dockerfile: Dockerfile, stage: Stage, state: _StageState, states: dict[int, _StageState],
-               ctx: build_context.Context | None) -> Iterator[DockerfileFinding]:
+               ctx: build_context.Context | None) -> Iterator[Finding]:
         file = dockerfile.path
         for ins in stage.instructions:
             if ins.cmd in ("COPY", "ADD"):
@@ -153,20 +156,20 @@ class DockerfileAuditor:
                     yield from self._metadata(file, ins.line, Item("labels", "LABEL", unquote(name),
                                                                    ins.expand(value)))
 
-    def _metadata(self, file: str, line: int, item: Item) -> Iterator[DockerfileFinding]:
+    def _metadata(self, file: str, line: int, item: Item) -> Iterator[Finding]:
         for rule in self.metadata.match(item):
-            yield DockerfileFinding(rule.id, rule.severity, file, line,
+            yield _finding(rule.id, rule.severity, file, line,
                                     f"{item.location} {item.key}: {rule.message or rule.description}",
                                     rule.remediation, secret=item.value)
         for hit in self.scanner.scan_text(item.text, "Dockerfile"):
             rule = next(r for r in self.rules if r.id == hit.rule)
-            yield DockerfileFinding(rule.id, rule.severity, file, line, f"{item.location} {item.key}: {hit.message}",
+            yield _finding(rule.id, rule.severity, file, line, f"{item.location} {item.key}: {hit.message}",
                                     rule.remediation, secret=hit.secret)
 
     # --- COPY / ADD --------------------------------------------------------------------------------
 
     def _copy(self, file: str, dockerfile: Dockerfile, ins: Instruction, state: _StageState,
-              states: dict[int, _StageState], ctx: build_context.Context | None) -> Iterator[DockerfileFinding]:
+              states: dict[int, _StageState], ctx: build_context.Context | None) -> Iterator[Finding]:
         if len(ins.value) < 2:
             return
         *sources, dest = [ins.expand(w) for w in ins.value]
@@ -192,14 +195,14 @@ class DockerfileAuditor:
                 yield from self._copy_context(file, ins, source, dest_abs, into_dir, state, ctx)
 
     def _copy_context(self, file: str, ins: Instruction, source: str, dest_abs: str, into_dir: bool,
-                      state: _StageState, ctx: build_context.Context | None) -> Iterator[DockerfileFinding]:
+                      state: _StageState, ctx: build_context.Context | None) -> Iterator[Finding]:
         files = ctx.expand(source) if ctx is not None else []
         if not files:  # no context, or the source is not in it: judge the destination path by name
             target = posixpath.join(dest_abs, posixpath.basename(source.rstrip("/"))) if into_dir else dest_abs
             flagged = [] if _is_glob(target) else self._flag(target, Kind.FILE)
             yield from self._overwrites(file, ins, target, state)
             for rule in flagged:
-                yield DockerfileFinding(rule.id, rule.severity, file, ins.line,
+                yield _finding(rule.id, rule.severity, file, ins.line,
                                         f"{ins.cmd} puts {target} into a layer", rule.remediation, path=target)
             state.added.append(Added(target, ins.line, ins.cmd, flagged=flagged))
             return
@@ -231,7 +234,7 @@ class DockerfileAuditor:
                 else "it is named in the instruction"
             fix = f"Add `{item.rel}` to .dockerignore. " if by_context else ""
             for rule in rules:
-                yield DockerfileFinding(
+                yield _finding(
                     rule.id, rule.severity, file, ins.line,
                     f"{ins.cmd} {source} puts the {what} {item.rel} into the image at {in_image}; {why}",
                     fix + rule.remediation, path=in_image,
@@ -240,7 +243,7 @@ class DockerfileAuditor:
             state.added.append(Added(path, ins.line, ins.cmd, tree=True, members=frozenset(members)))
 
     def _copy_heredoc(self, file: str, ins: Instruction, source: str, content: str, dest_abs: str, into_dir: bool,
-                      state: _StageState) -> Iterator[DockerfileFinding]:
+                      state: _StageState) -> Iterator[Finding]:
         name = source.lstrip("<").lstrip("-").strip("'\"")
         target = posixpath.join(dest_abs, name) if into_dir else dest_abs
         rules = self._flag(target, Kind.FILE)
@@ -248,13 +251,13 @@ class DockerfileAuditor:
         rules += [r for r in self.rules if r.id in ids and r.severity.rank >= Severity.MEDIUM.rank]
         yield from self._overwrites(file, ins, target, state)
         for rule in rules:
-            yield DockerfileFinding(rule.id, rule.severity, file, ins.line,
+            yield _finding(rule.id, rule.severity, file, ins.line,
                                     f"{ins.cmd} writes {target} from a heredoc of the Dockerfile", rule.remediation,
                                     path=target)
         state.added.append(Added(target, ins.line, ins.cmd, flagged=rules))
 
     def _add_url(self, file: str, ins: Instruction, source: str, dest_abs: str, into_dir: bool,
-                 state: _StageState) -> Iterator[DockerfileFinding]:
+                 state: _StageState) -> Iterator[Finding]:
         name = posixpath.basename(source.split("?")[0].split("#")[0].rstrip("/")) or "download"
         target = posixpath.join(dest_abs, name) if into_dir else dest_abs
         yield from self._overwrites(file, ins, target, state)
@@ -262,7 +265,7 @@ class DockerfileAuditor:
         state.added.append(Added(target, ins.line, "ADD", download=True, flagged=flagged))
         rule = self.own.get("download-left")
         if rule is not None and _is_leftover(target):
-            yield DockerfileFinding(
+            yield _finding(
                 rule.id, rule.severity, file, ins.line,
                 f"ADD {source} downloads {target} into its own layer (ADD does not unpack a remote archive); "
                 "a later RUN cannot remove it from that layer",
@@ -271,7 +274,7 @@ class DockerfileAuditor:
 
     def _copy_from(self, file: str, dockerfile: Dockerfile, ins: Instruction, from_ref: str, source: str,
                    dest_abs: str, into_dir: bool, state: _StageState, states: dict[int, _StageState]
-                   ) -> Iterator[DockerfileFinding]:
+                   ) -> Iterator[Finding]:
         stage = dockerfile.stage(from_ref)
         src_abs = _resolve(source, "/")
         src_state = states.get(stage.index) if stage is not None else None
@@ -288,7 +291,7 @@ class DockerfileAuditor:
             yield from self._overwrites(file, ins, in_image, state)
             state.added.append(Added(in_image, ins.line, "COPY", flagged=list(item.flagged)))
             for rule in item.flagged:
-                yield DockerfileFinding(
+                yield _finding(
                     rule.id, rule.severity, file, ins.line,
                     f"COPY --from={from_ref} {source} copies {item.path} (added at line {item.line}) "
                     f"into the final image at {in_image}",
@@ -298,7 +301,7 @@ class DockerfileAuditor:
         state.added.append(Added(root, ins.line, "COPY", tree=is_dir))
 
     def _overwrites(self, file: str, ins: Instruction, path: str, state: _StageState
-                    ) -> Iterator[DockerfileFinding]:
+                    ) -> Iterator[Finding]:
         """A COPY/ADD that writes `path` again hides a flagged file an earlier instruction put there."""
         for item in state.added:
             if item.removed_by is None and not item.tree and item.flagged and item.path == path \
@@ -323,7 +326,7 @@ class DockerfileAuditor:
 
     # --- RUN ---------------------------------------------------------------------------------------
 
-    def _run(self, file: str, ins: Instruction, state: _StageState) -> Iterator[DockerfileFinding]:
+    def _run(self, file: str, ins: Instruction, state: _StageState) -> Iterator[Finding]:
         cmds = commands(ins)
         variables = dict(ins.variables)
         home = variables.get("HOME", "/root")
@@ -355,7 +358,7 @@ class DockerfileAuditor:
             state.added.append(Added(path, ins.line, "RUN", download=True, flagged=self._flag(path, Kind.FILE)))
             rule = self.own.get("download-left")
             if rule is not None and _is_leftover(path):
-                yield DockerfileFinding(rule.id, rule.severity, file, ins.line,
+                yield _finding(rule.id, rule.severity, file, ins.line,
                                         f"RUN leaves {path} in its layer: it is not removed in the same RUN",
                                         rule.remediation, path=path)
         if "package-cache" in self.own:
@@ -365,7 +368,7 @@ class DockerfileAuditor:
             # Every build argument in scope is recorded in this RUN's history entry, used or not.
             for name, (line, _default) in list(state.args.items()):
                 if any(p.search(name) for p in self.secret_arg_names):
-                    yield DockerfileFinding(
+                    yield _finding(
                         rule.id, rule.severity, file, line,
                         f"ARG {name} is recorded in the image history by the RUN at line {ins.line} "
                         f"(`docker history --no-trunc` shows its value)",
@@ -374,7 +377,7 @@ class DockerfileAuditor:
                     del state.args[name]
 
     def _removals(self, file: str, ins: Instruction, state: _StageState, gone: list[tuple[str, str, str | None]]
-                  ) -> Iterator[DockerfileFinding]:
+                  ) -> Iterator[Finding]:
         """What earlier instructions added and this RUN removes or moves: single files first, then trees
         (a tree's finding is left out when a more specific one of this RUN lies under it)."""
         reported: list[str] = []
@@ -416,20 +419,21 @@ class DockerfileAuditor:
             if not any(_removes(t, new) for t in final_removals):
                 state.added.append(new)
 
-    def _hidden(self, file: str, item: Added, path: str, ins: Instruction, verb: str) -> DockerfileFinding:
+    def _hidden(self, file: str, item: Added, path: str, ins: Instruction, verb: str) -> Finding:
         secret = [r for r in item.flagged if r.severity.rank >= Severity.MEDIUM.rank]
         rule = self.own.get("hidden-secret" if secret else "hidden-file") or self.own.get("hidden-file")
         assert rule is not None
         why = f" (flagged by {', '.join(sorted({r.id for r in secret}))})" if secret else ""
-        return DockerfileFinding(
+        return _finding(
             rule.id, max([rule.severity, *(r.severity for r in secret)], key=lambda s: s.rank), file, item.line,
             f"{path} is added by {item.how} at line {item.line} and {verb} {ins.cmd} at line {ins.line}{why}: "
             f"it still ships in the layer of line {item.line}",
             rule.remediation, related_line=ins.line, path=path,
+            status=Status.OVERWRITTEN if verb == "overwritten by" else Status.DELETED,
         )
 
     def _caches(self, file: str, ins: Instruction, cmds: list[list[str]], variables: dict[str, str]
-                ) -> Iterator[DockerfileFinding]:
+                ) -> Iterator[Finding]:
         rule = self.own["package-cache"]
         cache_mounts = [_mount_target(m) for m in ins.flag_values("mount") if _mount_type(m) == "cache"]
         flat = [" ".join(c) for c in cmds]
@@ -452,7 +456,7 @@ class DockerfileAuditor:
                 continue
             if name == "apk" and "--no-cache" in cmd:
                 continue
-            yield DockerfileFinding(rule.id, rule.severity, file, ins.line,
+            yield _finding(rule.id, rule.severity, file, ins.line,
                                     f"`{' '.join(cmd[:3])}` leaves its package cache ({cache}) in this layer",
                                     rule.remediation + " " + CACHE_FIX[name], path=cache)
 
@@ -581,7 +585,7 @@ def _glob_match(path: str, pattern: str) -> bool:
     parts = [p for p in path.split("/") if p]
     if len(parts) < len(pattern_parts):
         return False
-    for part, pat in zip(parts, pattern_parts):
+    for part, pat in zip(parts, pattern_parts, strict=False):  # a longer path: its parent matches
         if part.startswith(".") and not pat.startswith("."):
             return False
         if not fnmatch.fnmatchcase(part, pat):

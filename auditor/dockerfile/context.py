@@ -71,6 +71,7 @@ class Context:
         out = []
         for item in self.items:
             parts = item.rel.split("/")
-            if len(parts) >= len(pattern) and all(fnmatch.fnmatchcase(part, pat) for part, pat in zip(parts, pattern)):
+            if len(parts) >= len(pattern) and all(fnmatch.fnmatchcase(part, pat)
+                                                  for part, pat in zip(parts, pattern, strict=False)):
                 out.append(item)
         return out

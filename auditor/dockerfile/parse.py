@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import dockerfile as buildkit
 
 from auditor import localfile
-from auditor.redact import redact
 from auditor.errors import AuditorError
+from auditor.redact import redact
 
 
 class DockerfileError(AuditorError):

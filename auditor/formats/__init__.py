@@ -7,8 +7,7 @@ time that a cached run of a JSON gate should not pay.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
-from typing import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from auditor.model import Report
 

@@ -1,7 +1,8 @@
-"""Helpers every format shares: redaction, status phrases, summary counts."""
+"""Helpers every format shares: redaction, status phrases, summary counts, escaping."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from typing import Any
@@ -60,53 +61,9 @@ def safe_command(text: str | None, report: Report, show: bool) -> str | None:
     return text
 
 
-CONFIG_KEYWORD = {"config.Env": "ENV", "config.Labels": "LABEL", "config.Cmd": "CMD",
-                  "config.Entrypoint": "ENTRYPOINT"}
-
-
-def history_index(finding: Finding, report: Report) -> int | None:
-    """The history entry behind a finding: the one that made its layer; for metadata, the entry it was
-    found in (`history[N].created_by`), or the last ENV, LABEL, CMD or ENTRYPOINT entry that holds the
-    secret (the instruction that put it in the config)."""
-    if finding.layer is not None:
-        return report.image.layers[finding.layer].history_index
-    location = finding.location or ""
-    if location.startswith("history["):
-        try:
-            return int(location[len("history["):].split("]", 1)[0])
-        except ValueError:
-            return None
-    history = report.image.config.get("history")
-    secret = finding.secret
-    if not secret or len(secret) < 4 or not isinstance(history, list):
-        return None
-    from auditor.dockerfile.mapping import keyword
-
-    commands = {index: history_command(report, index) for index in range(len(history))}
-    holding = [index for index, command in commands.items() if command and secret in command]
-    wanted = CONFIG_KEYWORD.get(location)
-    same_kind = [index for index in holding if keyword(commands[index] or "") == wanted]
-    if same_kind:
-        return same_kind[-1]
-    return holding[0] if holding else None
-
-
-def history_command(report: Report, index: int | None) -> str | None:
-    """The `created_by` of history entry `index`, if there is one."""
-    history = report.image.config.get("history")
-    if index is None or not isinstance(history, list) or not 0 <= index < len(history):
-        return None
-    entry = history[index]
-    created_by = entry.get("created_by") if isinstance(entry, dict) else None
-    return created_by if isinstance(created_by, str) else None
-
-
-def layer_of_history(report: Report, index: int | None) -> int | None:
-    """The layer that history entry `index` made, if it made one."""
-    for layer in report.image.layers:
-        if index is not None and layer.history_index == index:
-            return layer.index
-    return None
+def source_line(finding: Finding) -> str:
+    """A Dockerfile finding's `file:line` (relative to the current directory), safe to print."""
+    return f"{printable(os.path.relpath(finding.file or ''))}:{finding.line}"
 
 
 def status_phrase(finding: Finding) -> str:
@@ -114,7 +71,7 @@ def status_phrase(finding: Finding) -> str:
         return f"deleted in layer {finding.hidden_by}"
     if finding.status is Status.OVERWRITTEN:
         return f"overwritten in layer {finding.hidden_by}"
-    return finding.status.value
+    return str(finding.status.value)
 
 
 def summary(report: Report) -> dict[str, Any]:

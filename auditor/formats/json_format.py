@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor.formats.common import redact, safe_command, summary
+from auditor.formats.common import safe_command, summary
 from auditor.model import Entry, Report
+from auditor.redact import redact
 
 
 def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:

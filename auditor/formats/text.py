@@ -12,19 +12,9 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from auditor.formats.common import (
-    history_command,
-    history_index,
-    human_bytes,
-    instruction,
-    layer_of_history,
-    printable,
-    redact,
-    safe_command,
-    status_phrase,
-    summary,
-)
+from auditor.formats.common import human_bytes, instruction, printable, safe_command, status_phrase, summary
 from auditor.model import Entry, Finding, Report, Status
+from auditor.redact import redact
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 STATUS_STYLE = {Status.VISIBLE: "bold", Status.DELETED: "magenta", Status.OVERWRITTEN: "magenta",
@@ -95,15 +85,13 @@ def _hidden_note(report: Report, f: Finding, show_secrets: bool) -> Text:
 
 def _metadata_note(report: Report, f: Finding, show_secrets: bool) -> Text | None:
     """The instruction that put a metadata finding in the image, and where anyone can read it."""
-    index = history_index(f, report)
-    command = history_command(report, index)
+    origin = report.provenance.of(f)
     location = f.location or ""
     shown = SHOWN_BY.get(location, "`docker history --no-trunc`" if location.startswith("history[") else None)
     parts = []
-    if command:
-        layer = layer_of_history(report, index)
-        parts.append(f"made by: {instruction(safe_command(command, report, show_secrets), 150)}"
-                     + (f" (layer {layer})" if layer is not None else ""))
+    if origin.instruction:
+        parts.append(f"made by: {instruction(safe_command(origin.instruction, report, show_secrets), 150)}"
+                     + (f" (layer {origin.layer})" if origin.layer is not None else ""))
     if shown:
         parts.append(f"{shown} shows it to anyone who pulls the image")
     return Text(f"      {'; '.join(parts)}", style="dim") if parts else None
@@ -126,7 +114,7 @@ def render(report: Report, show_secrets: bool = False, color: bool = False) -> s
     shown: dict[str, str] = {}  # rule -> where its fix was printed
     layered = [f for f in report.findings if f.layer is not None]
     for index, group in groupby(layered, key=lambda f: f.layer):
-        layer = image.layers[index]  # type: ignore[index]
+        layer = image.layers[index]
         findings = list(group)
         out.print()
         title = Text(f"Layer {index}", style="bold")

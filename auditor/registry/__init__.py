@@ -13,7 +13,8 @@ for reading `~/.docker/config.json` and running `docker-credential-*` helpers. W
   in a message, TLS verified with extra CAs *added* to the defaults, plain HTTP only when asked or on
   loopback, our own error types with 401/403/404 told apart.
 
-Modules, one job each: `reference` (parse REGISTRY/REPO[:TAG|@DIGEST]), `challenge` (WWW-Authenticate),
-`credentials` (where a login comes from), `retry` (which failures to retry, and how long to wait),
-`tls` (trust and loopback), `client` (the HTTP conversation).
+Modules, one job each: `reference` (parse REGISTRY/REPO[:TAG|@DIGEST]), `challenge` (WWW-Authenticate
+and token realms), `credentials` (where a login comes from, and which registry it is for), `retry` (which
+failures to retry, and how long to wait), `tls` (trust and loopback), `watchdog` (ending reads blocked
+past the deadline), `client` (the HTTP conversation).
 """

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
+from urllib.parse import SplitResult, urlsplit
+
+from auditor.errors import SourceError
 
 _PARAM = re.compile(r'\s*([A-Za-z][A-Za-z0-9_.-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))\s*(?:,|$)')
 
@@ -48,3 +52,31 @@ def pick(challenges: list[Challenge]) -> Challenge | None:
             if found.scheme == scheme:
                 return found
     return None
+
+
+def realm_url(realm: str, registry: str) -> SplitResult:
+    """A Bearer challenge's token realm as a URL we may call: http or https, with a host and a valid port,
+    and no user name or password in it. With userinfo, a realm such as `http://localhost:1@evil.example/`
+    would have the plain-HTTP guard judge "localhost" while the request went to evil.example; so it is
+    refused, and the guard is given `hostname` as the standard parser reads it. SourceError otherwise."""
+    try:
+        parsed = urlsplit(realm)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("https", "http") or not _plain_host(parsed.hostname or ""):
+        raise SourceError(f"{registry}: the auth challenge names no usable token realm")
+    if "@" in parsed.netloc:
+        raise SourceError(f"{registry}: the auth challenge's token realm carries a user name (user@host); refused")
+    return parsed
+
+
+def _plain_host(host: str) -> bool:
+    """A DNS name or an IP address, nothing a resolver or another URL parser could read differently."""
+    if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -1,4 +1,10 @@
-"""Where a registry login comes from: `--username`/`--password-stdin`, else the Docker CLI's config.
+"""Where a registry login comes from: `--username`/`--password-stdin` for the one registry it was given
+for, else the Docker CLI's config for exactly the registry asked about.
+
+A login typed on the command line (a CI token, say) belongs to one registry: the first image's, or the
+one `--registry-login` names. Every other registry the run touches (a second image, a `--skip-base` or
+a configuration file's `skip-base`, a base in another registry) gets only what the Docker config holds
+for its own host; nothing a repository's files say can send the command-line login elsewhere.
 
 The config is `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`), read by `docker.auth`
 as the Docker CLI reads it: `credHelpers` for the registry, else `credsStore`, through the
@@ -17,12 +23,16 @@ from auditor.errors import SourceError
 
 @dataclass(frozen=True)
 class Credentials:
-    """A username and password, or an identity (refresh) token; the secrets are left out of `repr`."""
+    """A username and password, or an identity (refresh) token; the secrets are left out of `repr`.
+
+    `registry` is the auth key (`RegistryRef.auth_key`) of the one registry a command-line login is for;
+    `resolve` gives such a login to no other, and one without a registry to none."""
 
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     identity_token: str | None = field(default=None, repr=False)
     source: str = "--username"  # where they came from, for messages: "--username", "config.json", a helper
+    registry: str | None = None  # the auth key a command-line login was given for
 
     @property
     def basic(self) -> tuple[str, str] | None:
@@ -59,9 +69,13 @@ def from_docker_config(auth_key: str) -> Credentials | None:
     password = entry.get("Password") or entry.get("password")
     if not (token or (username and password)):
         return None
-    return Credentials(username=username, password=password, identity_token=token or None, source=source)
+    return Credentials(username=username, password=password, identity_token=token or None, source=source,
+                       registry=auth_key)
 
 
 def resolve(auth_key: str, explicit: Credentials | None) -> Credentials | None:
-    """`--username` wins; else the Docker config; else anonymous (None)."""
-    return explicit if explicit is not None else from_docker_config(auth_key)
+    """The login for the registry stored under `auth_key`: the command line's when it was given for
+    exactly this registry, else the Docker config's for it, else anonymous (None)."""
+    if explicit is not None and explicit.registry == auth_key:
+        return explicit
+    return from_docker_config(auth_key)

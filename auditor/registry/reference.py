@@ -13,6 +13,8 @@ DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"  # where `docker login` keep
 _REPO = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+_REGISTRY = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+DOCKER_HUB_NAMES = ("docker.io", "index.docker.io", "registry-1.docker.io")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def parse(text: str) -> RegistryRef:
         registry, path = first, remainder
     else:
         registry, path = DOCKER_HUB, rest
-    if registry in ("index.docker.io", "registry-1.docker.io"):
+    if registry in DOCKER_HUB_NAMES:
         registry = DOCKER_HUB
     tag = None
     last = path.rsplit("/", 1)[-1]
@@ -74,3 +76,11 @@ def parse(text: str) -> RegistryRef:
     if tag is None and digest is None:
         tag = "latest"
     return RegistryRef(registry=registry, repository=path, tag=tag, digest=digest)
+
+
+def auth_key_of(registry: str) -> str:
+    """The auth key of a registry named as in a reference (`HOST[:PORT]`, e.g. for `--registry-login`);
+    SourceError for anything else (a scheme, a path, a user name)."""
+    if not _REGISTRY.match(registry):
+        raise SourceError(f"{registry!r}: expected a registry as HOST or HOST:PORT (e.g. ghcr.io, 127.0.0.1:5000)")
+    return RegistryRef(DOCKER_HUB if registry in DOCKER_HUB_NAMES else registry, "x").auth_key

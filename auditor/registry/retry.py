@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter: attempt n (from 1) waits up to `base * 2**(n-1)`, at most
-    `cap`; a `Retry-After` from the server is honoured up to `cap`."""
+    `cap`; a `Retry-After` from the server is honoured within [0, `cap`] when it is a finite number of
+    seconds, and otherwise (an HTTP date, "nan", garbage) our own backoff applies."""
 
     attempts: int = 4  # tries in all, the first included
     base: float = 0.5
@@ -25,8 +27,10 @@ class RetryPolicy:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
         if retry_after is not None:
             try:
-                return min(max(float(retry_after), 0.0), self.cap)
+                seconds = float(retry_after)
             except ValueError:
-                pass  # an HTTP date: fall back to our own backoff
-        ceiling = min(self.cap, self.base * (2 ** (attempt - 1)))
+                seconds = math.nan  # an HTTP date or garbage
+            if math.isfinite(seconds):  # "nan" and "inf" parse as floats too; sleep() refuses nan
+                return min(max(seconds, 0.0), self.cap)
+        ceiling = min(self.cap, self.base * (2.0 ** (attempt - 1)))
         return ceiling * (random.random() if jitter is None else jitter)

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tarfile
-import tempfile
-from dataclasses import replace
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.errors import SourceError
 from auditor.model import Image
-from auditor.registry import reference as registry_reference
-from auditor.registry.client import RegistryClient
 from auditor.sources import archive, daemon, oci_layout, registry
-from auditor.sources.interface import Options, assemble
-from auditor.sources.store import DirStore, TarStore
+from auditor.sources.interface import Open, Options, assemble
 from auditor.tarsafe import SafeTarInfo
 
-__all__ = ["Options", "open_image", "parse_reference"]
+__all__ = ["OPENERS", "Options", "open_image", "parse_reference"]
 
-TRANSPORTS = ("docker-daemon", "docker-archive", "oci-archive", "oci", "docker", "registry")
+# Every transport, by the name a reference gives it: each finds the image and its blobs its own way
+# (`interface.Open`); `open_image` does the rest the same way for all.
+OPENERS: dict[str, Open] = {
+    "docker-daemon": daemon.open_docker_daemon,
+    "docker-archive": archive.open_docker_archive,
+    "oci": oci_layout.open_oci,
+    "oci-archive": oci_layout.open_oci_archive,
+    "docker": registry.open_docker,
+}
+ALIASES = {"registry": "docker"}
 
 
 def parse_reference(ref: str) -> tuple[str, str, str | None]:
@@ -35,11 +38,12 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
     if ref.startswith("docker://"):
         return "docker", ref[len("docker://"):], None
     transport, sep, rest = ref.partition(":")
-    if sep and transport in TRANSPORTS:
-        if transport in ("docker-daemon",):
+    transport = ALIASES.get(transport, transport)
+    if sep and transport in OPENERS:
+        if transport == "docker-daemon":
             return transport, rest, None
-        if transport in ("docker", "registry"):
-            return "docker", rest.removeprefix("//"), None
+        if transport == "docker":
+            return transport, rest.removeprefix("//"), None
         return (transport, *_split_path(rest))
     if os.path.exists(ref):
         return _sniff(ref), ref, None
@@ -72,7 +76,6 @@ def _sniff(path: str) -> str:
                 names.add(info.name.removeprefix("./"))
                 if "manifest.json" in names:
                     return "docker-archive"
-            tar.members = []
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise SourceError(f"{path}: not a docker save archive, OCI archive or OCI layout ({exc})") from None
     if "index.json" in names:
@@ -85,47 +88,5 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
     """Open `ref` for reading; temp files (a spooled daemon export) are removed on exit."""
     options = options or Options()
     transport, location, extra = parse_reference(ref)
-    with contextlib.ExitStack() as stack:
-        def private_dir() -> str:
-            path = tempfile.mkdtemp(prefix="layer-auditor-")
-            stack.callback(shutil.rmtree, path, True)
-            return path
-
-        if transport == "docker-daemon":
-            spool = os.path.join(private_dir(), "image.tar")
-            daemon.save(location, options, spool)
-            store = TarStore(spool)
-            located = archive.locate(store, replace(options, image=None, pull=False), ref)
-            yield assemble(ref, store, located)
-            return
-        if transport == "docker-archive":
-            _must_exist(location, ref)
-            path = location
-            if archive.is_gzip(location):
-                path = os.path.join(private_dir(), "archive.tar")
-                archive.gunzip_to(location, path, options.max_archive_bytes)
-            store = TarStore(path)
-            if extra:
-                options = replace(options, image=extra)
-            yield assemble(ref, store, archive.locate(store, options, location))
-            return
-        if transport in ("oci", "oci-archive"):
-            _must_exist(location, ref)
-            if transport == "oci":
-                if not os.path.isdir(location):
-                    raise SourceError(f"{location}: not a directory (an OCI layout is a directory)")
-                store_o: DirStore | TarStore = DirStore(location)
-            else:
-                store_o = TarStore(location)
-            yield assemble(ref, store_o, oci_layout.locate(store_o, extra, options, location))
-            return
-        client = RegistryClient(registry_reference.parse(location), options.registry,
-                                max_json_bytes=options.max_json_bytes)
-        stack.callback(client.close)
-        remote = registry.RegistryStore(client)
-        yield assemble(ref, remote, registry.locate(remote, options, ref))
-
-
-def _must_exist(path: str, ref: str) -> None:
-    if not os.path.exists(path):
-        raise SourceError(f"{ref}: no such file or directory")
+    with OPENERS[transport](ref, location, extra, options) as opened:
+        yield assemble(ref, opened.store, opened.located, pinned=opened.pinned)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import zlib
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from auditor.compression import CHUNK, sniff
+from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import SourceError
+from auditor.jsondoc import int_or_none, mapping, text_or_none
 from auditor.limits import ARCHIVE_FLAG
 from auditor.model import Digest
-from auditor.sources.interface import LayerRef, Located, Options, Store, int_or_none, mapping, read_json, text_or_none
+from auditor.sources.interface import LayerRef, Located, Opened, Options, Store, must_exist, private_dir, read_json
+from auditor.sources.store import TarStore
 
 DOCKER_HUB_PREFIXES = ("docker.io/library/", "docker.io/", "index.docker.io/library/")
 
@@ -29,9 +35,25 @@ def _tags(entry: dict[str, Any]) -> list[str]:
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
+@contextlib.contextmanager
+def open_docker_archive(ref: str, location: str, image: str | None, options: Options) -> Iterator[Opened]:
+    """`docker-archive:PATH[:NAME:TAG]`: the archive read in place, or (gzip-compressed) decompressed to a
+    private temporary file first; `image` (else --image) picks one image of several."""
+    must_exist(location, ref)
+    with contextlib.ExitStack() as stack:
+        path = location
+        if is_gzip(location):
+            path = os.path.join(stack.enter_context(private_dir()), "archive.tar")
+            gunzip_to(location, path, options.limits.max_archive_bytes, options.deadline)
+        store = TarStore(path)
+        if image:
+            options = replace(options, image=image)
+        yield Opened(store, locate(store, options, location))
+
+
 def locate(store: Store, options: Options, where: str) -> Located:
     """Pick the image from manifest.json (by --image, else the first with a warning)."""
-    manifest = read_json(store, "manifest.json", options.max_json_bytes)
+    manifest = read_json(store, "manifest.json", options.limits.max_json_bytes)
     if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
         raise SourceError(f"{where}: manifest.json lists no images")
     warnings: list[str] = []
@@ -54,7 +76,7 @@ def locate(store: Store, options: Options, where: str) -> Located:
     layer_names = entry.get("Layers")
     if not isinstance(config_name, str) or not isinstance(layer_names, list):
         raise SourceError(f"{where}: manifest.json entry has no Config or Layers")
-    config = read_json(store, config_name, options.max_json_bytes, _digest_from_name(config_name))
+    config = read_json(store, config_name, options.limits.max_json_bytes, _digest_from_name(config_name))
     sources = mapping(entry.get("LayerSources"))
     refs = [_layer_ref(str(name), sources) for name in layer_names]
     return Located(config=config, layers=refs, digest=_digest_from_name(config_name), warnings=warnings)
@@ -79,13 +101,14 @@ def _layer_ref(name: str, sources: dict[str, Any]) -> LayerRef:
     return LayerRef(name=name, digest=digest, media_type=media_type, size=size)
 
 
-def gunzip_to(path: str, dest: str, limit: int) -> None:
+def gunzip_to(path: str, dest: str, limit: int, deadline: Deadline = NO_DEADLINE) -> None:
     """Spool a gzip-compressed archive (`docker save | gzip`) to an uncompressed private file of at most
-    `limit` bytes (a small archive may inflate a thousandfold)."""
+    `limit` bytes (a small archive may inflate a thousandfold), within the deadline."""
     try:
         with gzip.open(path, "rb") as src, open(dest, "wb") as out:
             written = 0
             while chunk := src.read(CHUNK):
+                deadline.check()
                 written += len(chunk)
                 if written > limit:
                     raise SourceError(f"{path}: inflates to more than {limit} bytes (--{ARCHIVE_FLAG})")
@@ -95,5 +118,6 @@ def gunzip_to(path: str, dest: str, limit: int) -> None:
 
 
 def is_gzip(path: str) -> bool:
+    """Whether the file at `path` starts like a gzip stream."""
     with open(path, "rb") as handle:
         return sniff(handle.read(4)) == "gzip"

@@ -5,10 +5,27 @@ Only this module talks to the engine; it hands the spooled archive to the archiv
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.errors import SourceError
-from auditor.sources.interface import Options
+from auditor.sources import archive
+from auditor.sources.interface import Opened, Options, private_dir
+from auditor.sources.store import TarStore
+
+
+@contextlib.contextmanager
+def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options) -> Iterator[Opened]:
+    """`docker-daemon:NAME` (or a bare name): `docker save NAME` spooled to a private temporary file, which
+    is removed when the image is closed, and read as a docker archive. `extra` is never set."""
+    with private_dir() as folder:
+        spool = os.path.join(folder, "image.tar")
+        save(name, options, spool)
+        store = TarStore(spool)
+        yield Opened(store, archive.locate(store, replace(options, image=None, pull=False), ref))
+
 
 def save(name: str, options: Options, dest: str) -> str:
     """Write `docker save NAME` to `dest` (a file in a private temp dir); return the image id."""
@@ -28,6 +45,7 @@ def save(name: str, options: Options, dest: str) -> str:
         image = client.images.get(name)
         with open(dest, "wb") as out:
             for chunk in image.save(named=True):
+                options.deadline.check()
                 out.write(chunk)
     except docker.errors.ImageNotFound:
         raise SourceError(

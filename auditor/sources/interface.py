@@ -1,22 +1,28 @@
 """What every image source provides, and the shared assembly of an `Image` from it.
 
 A source only has to say where the config and the layer blobs are (a `Store` of named blobs plus
-descriptors); `assemble` does the rest: diff ids, history mapping, layer records.
+descriptors); `assemble` does the rest: diff ids, history mapping, layer records. Each transport is one
+`Open` function (listed by name in `auditor.sources.OPENERS`) that finds the image behind a reference.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
+from auditor import jsondoc
+from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import SourceError
-from auditor.limits import DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_JSON_BYTES, JSON_FLAG
+from auditor.limits import JSON_FLAG, Limits
 from auditor.model import Digest, Image, Layer
 from auditor.registry.settings import RegistryOptions
-
-MAX_JSON_BYTES = DEFAULT_MAX_JSON_BYTES
 
 
 class Store(Protocol):
@@ -39,8 +45,8 @@ class Options:
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
     registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
-    max_json_bytes: int = MAX_JSON_BYTES  # largest manifest, index or config document read
-    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES  # largest gzip-compressed archive once spooled
+    limits: Limits = field(default_factory=Limits)  # max_json_bytes and max_archive_bytes are the sources'
+    deadline: Deadline = NO_DEADLINE  # --deadline: when the whole audit must be over
 
 
 @dataclass
@@ -63,18 +69,35 @@ class Located:
     warnings: list[str] = field(default_factory=list)
 
 
-def mapping(value: Any) -> dict[str, Any]:
-    """`value` when a JSON document put an object there, else an empty one: image JSON is never trusted
-    to have the shape the specs give it."""
-    return value if isinstance(value, dict) else {}
+@dataclass(frozen=True)
+class Opened:
+    """An image a transport found: the store its blobs are read from, and where they are in it."""
+
+    store: Store
+    located: Located
+    pinned: bool = False  # the store fetches each blob by its digest (a registry): see `Layer.pinned`
 
 
-def text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+# A transport: (the whole reference, for messages; its location; the tag or image name after the location,
+# if any; options) -> the image found, open until the context ends, which removes whatever it spooled.
+Open = Callable[[str, str, str | None, Options], AbstractContextManager[Opened]]
 
 
-def int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+@contextlib.contextmanager
+def private_dir() -> Iterator[str]:
+    """A new private temporary directory (mode 0700) for an image spooled to disk, removed with what it
+    holds when the context ends, however it ends (an error, Ctrl-C, SIGTERM unwinding as `Terminated`)."""
+    path = tempfile.mkdtemp(prefix="layer-auditor-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, True)
+
+
+def must_exist(path: str, ref: str) -> None:
+    """SourceError naming `ref` when nothing is at `path`."""
+    if not os.path.exists(path):
+        raise SourceError(f"{ref}: no such file or directory")
 
 
 def blob_name(digest: str) -> str:
@@ -85,7 +108,7 @@ def blob_name(digest: str) -> str:
     return f"blobs/{algorithm}/{hexpart}"
 
 
-def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES, digest: str | None = None) -> Any:
+def read_json(store: Store, name: str, limit: int, digest: str | None = None) -> Any:
     """Parse a JSON document from the store, refusing oversized, too deeply nested or malformed ones, and
     (given its sha256 `digest`) one whose bytes are not what the digest names."""
     with store.open(name) as handle:
@@ -96,26 +119,18 @@ def read_json(store: Store, name: str, limit: int = MAX_JSON_BYTES, digest: str 
         actual = "sha256:" + hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise SourceError(f"{name}: digest mismatch (expected {digest}, got {actual})")
-    return parse_json(data, name)
+    return jsondoc.parse(data, name)
 
 
-def parse_json(data: bytes, name: str) -> Any:
-    """A JSON document from untrusted bytes; SourceError when malformed or nested too deeply."""
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{name}: malformed JSON ({exc})") from None
-    except RecursionError:
-        raise SourceError(f"{name}: JSON nested too deeply") from None
-
-
-def assemble(reference: str, store: Store, located: Located) -> Image:
-    """Build the `Image`: attach diff ids and the history instruction that made each layer."""
+def assemble(reference: str, store: Store, located: Located, pinned: bool = False) -> Image:
+    """Build the `Image`: attach diff ids and the history instruction that made each layer. `pinned`: the
+    store fetches each blob by its digest (a registry), see `Layer.pinned`."""
     config = located.config
     if not isinstance(config, dict):
         raise SourceError(f"{reference}: image config is not a JSON object")
-    rootfs = config.get("rootfs") if isinstance(config.get("rootfs"), dict) else {}
-    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs.get("diff_ids"), list) else []
+    diff_ids = jsondoc.mapping(config.get("rootfs")).get("diff_ids")
+    if not isinstance(diff_ids, list):
+        diff_ids = []
     warnings = list(located.warnings)
     if diff_ids and len(diff_ids) != len(located.layers):
         warnings.append(
@@ -137,12 +152,13 @@ def assemble(reference: str, store: Store, located: Located) -> Image:
                 opener=_opener(store, ref.name),
                 created_by=history[index][1],
                 history_index=history[index][0],
+                pinned=pinned and ref.digest is not None,
             )
         )
     return Image(reference=reference, digest=located.digest, config=config, layers=layers, warnings=warnings)
 
 
-def _opener(store: Store, name: str):  # type: ignore[no-untyped-def]
+def _opener(store: Store, name: str) -> Callable[[], IO[bytes]]:
     return lambda: store.open(name)
 
 
@@ -152,14 +168,15 @@ def history_for_layers(config: dict[str, Any], count: int) -> list[tuple[int | N
     History may be missing or not match the layers (imported bases, squashed images): when the counts
     differ the entries are aligned from the top, where the image's own instructions are.
     """
+    none: tuple[int | None, str | None] = (None, None)
     history = config.get("history")
     if not isinstance(history, list):
-        return [(None, None)] * count
-    real = [
-        (i, h.get("created_by") if isinstance(h.get("created_by"), str) else None)
+        return [none] * count
+    real: list[tuple[int | None, str | None]] = [
+        (i, jsondoc.text_or_none(h.get("created_by")))
         for i, h in enumerate(history)
         if isinstance(h, dict) and not h.get("empty_layer")
     ]
     if len(real) >= count:
         return real[len(real) - count:]
-    return [(None, None)] * (count - len(real)) + real
+    return [none] * (count - len(real)) + real

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from typing import Any
 
 from auditor.errors import SourceError
+from auditor.jsondoc import mapping
 from auditor.sources import selection
-from auditor.sources.interface import Located, Options, Store, blob_name, mapping, read_json
+from auditor.sources.interface import Located, Opened, Options, Store, blob_name, must_exist, read_json
+from auditor.sources.store import DirStore, TarStore
 
 REF_NAME = "org.opencontainers.image.ref.name"
+
+
+@contextlib.contextmanager
+def open_oci(ref: str, location: str, tag: str | None, options: Options) -> Iterator[Opened]:
+    """`oci:DIR[:TAG]`: an OCI image layout directory, read in place."""
+    must_exist(location, ref)
+    if not os.path.isdir(location):
+        raise SourceError(f"{location}: not a directory (an OCI layout is a directory)")
+    store = DirStore(location)
+    yield Opened(store, locate(store, tag, options, location))
+
+
+@contextlib.contextmanager
+def open_oci_archive(ref: str, location: str, tag: str | None, options: Options) -> Iterator[Opened]:
+    """`oci-archive:PATH[:TAG]`: a tar of an OCI image layout, read in place."""
+    must_exist(location, ref)
+    store = TarStore(location)
+    yield Opened(store, locate(store, tag, options, location))
 
 
 def locate(store: Store, tag: str | None, options: Options, where: str) -> Located:
@@ -16,7 +39,8 @@ def locate(store: Store, tag: str | None, options: Options, where: str) -> Locat
     selection.parse_platform(options.platform)
     if not store.exists("index.json"):
         raise SourceError(f"{where}: not an OCI image layout (no index.json)")
-    index = read_json(store, "index.json", options.max_json_bytes)
+    limit = options.limits.max_json_bytes
+    index = read_json(store, "index.json", limit)
     if not isinstance(index, dict):
         raise SourceError(f"{where}: index.json is not a JSON object")
     top = selection.manifests_of(index, "index.json")
@@ -28,7 +52,7 @@ def locate(store: Store, tag: str | None, options: Options, where: str) -> Locat
         top = tagged
 
     def read(digest: str) -> Any:
-        return read_json(store, blob_name(digest), options.max_json_bytes, digest)
+        return read_json(store, blob_name(digest), limit, digest)
 
     chosen = selection.choose(top, lambda desc: (None, read(str(desc.get("digest", "")))), options.platform, where)
     return selection.located(chosen, read, blob_name, where)

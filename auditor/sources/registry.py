@@ -4,16 +4,32 @@ Only this source and `auditor.registry` touch the network. The manifest (or inde
 manifest) and the config are fetched into memory, size-capped and checked against their digests; layer
 blobs are fetched only when the layer reader opens them, so layers the cache already holds are never
 downloaded, and they stream straight into the reader, which checks their digests. Nothing is written.
+A layer descriptor must give the blob's size: the download is refused past it, so a registry cannot
+stream a blob without end.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import IO, Any
 
 from auditor.errors import SourceError
+from auditor.registry import reference
 from auditor.registry.client import RegistryClient
 from auditor.sources import selection
-from auditor.sources.interface import Located, Options
+from auditor.sources.interface import Located, Opened, Options
+
+
+@contextlib.contextmanager
+def open_docker(ref: str, location: str, extra: str | None, options: Options) -> Iterator[Opened]:
+    """`docker://REGISTRY/REPO[:TAG|@DIGEST]` (or `registry:`): the image read through the distribution API,
+    each blob fetched by its digest; the connection is closed with the image. `extra` is never set."""
+    client = RegistryClient(reference.parse(location), options.registry,
+                            max_json_bytes=options.limits.max_json_bytes, deadline=options.deadline)
+    with contextlib.closing(client):
+        store = RegistryStore(client)
+        yield Opened(store, locate(store, options, ref), pinned=True)
 
 
 class RegistryStore:
@@ -49,5 +65,9 @@ def locate(store: RegistryStore, options: Options, where: str) -> Located:
     top = {"digest": digest, **({"mediaType": media_type} if media_type else {})}
     chosen = selection.choose([top], fetch, options.platform, where)
     located = selection.located(chosen, client.blob_json, lambda digest: digest, where)
+    for index, ref in enumerate(located.layers):
+        if ref.size is None or ref.size < 0:
+            raise SourceError(f"{where}: layer {index} ({ref.digest}) has no valid size in its descriptor; refused "
+                              "(a registry blob is read only up to its declared size)")
     store.sizes = {str(ref.digest): ref.size for ref in located.layers if ref.digest and ref.size is not None}
     return located

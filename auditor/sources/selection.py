@@ -6,12 +6,14 @@ source supplies how to fetch a document a descriptor points at; the walk and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from auditor.errors import SourceError
+from auditor.jsondoc import int_or_none, mapping, text_or_none
 from auditor.model import Digest
-from auditor.sources.interface import LayerRef, Located, int_or_none, mapping, text_or_none
+from auditor.sources.interface import LayerRef, Located
 
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
@@ -48,7 +50,7 @@ def is_attestation(desc: Descriptor) -> bool:
     """BuildKit attestation manifests sit in an index beside the images; they are not images."""
     annotations = mapping(desc.get("annotations"))
     platform = mapping(desc.get("platform"))
-    return (
+    return bool(
         annotations.get("vnd.docker.reference.type") == "attestation-manifest"
         or (platform.get("os") == "unknown" and platform.get("architecture") == "unknown")
     )
@@ -90,34 +92,37 @@ def kind_of(media_type: str | None, document: Any) -> str:
 
 
 def choose(descs: list[Descriptor], fetch: Fetch, platform: str, where: str) -> Chosen:
-    """The image manifest among `descs` (and the indexes they point at) for `platform`."""
+    """The image manifest for `platform`: the first matching entry of `descs`, depth first through the
+    indexes it leads to. Only what leads to the choice is fetched; the other matching entries are
+    counted for the warning, never fetched (an index of thousands of entries costs one fetch per level)."""
     wanted = parse_platform(platform)
-    images: list[tuple[Descriptor, Any]] = []
     seen: list[str] = []
-    _collect(descs, fetch, wanted, images, seen, 0, set())
-    if not images:
-        found = ", ".join(sorted(set(seen))) or "none"
-        raise SourceError(f"{where}: no image for platform {platform} (found: {found})")
+    found = _first(descs, fetch, wanted, seen, 0, set())
+    if found is None:
+        listed = ", ".join(sorted(set(seen))) or "none"
+        raise SourceError(f"{where}: no image for platform {platform} (found: {listed})")
+    desc, manifest, others = found
     warnings = []
-    if len(images) > 1:
-        warnings.append(f"{where}: {len(images)} images match; auditing the first (name one with :TAG)")
-    return Chosen(images[0][0], images[0][1], warnings)
+    if others:
+        warnings.append(f"{where}: {others + 1} images match; auditing the first (name one with :TAG)")
+    return Chosen(desc, manifest, warnings)
 
 
-def _collect(
+def _first(
     descs: list[Descriptor],
     fetch: Fetch,
     wanted: tuple[str, str, str | None],
-    out: list[tuple[Descriptor, Any]],
     seen: list[str],
     depth: int,
     done: set[str],
-) -> None:
-    """Walk the indexes down to the image manifests for `wanted`. Each document is fetched once (`done`):
-    an index that lists the same nested index many times, level after level, would otherwise take
-    exponential time."""
+) -> tuple[Descriptor, Any, int] | None:
+    """The first image manifest for `wanted` under `descs`, with how many other entries match too.
+    Each document is visited once (`done`): an index that lists the same nested index many times, level
+    after level, would otherwise take exponential time."""
     if depth > MAX_DEPTH:
         raise SourceError("image indexes nested too deeply")
+    chosen: tuple[Descriptor, Any] | None = None
+    others = 0
     for desc in descs:
         digest = str(desc.get("digest"))
         if is_attestation(desc) or digest in done:
@@ -128,12 +133,18 @@ def _collect(
             seen.append(platform)
         if not _matches(desc, wanted):
             continue
+        if chosen is not None:
+            others += 1
+            continue
         declared, document = fetch(desc)
         media_type = kind_of(text_or_none(desc.get("mediaType")) or declared, document)
         if media_type in INDEX_TYPES:
-            _collect(manifests_of(document, digest), fetch, wanted, out, seen, depth + 1, done)
+            inner = _first(manifests_of(document, digest), fetch, wanted, seen, depth + 1, done)
+            if inner is not None:
+                chosen, others = (inner[0], inner[1]), others + inner[2]
         elif media_type in MANIFEST_TYPES:
-            out.append((desc, document))
+            chosen = (desc, document)
+    return None if chosen is None else (chosen[0], chosen[1], others)
 
 
 def located(chosen: Chosen, read_config: Callable[[str], Any], blob_name: Callable[[str], str], where: str) -> Located:

@@ -11,16 +11,19 @@ import os
 import posixpath
 import stat
 import tarfile
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from auditor.errors import SourceError
 from auditor.tarsafe import SafeTarInfo
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_LINK_HOPS = 16
 
 
 def _clean(name: str) -> str | None:
-    parts = []
+    parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
             continue
@@ -80,11 +83,12 @@ class _Slice(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        want = min(len(buffer), self._left)
-        if want <= 0:
-            return 0
-        n = self._file.readinto(memoryview(buffer)[:want])
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        with memoryview(buffer) as view:
+            want = min(len(view), self._left)
+            if want <= 0:
+                return 0
+            n = self._file.readinto(view[:want])
         if not n:
             raise SourceError("archive ends inside a blob (truncated)")
         self._left -= n
@@ -107,7 +111,6 @@ class TarStore:
                     clean = _clean(info.name)
                     if clean:
                         self._members[clean] = info
-                tar.members = []
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise SourceError(f"{path}: not a readable tar archive ({exc or type(exc).__name__})") from None
 
@@ -134,7 +137,7 @@ class TarStore:
 
     def open(self, name: str) -> IO[bytes]:
         info = self._resolve(name)
-        return io.BufferedReader(_Slice(self.path, info.offset_data, info.size))  # type: ignore[arg-type]
+        return io.BufferedReader(_Slice(self.path, info.offset_data, info.size))
 
     def exists(self, name: str) -> bool:
         try:

@@ -102,7 +102,8 @@ def test_a_whole_audit_is_remembered_without_secrets_and_forgotten_when_rules_ch
 def test_a_remembered_audit_still_redacts_build_args_and_metadata(tmp_path, cli, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = tmp_path / "meta.tar"
-    kit.write_docker_archive(path, ImageSpec(layers=[BASE], env=[f"GITHUB_TOKEN={TOKEN}"], history=[f"RUN |1 TOKEN={TOKEN} /bin/sh -c true"]))
+    kit.write_docker_archive(path, ImageSpec(layers=[BASE], env=[f"GITHUB_TOKEN={TOKEN}"],
+                                             history=[f"RUN |1 TOKEN={TOKEN} /bin/sh -c true"]))
     first = cli(path, "--format", "json")
     second = cli(path, "--format", "json")
     assert TOKEN not in first.out and TOKEN not in second.out

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.checks import of_kind
 from auditor.checks.hsregex import FOLDS_OUT_OF_ASCII, translate
 from auditor.checks.prefilter import Prefilter, plugin_patterns
 from auditor.checks.regex import RegexCheck
@@ -29,7 +30,7 @@ TEXT_ONLY = st.characters(codec="utf-8")
 def _plugins():  # type: ignore[no-untyped-def]
     from detect_secrets.settings import get_plugins
 
-    check = SecretsCheck(RULES)
+    check = SecretsCheck(of_kind(RULES, "secret"))
     with check.session():
         return list(get_plugins())
 
@@ -40,11 +41,14 @@ PREFILTER = Prefilter(PLUGINS)
 
 
 def _one_line(pattern: str, flags: int) -> st.SearchStrategy[str]:
-    core = st.from_regex(re.compile(pattern, flags), fullmatch=True, alphabet=TEXT_ONLY).filter(lambda s: "\n" not in s and "\r" not in s)
+    core = st.from_regex(re.compile(pattern, flags), fullmatch=True, alphabet=TEXT_ONLY) \
+        .filter(lambda s: "\n" not in s and "\r" not in s)
     return st.tuples(NOISE, core, NOISE).map("".join)
 
 
-@pytest.mark.parametrize("position, pattern, flags", PATTERNS, ids=[f"{i}:{p[:30]}" for i, (_, p, _) in enumerate(PATTERNS)])
+@pytest.mark.slow  # 30 examples for each of ~50 plugin expressions: ~60 s
+@pytest.mark.parametrize("position, pattern, flags", PATTERNS,
+                         ids=[f"{i}:{p[:30]}" for i, (_, p, _) in enumerate(PATTERNS)])
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_prefilter_marks_every_line_a_plugin_expression_matches(position: int, pattern: str, flags: int,
@@ -92,7 +96,8 @@ def test_only_i_k_and_s_fold_to_non_ascii_letters() -> None:
 def test_translation_keeps_awkward_matches(pattern: str, line: str) -> None:
     assert re.search(pattern, line.rstrip())
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=[translate(pattern).encode()], flags=[hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY])
+    database.compile(expressions=[translate(pattern).encode()],
+                     flags=[hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY])
     hits: list[int] = []
     database.scan(line.encode("utf-8"), match_event_handler=lambda *args: hits.append(1))
     assert hits

@@ -22,7 +22,8 @@ def _layers() -> list[list[object]]:
     filler = [File(f"/srv/data/{i}.txt", (f"line {i} of nothing much\n" * 400).encode()) for i in range(60)]
     secrets = [File(f"/app/conf{i}/settings.yaml", f"github:\n  token: {TOKEN[:-2]}{i:02d}\n".encode())
                for i in range(40)]
-    return [[Dir("/srv"), Dir("/srv/data"), *filler], [Dir("/app"), *[Dir(f"/app/conf{i}") for i in range(40)], *secrets],
+    return [[Dir("/srv"), Dir("/srv/data"), *filler],
+            [Dir("/app"), *[Dir(f"/app/conf{i}") for i in range(40)], *secrets],
             [Whiteout("/app/conf3/settings.yaml")]]
 
 
@@ -54,6 +55,7 @@ def test_small_images_are_scanned_without_workers(tmp_path, monkeypatch: pytest.
     assert _findings(ref, jobs=2)
 
 
+@pytest.mark.slow
 def test_compiled_databases_are_kept_and_a_corrupt_one_is_rebuilt(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     ref = str(tmp_path / "image.tar")
     kit.write_docker_archive(ref, ImageSpec(layers=_layers()[1:2]))

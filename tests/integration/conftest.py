@@ -19,9 +19,10 @@ import string
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -80,7 +81,7 @@ class Scenario:
 def scenarios(v: Values) -> dict[str, Scenario]:
     """All scenarios, by name. `multistage-builder` is the builder stage of `multistage`, kept to prove
     that the secret the final image must not show is really in that stage."""
-    multistage = f"""\
+    multistage = """\
         FROM scratch AS builder
         COPY busybox /bin/busybox
         RUN ["/bin/busybox", "--install", "-s", "/bin"]

@@ -73,7 +73,17 @@ def _certificate(subject: str, key: Any, issuer: str, issuer_key: Any, ca: bool,
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+               # Python 3.13's default context verifies strictly (VERIFY_X509_STRICT): a CA needs key usage and
+               # a subject key id, and a certificate it signs needs an authority key id
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                              critical=False))
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                          encipher_only=False, decipher_only=False), critical=True)
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
@@ -151,7 +161,8 @@ class TokenService(http.server.ThreadingHTTPServer):
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256", "kid": self.kid}
         claims = {"iss": self.issuer, "sub": self.username, "aud": self.service, "exp": now + 600,
-                  "nbf": now - 60, "iat": now, "jti": base64.b16encode(hashlib.sha256(str(now).encode()).digest()[:8]).decode(),
+                  "nbf": now - 60, "iat": now,
+                  "jti": base64.b16encode(hashlib.sha256(str(now).encode()).digest()[:8]).decode(),
                   "access": access}
         signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())

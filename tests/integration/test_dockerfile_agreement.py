@@ -279,7 +279,8 @@ def test_dockerignore_matches_the_docker_cli(ignore: str, docker_client: Any, wh
                 continue
             try:
                 with tarfile.open(fileobj=io.BytesIO(blob.read())) as layer:
-                    sent |= {m.name[len("ctx/"):] for m in layer.getmembers() if m.name.startswith("ctx/") and m.isfile()}
+                    sent |= {m.name[len("ctx/"):] for m in layer.getmembers()
+                             if m.name.startswith("ctx/") and m.isfile()}
             except tarfile.ReadError:
                 continue  # a config or manifest blob
     ours = {item.rel for item in Context(str(tmp_path)).items if not item.is_dir}

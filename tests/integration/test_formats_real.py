@@ -109,14 +109,14 @@ def test_sarif_maps_findings_to_the_dockerfile_lines_that_made_them(images, rout
     findings = json.loads(rendered(name, "json"))["findings"]
     results = json.loads(rendered(name, "sarif", "--dockerfile", str(dockerfile)))["runs"][0]["results"]
     assert len(results) == len(findings)
-    for finding, result in zip(findings, results):
+    for finding, result in zip(findings, results, strict=False):
         assert result["partialFingerprints"]["layerAuditorFingerprint/v1"] == finding["fingerprint"]
         physical = result["locations"][0]["physicalLocation"]
         assert physical["artifactLocation"]["uri"].endswith(f"{name}/Dockerfile"), physical
         assert physical["region"]["startLine"] == expected_line(finding), (finding, dockerfile.read_text())
 
     lines = dockerfile.read_text().splitlines()
-    for finding, result in zip(findings, results):
+    for finding, result in zip(findings, results, strict=False):
         text = lines[result["locations"][0]["physicalLocation"]["region"]["startLine"] - 1]
         if finding["status"] in ("deleted", "overwritten", "visible"):
             assert text.startswith(("COPY ", "RUN ", "ADD ")), (finding, text)
@@ -136,6 +136,6 @@ def test_metadata_scenario_maps_the_build_arg_and_env_findings(images, rendered)
     findings = json.loads(rendered("metadata", "json"))["findings"]
     results = json.loads(rendered("metadata", "sarif", "--dockerfile", str(dockerfile)))["runs"][0]["results"]
     by_rule = {f["rule"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
-               for f, r in zip(findings, results) if f["status"] == "metadata"}
+               for f, r in zip(findings, results, strict=False) if f["status"] == "metadata"}
     assert lines[by_rule["secret-in-env"] - 1].startswith("ENV API_TOKEN=")
     assert lines[by_rule["secret-in-build-arg"] - 1].startswith('RUN test -n "$NPM_TOKEN"')

@@ -276,7 +276,8 @@ def test_wiped_and_recreated_directory_hides_its_old_files(audited: Any) -> None
 def test_multistage_builder_secret_stays_out_of_the_final_image(audited: Any, images: Any) -> None:
     builder = audited("multistage-builder", show_secrets=True)
     leaked = [f for f in at(builder, "/src/.env") if f["rule"] == "ds-aws-access-key"]
-    assert leaked and leaked[0]["status"] == "visible", "the builder stage must hold the secret for this test to mean anything"
+    assert leaked and leaked[0]["status"] == "visible", \
+        "the builder stage must hold the secret for this test to mean anything"
     assert leaked[0]["secret"] == images.values.builder_aws_key_id
 
     final = audited("multistage", show_secrets=True)
@@ -427,7 +428,7 @@ def test_files_agree_with_an_independent_reading_of_the_archive(name: str, audit
 
     wrong = {k: (expected.get(k), actual.get(k)) for k in expected.keys() | actual.keys()
              if expected.get(k) != actual.get(k)}
-    assert not wrong, f"(path, layer): (model, audit files) differ:\n" + "\n".join(
+    assert not wrong, "(path, layer): (model, audit files) differ:\n" + "\n".join(
         f"  {k}: {v}" for k, v in sorted(wrong.items(), key=str))
 
     # Every finding on a file stands where `audit files` says that file stands.

@@ -8,7 +8,9 @@ from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
 
 KEY = "AKIAJ7Q3EXAMPLE4XYZQ"
-PEM = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n"
+PEM = (b"-----BEGIN OPENSSH PRIVATE KEY-----\n"
+       b"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+       b"-----END OPENSSH PRIVATE KEY-----\n")
 BASE = [[Dir("/etc"), File("/etc/os-release", b"ID=kit\n")]]
 LEAK = [Dir("/root"), Dir("/root/.ssh"), File("/root/.ssh/id_rsa", PEM)]
 VISIBLE = [Dir("/app"), File("/app/settings.py", f'AWS_KEY = "{KEY}"\n'.encode())]
@@ -63,7 +65,8 @@ def test_fail_on_sets_the_lowest_failing_severity_and_info_never_fails_by_defaul
     severities = {f["severity"] for f in cli(image, "--format", "json").json()["findings"]}
     assert "critical" in severities
     assert cli(image, "--fail-on", "critical").code == 1
-    info_only = archive(tmp_path, [*BASE, [Dir("/srv"), File("/srv/sums.txt", b'digest = "3f8a9c2e7b1d4f6a0e5c"\n')]], name="info.tar")
+    sums = File("/srv/sums.txt", b'digest = "3f8a9c2e7b1d4f6a0e5c"\n')
+    info_only = archive(tmp_path, [*BASE, [Dir("/srv"), sums]], name="info.tar")
     doc = cli(info_only, "--format", "json").json()
     assert {f["severity"] for f in doc["findings"]} == {"info"}, doc["findings"]
     assert cli(info_only).code == 0

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.audit import Scanner
+from auditor.checks.scanner import Scanner
 from auditor.rules import default_pack_paths, load_rules
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "corpus"
@@ -45,7 +45,8 @@ def _secret_types() -> dict[str, str]:
 
 
 def _cli_results(workdir: Path, extra: list[str]) -> dict[str, list[Triple]]:
-    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
+    proxies = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
+    env = {k: v for k, v in os.environ.items() if k.lower() not in proxies}
     env.update(PYTHONUTF8="1", HTTP_PROXY=DEAD_PROXY, HTTPS_PROXY=DEAD_PROXY, NO_PROXY="")
     proc = subprocess.run(
         [sys.executable, "-m", "detect_secrets", "scan", "--all-files", *extra],
@@ -54,7 +55,8 @@ def _cli_results(workdir: Path, extra: list[str]) -> dict[str, list[Triple]]:
     assert proc.returncode == 0, f"detect-secrets scan failed ({proc.returncode}):\n{proc.stderr}"
     results = json.loads(proc.stdout)["results"]
     return {
-        filename.replace(os.sep, "/"): sorted((item["line_number"], item["type"], item["hashed_secret"]) for item in items)
+        filename.replace(os.sep, "/"):
+            sorted((item["line_number"], item["type"], item["hashed_secret"]) for item in items)
         for filename, items in results.items()
     }
 
@@ -122,9 +124,11 @@ def test_corpus_has_the_promised_variety() -> None:
     files = _corpus_files(CORPUS)
     suffixes = {Path(f).suffix for f in files}
     assert {".py", ".yaml", ".yml", ".json", ".ini", ".cfg", ".properties", ".js", ".sh", ".go", ".tf"} <= suffixes
-    assert {"Dockerfile", ".env", ".npmrc", "package-lock.json", "api/swagger.yaml"} <= set(files) | {Path(f).name for f in files}
+    names = set(files) | {Path(f).name for f in files}
+    assert {"Dockerfile", ".env", ".npmrc", "package-lock.json", "api/swagger.yaml"} <= names
     assert any(b"\r\n" in (CORPUS / f).read_bytes() for f in files), "a CRLF file"
-    assert any(b"\r" in (CORPUS / f).read_bytes() and b"\n" not in (CORPUS / f).read_bytes() for f in files), "a CR-only file"
+    contents = [(CORPUS / f).read_bytes() for f in files]
+    assert any(b"\r" in data and b"\n" not in data for data in contents), "a CR-only file"
     not_utf8 = []
     for f in files:
         try:

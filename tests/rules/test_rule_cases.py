@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import pytest
 
-from auditor.audit import Scanner
+from auditor.checks import of_kind
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
-from auditor.model import Entry, Kind, Severity, Status
-from auditor.rules import Rule, default_pack_paths, load_rules
+from auditor.checks.scanner import Scanner
+from auditor.model import Entry, Kind, Rule, Severity, Status
+from auditor.rules import default_pack_paths, load_rules
 
 RULES = load_rules(default_pack_paths())
 BY_ID = {r.id: r for r in RULES}
@@ -103,7 +105,8 @@ CONTENT = [
     c("ds-artifactory-credentials", "/app/artifactory.cfg", "api_token: AKCfakeFAKEfakeFAKE\n"),
     c("ds-artifactory-credentials", "/app/artifactory.cfg", "api_token: AKCfake\n", False),
     c("ds-azure-storage-key", "/app/.env", f"AZURE=DefaultEndpointsProtocol=https;AccountName=f;{AZURE_ACCOUNT_KEY}\n"),
-    c("ds-azure-storage-key", "/app/.env", "AZURE=DefaultEndpointsProtocol=https;AccountName=f;AccountKey=FAKE\n", False),
+    c("ds-azure-storage-key", "/app/.env", "AZURE=DefaultEndpointsProtocol=https;AccountName=f;AccountKey=FAKE\n",
+      False),
     c("ds-high-entropy-base64", "/app/settings.py", f'SALT = "{BASE64_HIGH}"\n'),
     c("ds-high-entropy-base64", "/app/settings.py", f'SALT = "{"a" * 40}"\n', False),
     c("ds-basic-auth-url", "/app/settings.py", 'DB = "postgres://app:fakedbpass@db.example.com/app"\n'),
@@ -190,6 +193,7 @@ CONTENT = [
       False),
     c("azure-sas-token", "/app/.env", f"BLOB_URL={AZURE_SAS}\n"),
     c("azure-sas-token", "/app/.env", "BLOB_URL=https://fake.blob.core.windows.net/c?sig=unsigned\n", False),
+    c("azure-sas-token", "/app/index.html", f'<a href="{AZURE_SAS.replace("&", "&amp;")}">blob</a>\n'),
     c("private-key-block", "/app/server.key", PEM_ENCRYPTED),
     c("private-key-block", "/app/id.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n"),
     c("private-key-block", "/etc/openvpn/ta.key",
@@ -248,7 +252,8 @@ def e(path: str, kind: str = "file", size: int = 100, status: str = "visible") -
 
 
 def p(rule: str, entry: Entry, fires: bool = True) -> Any:
-    extra = "" if entry.kind is Kind.FILE and entry.status is Status.VISIBLE else f"-{entry.kind.value}-{entry.status.value}"
+    plain = entry.kind is Kind.FILE and entry.status is Status.VISIBLE
+    extra = "" if plain else f"-{entry.kind.value}-{entry.status.value}"
     return pytest.param(PathCase(rule, entry, fires), id=f"{rule}-{'fires' if fires else 'silent'}-{entry.path}{extra}")
 
 
@@ -359,7 +364,7 @@ PATHS = [
 
 @pytest.fixture(scope="module")
 def path_check() -> PathCheck:
-    return PathCheck(RULES)
+    return PathCheck(of_kind(RULES, "path"))
 
 
 @pytest.mark.parametrize("case", PATHS)
@@ -383,7 +388,8 @@ def m(rule: str, name: str, fires: bool = True, *, env: list[str] | None = None,
     if cmd is not None:
         inner["Cmd"] = cmd
     config: dict[str, Any] = {"config": inner, "history": [{"created_by": h} for h in history or []]}
-    return pytest.param(MetaCase(rule, config, fires), marks=marks, id=f"{rule}-{'fires' if fires else 'silent'}-{name}")
+    return pytest.param(MetaCase(rule, config, fires), marks=marks,
+                        id=f"{rule}-{'fires' if fires else 'silent'}-{name}")
 
 
 OFFICIAL_IMAGE_ENV = [
@@ -407,7 +413,8 @@ METADATA = [
     m("secret-in-build-arg", "harmless-args", False,
       history=["|2 NODE_ENV=production APP_VERSION=1.2.3 /bin/sh -c npm ci", "/bin/sh -c #(nop)  ARG NPM_TOKEN"]),
     m("secret-in-command", "curl-user", history=["/bin/sh -c curl -fsSL -u deploy:fakepass123 https://x.example.com/a"]),
-    m("secret-in-command", "password-flag", history=["RUN /bin/sh -c mc alias set s3 https://s3 admin --password=FAKEfake0 # buildkit"]),
+    m("secret-in-command", "password-flag",
+      history=["RUN /bin/sh -c mc alias set s3 https://s3 admin --password=FAKEfake0 # buildkit"]),
     m("secret-in-command", "bearer-cmd", cmd=["curl", "-H", "Authorization: Bearer fakefakefake", "https://api"]),
     m("secret-in-command", "references-and-stdin", False, history=[
         '/bin/sh -c curl -fsSL -u "$USER:$PASS" https://x.example.com/a',
@@ -420,7 +427,7 @@ METADATA = [
 
 @pytest.fixture(scope="module")
 def metadata_check() -> MetadataCheck:
-    return MetadataCheck(RULES)
+    return MetadataCheck(of_kind(RULES, "metadata"))
 
 
 @pytest.mark.parametrize("case", METADATA)
@@ -438,7 +445,7 @@ def _covered() -> dict[str, set[bool]]:
     return seen
 
 
-# Waste rules and `audit dockerfile` rules have their own checks and tests (tests/unit).
+# Waste rules and `audit dockerfile` rules have their own checks and tests (tests/test_walk.py, tests/dockerfile).
 NOT_HERE = {"waste", "dockerfile"}
 
 
@@ -572,8 +579,10 @@ CLEAN_CONTENT = {
         "resolved": "https://registry.npmjs.org/x/-/x-1.0.0.tgz",
         "integrity": "sha512-" + "Zm9yIHRlc3RzIG9ubHk" * 4}}}, indent=2),
     "/app/requirements.txt": "flask==3.0.0 --hash=sha256:" + "ab" * 32 + "\n",
-    "/etc/ssl/certs/ca-certificates.crt": "-----BEGIN CERTIFICATE-----\nMIIFazCCA1OgAwIBAgIR\n-----END CERTIFICATE-----\n",
-    "/etc/ssh/ssh_host_ed25519_key.pub": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEFAKEFAKEFAKEFAKEFAKE root@buildkitsandbox\n",
+    "/etc/ssl/certs/ca-certificates.crt":
+        "-----BEGIN CERTIFICATE-----\nMIIFazCCA1OgAwIBAgIR\n-----END CERTIFICATE-----\n",
+    "/etc/ssh/ssh_host_ed25519_key.pub":
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEFAKEFAKEFAKEFAKEFAKE root@buildkitsandbox\n",
     "/app/uuids.json": json.dumps({"id": "123e4567-e89b-12d3-a456-426614174000", "request_id": "9b2f" * 8}),
     "/etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nHOME_URL="https://www.debian.org/"\n',
 }
@@ -615,7 +624,7 @@ def test_regex_rules_stay_linear_on_minified_lines() -> None:
     chunk = ('u="https://cdn.example.com/a/b?sv=2020-01-01&x=1";k={"private_key":"x"};t="npm_x Q~ xapp- xoxe- '
              'dckr_ github_pat_ whsec_ SharedAccessKey= sig= _authToken=";')
     line = chunk * (1_000_000 // len(chunk))
-    check = RegexCheck(RULES)
+    check = RegexCheck(of_kind(RULES, "regex"))
     started = time.perf_counter()
     check.scan_file("/app/static/bundle.min.js", (line + "\n").encode())
     check.scan_file("/root/.npmrc", (line + "\n").encode())

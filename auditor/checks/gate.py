@@ -1,0 +1,67 @@
+"""Which of many Python patterns may match in a text: their translations (`hsregex`) compiled together
+into one Hyperscan database (`hsdb`), scanned in one pass.
+
+The two halves stay apart: `hsregex` only translates a pattern (and knows nothing of databases), `hsdb`
+only compiles and keeps databases (and knows nothing of where their expressions come from).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.checks.hsregex import Untranslatable, code_digest, translate
+from auditor.checks.window import Regions
+
+
+class Gate:
+    """Which of many Python patterns can match somewhere in a text, or (`every`) where their matches
+    can end: one Hyperscan pass over its UTF-8 bytes, compiled on first use. With Hyperscan
+    unavailable, or a pattern it cannot take, None is returned ("any of them, anywhere")."""
+
+    def __init__(self, patterns: list[tuple[str, int]], every: bool = False) -> None:
+        self._patterns = patterns
+        self._every = every
+        self._database: Any = None
+        self._compiled = False
+
+    def matches(self, data: bytes) -> set[int] | None:
+        """The positions of the patterns that may match in `data`; None for "any of them"."""
+        database = self._database if self._compiled else self._compile()
+        if database is None:
+            return None
+        matched: set[int] = set()
+        database.scan(data, match_event_handler=lambda i, *_: matched.add(i))
+        return matched
+
+    def regions(self, data: bytes) -> list[list[tuple[int, int]]] | None:
+        """For each pattern, the regions of `data` (`window.Regions`) around every offset where one of
+        its matches may end; None for "anywhere" (needs `every`)."""
+        database = self._database if self._compiled else self._compile()
+        if database is None:
+            return None
+        found = [Regions() for _ in self._patterns]
+        adders = [r.add for r in found]
+        database.scan(data, match_event_handler=lambda i, _start, end, *_: adders[i](end))
+        return [r.finish() for r in found]
+
+    def _compile(self) -> Any:
+        from auditor.checks import hsdb  # Hyperscan is loaded when the first text is scanned
+
+        self._compiled = True
+        if hsdb.hyperscan is None or not self._patterns:
+            return None
+        hs = hsdb.hyperscan
+        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY
+        if not self._every:
+            flags |= hs.HS_FLAG_SINGLEMATCH
+        patterns = self._patterns
+
+        def build() -> tuple[list[bytes], list[int]]:
+            return [translate(p, f, lines=False).encode("ascii") for p, f in patterns], [flags] * len(patterns)
+
+        sources = (code_digest(), "text-every" if self._every else "text", flags, patterns)
+        try:
+            self._database = hsdb.database(sources, build)
+        except (Untranslatable, hsdb.CompileError):
+            return None
+        return self._database

@@ -1,0 +1,85 @@
+"""Checks of the kind-specific fields of a rule (`auditor.checks.KINDS` says which field takes which).
+
+Like `auditor.fields`, each takes `(value, where)` and returns the converted value or raises `RuleError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from auditor.checks.interface import WHERE
+from auditor.errors import RuleError
+from auditor.fields import mapping, str_list, string
+
+DOCKERFILE_CHECKS = ("hidden-secret", "hidden-file", "download-left", "package-cache", "arg-in-history")
+
+
+def regex(value: Any, where: str) -> str:
+    """A pattern `re` compiles and cannot backtrack exponentially (`checks.backtrack`): rules run on
+    image content an attacker may have written, where `(x+x+)+y` would never finish."""
+    from auditor.checks.backtrack import PatternTooComplex, exponential
+
+    string(value, where)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise RuleError(f"{where}: bad regular expression ({exc})") from None
+    try:
+        problem = exponential(value)
+    except PatternTooComplex as exc:
+        raise RuleError(f"{where}: {exc}") from None
+    if problem is not None:
+        raise RuleError(f"{where}: catastrophic regular expression: {problem}; write it so that each part of "
+                        "a text can be matched in only one way (e.g. x{2,} for (x+x+)+)")
+    return str(value)
+
+
+def regex_list(value: Any, where: str) -> tuple[str, ...]:
+    return tuple(regex(v, where) for v in str_list(value, where))
+
+
+def group(value: Any, where: str) -> int | str:
+    """A capture group, by number or name."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise RuleError(f"{where}: expected a group number or name")
+    return value
+
+
+def plugin(value: Any, where: str) -> str:
+    """The class name of a detect-secrets plugin."""
+    from auditor.checks.secrets import plugin_names  # detect-secrets stays inside checks/secrets.py
+
+    name = string(value, where)
+    if name not in plugin_names():
+        raise RuleError(f"{where}: unknown detect-secrets plugin {name!r}")
+    return name
+
+
+def plugin_options(value: Any, where: str) -> dict[str, Any]:
+    """A plugin's options; KeywordDetector's `keyword_exclude` is a pattern it runs on every line."""
+    options = mapping(value, where)
+    if "keyword_exclude" in options:
+        regex(options["keyword_exclude"], f"{where} keyword_exclude")
+    return options
+
+
+def places(value: Any, where: str) -> tuple[str, ...]:
+    """Where in the metadata a rule looks (`interface.WHERE`)."""
+    items = str_list(value, where)
+    for item in items:
+        if item not in WHERE:
+            raise RuleError(f"{where}: unknown place {item!r} (one of {', '.join(WHERE)})")
+    return items
+
+
+def group_by(value: Any, where: str) -> str:
+    if value != "directory":
+        raise RuleError(f"{where}: expected 'directory' (one finding per directory, layer and status)")
+    return str(value)
+
+
+def dockerfile_check(value: Any, where: str) -> str:
+    if value not in DOCKERFILE_CHECKS:
+        raise RuleError(f"{where}: unknown Dockerfile check {value!r} (one of {', '.join(DOCKERFILE_CHECKS)})")
+    return str(value)

@@ -1,0 +1,140 @@
+"""`audit REF...` (the default command): audit images and gate on what is found."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from auditor import __version__, baseline, provenance
+from auditor.audit import Settings, audit
+from auditor.cache import default_dir as cache_dir
+from auditor.cache import untrusted as cache_untrusted
+from auditor.commands import COMMANDS, common, image_options
+from auditor.commands import args as common_args
+from auditor.config import BASELINE_NAME, GATE_STATUSES, Config
+from auditor.formats import FORMATS
+from auditor.formats.common import printable
+from auditor.limits import Limits
+from auditor.model import Image, Report, Severity
+from auditor.parallel import default_jobs
+from auditor.policy import Gate, suppress
+from auditor.sources import Options, open_image
+
+
+def parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  audit {name:<12} {summary}" for name, (_, summary) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="audit",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Audit a Docker/OCI image layer by layer, including files that later layers delete or "
+        "overwrite.",
+        epilog=f"subcommands (`audit NAME --help` for each):\n{commands}\n\n"
+        "exit codes: 0 nothing to report, 1 findings at or above --fail-on, 2 error or incomplete audit",
+    )
+    common_args.add_image_args(parser, many=True)
+    parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
+                        help="report format (default: %(default)s)")
+    common_args.add_gate_args(parser)
+    parser.add_argument("--fail-on-status", choices=GATE_STATUSES, default=os.environ.get("AUDITOR_FAIL_ON_STATUS"),
+                        help="gate only on findings hidden by a later layer (what squashing would remove), "
+                        "only on visible ones (files in the final filesystem and metadata), or on any (default)")
+    parser.add_argument("--baseline", metavar="FILE", help=f"only findings not in this baseline count "
+                        f"(default: {BASELINE_NAME} beside the config, when present)")
+    parser.add_argument("--no-baseline", action="store_true", help="ignore any baseline file")
+    parser.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
+    parser.add_argument("--dockerfile", metavar="PATH",
+                        help="the Dockerfile that built the image: SARIF results point at its instructions' lines")
+    parser.add_argument("--skip-base", metavar="IMAGE",
+                        help="do not report layers shared with this base image (any REF form)")
+    common_args.add_rule_args(parser)
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not use the layer cache ($XDG_CACHE_HOME/layer-auditor)")
+    max_file = common_args.env_size("MAX_FILE_SIZE", Limits().max_file_bytes)
+    parser.add_argument("--max-file-size", type=common_args.size, metavar="BYTES", default=max_file,
+                        help=f"largest text file whose content is scanned (default: {common_args.human(max_file)})")
+    parser.add_argument("--jobs", "-j", type=common_args.positive, default=os.environ.get("AUDITOR_JOBS"),
+                        metavar="N", help="processes scanning file contents (default: every core this process may use)")
+    parser.add_argument("--version", action="version", version=f"layer-auditor {__version__}")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    config = common.config(args)
+    rules = common.effective_rules(args, config)
+    baseline_fingerprints = _baseline(args, config)
+    options = image_options.options(args)
+    skip_base = args.skip_base or config.skip_base
+    cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
+    reports = []
+    for ref in args.ref:
+        with open_image(ref, options) as image:
+            skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
+            settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
+                                cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),
+                                inventory=False, deadline=options.deadline)
+            report, _ = audit(image, rules, settings, progress=common.progress(sys.stderr, args.quiet))
+        reports.append(provenance.map_dockerfile(report, args.dockerfile) if args.dockerfile else report)
+    if args.write_baseline:
+        count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])
+        print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
+    reports = [suppress(report, config, baseline_fingerprints) for report in reports]
+    color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    common.write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
+    if not args.quiet:
+        for report in reports:
+            for warning in report.image.warnings:
+                print(f"audit: warning: {warning}", file=sys.stderr)
+    gate = Gate(
+        fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")),
+        status=args.fail_on_status or config.fail_on_status or "any",
+    )
+    return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline), args.strict) for report in reports)
+
+
+def _baseline(args: argparse.Namespace, config: Config) -> frozenset[str]:
+    if args.no_baseline:
+        return frozenset()
+    path = args.baseline or config.baseline
+    if path is None:
+        beside = os.path.dirname(config.path) if config.path else os.getcwd()
+        candidate = os.path.join(beside, BASELINE_NAME)
+        path = candidate if os.path.isfile(candidate) and not args.write_baseline else None
+    return baseline.read(path) if path else frozenset()
+
+
+def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, dict[str, Any]]:
+    """How many leading layers `image` shares with the base image, and the base's config."""
+    with open_image(base_ref, options) as base:
+        base_ids = [layer.diff_id or layer.digest for layer in base.layers]
+        config = base.config
+    shared = 0
+    for layer, base_id in zip(image.layers, base_ids, strict=False):
+        if (layer.diff_id or layer.digest) != base_id:
+            break
+        shared += 1
+    if shared < len(base_ids):
+        image.warnings.append(
+            f"--skip-base {base_ref}: the image shares only {shared} of the base's {len(base_ids)} layers"
+        )
+    return shared, config
+
+
+def _trusted_cache(directory: str, quiet: bool) -> str | None:
+    """`directory` when only the user can write it; else None (the audit runs without a cache) and a
+    one-line warning, since entries another user could forge decide what is not read again."""
+    reason = cache_untrusted(directory)
+    if reason is None:
+        return directory
+    if not quiet:
+        print(f"audit: warning: not using the cache {printable(directory)}: {printable(reason)}", file=sys.stderr)
+    return None
+
+
+def _exit_code(report: Report, gate: Gate, exit_zero: bool, strict: bool = False) -> int:
+    if common.incomplete(report, strict):
+        return 2
+    if exit_zero:
+        return 0
+    return 1 if any(gate.fails(f) for f in report.findings) else 0

@@ -1,0 +1,65 @@
+"""`audit dockerfile PATH...`: static checks of Dockerfiles, no engine and no image needed (the pre-commit
+hook). The findings go through the same allowlist, gate and formats as an image's. Imports only the
+Dockerfile checks, the scanner and the format asked for, never the layer reader, cache or worker pool."""
+
+from __future__ import annotations
+
+import argparse
+
+from auditor.commands import args as common_args
+from auditor.commands import common
+from auditor.formats import FORMATS, Render
+from auditor.model import Severity
+from auditor.policy import Gate, suppress
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audit dockerfile",
+        description="Check Dockerfiles for data a layer keeps after a later instruction hides it, secrets in "
+        "ARG/ENV, package caches, downloads, and build-context files .dockerignore lets through.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfile(s) or Containerfile(s)")
+    parser.add_argument("--context", metavar="DIR", help="build context (default: each Dockerfile's directory)")
+    parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
+    parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
+                        help="report format (default: %(default)s)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    common_args.add_gate_args(parser)
+    common_args.add_rule_args(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from auditor.dockerfile.checks import DockerfileAuditor
+
+    config = common.config(args)
+    _keep_compiled_patterns()
+    auditor = DockerfileAuditor(common.effective_rules(args, config), context_dir=args.context, target=args.target)
+    report = suppress(auditor.report(list(args.paths)), config, frozenset())
+    common.write(_render(args.format)([report], args.show_secrets, False), args.output)
+    if args.exit_zero:
+        return 0
+    gate = Gate(fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")))
+    return 1 if any(gate.fails(f) for f in report.findings) else 0
+
+
+def _render(name: str) -> Render:
+    """Text and JSON have a Dockerfile report's own shapes; every other format is the image formats' own.
+    (An unknown AUDITOR_FORMAT, which argparse does not check, is text.)"""
+    if name in ("text", "json") or name not in FORMATS:
+        from auditor.dockerfile import report
+
+        return report.render_text if name == "text" else report.render_json
+    return FORMATS[name]
+
+
+def _keep_compiled_patterns() -> None:
+    """Reuse the compiled Hyperscan databases an audit keeps in the user's cache (compiling them costs more
+    than checking a Dockerfile), when that cache is the user's alone."""
+    from auditor import private
+    from auditor.checks import hsdb
+
+    root = private.default_root()
+    if private.untrusted(root, "hs") is None:
+        hsdb.use_cache(root)
