@@ -26,7 +26,7 @@ import base64
 import binascii
 import json
 import re
-from typing import Callable
+from collections.abc import Callable
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_RE = re.compile(r"[0-9A-Za-z]+")

@@ -241,6 +241,7 @@ def test_module_imports_only_the_standard_library() -> None:
     import sys
 
     tree = ast.parse(open(v.__file__, encoding="utf-8").read())
-    names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names = {alias.name.split(".")[0]
+             for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     names |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert names <= set(sys.stdlib_module_names) | {"__future__"}

@@ -16,7 +16,8 @@ import base64
 import json
 import random
 import re
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -127,7 +128,8 @@ token("stability-api-key", "STABILITY_API_KEY", j("sk", "-", r(A62, 48)))
 
 # --- cloud platforms -----------------------------------------------------------------------------------------
 token("aws-bedrock-api-key", "BEDROCK_API_KEY",
-      j("ABSK", base64.b64encode(j("Bedrock", "APIKey-", r(LOW36, 4), "-at-", r(DIGITS, 12), ":", r(B64, 60)).encode()).decode()))
+      j("ABSK", base64.b64encode(
+          j("Bedrock", "APIKey-", r(LOW36, 4), "-at-", r(DIGITS, 12), ":", r(B64, 60)).encode()).decode()))
 token("google-api-key", "GOOGLE_MAPS_API_KEY", j("AI", "za", r(B64U, 35)))
 token("google-oauth-client-secret", "GOOGLE_CLIENT_SECRET", j("GOCSPX", "-", r(B64U, 28)))
 token("google-oauth-refresh-token", "GOOGLE_REFRESH_TOKEN", j("1/", "/0", r(B64U, 100)), j("1/", "/0", r(B64U, 20)))
@@ -135,7 +137,8 @@ token("google-oauth-access-token", "GOOGLE_ACCESS_TOKEN", j("ya", "29.", r(B64U,
 token("firebase-cloud-messaging-server-key", "FCM_SERVER_KEY", j("AAAA", r(B64U, 7), ":APA91b", r(B64U, 134)))
 token("azure-devops-pat", "AZURE_DEVOPS_EXT_PAT", r("abcdefghijklmnopqrstuvwxyz234567", 52))
 explicit("azure-app-configuration-secret", "/app/appsettings.json",
-         json.dumps({"ConnectionStrings": {"AppConfig": j("Endpoint=https://shop-config.azconfig.io;Id=", r(A62, 4), "-l0-s0:",
+         json.dumps({"ConnectionStrings": {"AppConfig": j("Endpoint=https://shop-config.azconfig.io;Id=",
+                                                         r(A62, 4), "-l0-s0:",
                                                          r(A62, 20), ";Secret=", r(B64, 43), "=")}}),
          json.dumps({"ConnectionStrings": {"AppConfig": "Endpoint=https://shop-config.azconfig.io;Id=<id>;Secret=<secret>"}}))
 explicit("azure-signalr-access-key", "/app/appsettings.json",
@@ -211,7 +214,8 @@ explicit("jdbc-oracle-thin-password", "/app/config/application.properties",
 explicit("connection-string-password", "/app/appsettings.json",
          json.dumps({"ConnectionStrings": {"Default": f"Server=tcp:shop.database.windows.net,1433;Initial Catalog=shop;"
                                                       f"User Id=shop;Password={DB_PW};Encrypt=True;"}}),
-         json.dumps({"ConnectionStrings": {"Default": "Server=localhost;Database=shop;User Id=sa;Password=<password>;"}}))
+         json.dumps({"ConnectionStrings": {"Default": "Server=localhost;Database=shop;"
+                                                      "User Id=sa;Password=<password>;"}}))
 
 # --- code hosting, CI/CD and developer tools -----------------------------------------------------------------
 token("gitlab-feature-flags-client-token", "UNLEASH_INSTANCE_ID", j("glff", "ct-", r(B64U, 20)))
@@ -295,9 +299,11 @@ explicit("kubeconfig-client-key", "/root/.kube/config",
 explicit("kubeadm-bootstrap-token", "/opt/bootstrap/join.sh",
          j("kubeadm join 10.0.0.10:6443 --token ", r(LOW36, 6), ".", r(LOW36, 16),
            " --discovery-token-ca-cert-hash sha256:", r(HEX, 64), "\n"),
-         j("kubeadm join 10.0.0.10:6443 --token ", "abcdef.", "0123456789abcdef", " --discovery-token-unsafe-skip-ca-verification\n"))
+         j("kubeadm join 10.0.0.10:6443 --token ", "abcdef.", "0123456789abcdef",
+           " --discovery-token-unsafe-skip-ca-verification\n"))
 explicit("wireguard-private-key", "/etc/wireguard/wg0.conf",
-         j("[Interface]\nAddress = 10.8.0.2/24\nPrivateKey = ", r(B64, 42), "A=\n\n[Peer]\nPublicKey = ", r(B64, 42), "E=\n"),
+         j("[Interface]\nAddress = 10.8.0.2/24\nPrivateKey = ", r(B64, 42),
+           "A=\n\n[Peer]\nPublicKey = ", r(B64, 42), "E=\n"),
          "[Interface]\nAddress = 10.8.0.2/24\nPrivateKey = <client-private-key>\n")
 explicit("okta-api-token", "/app/scripts/users.sh",
          j("curl -H 'Authorization: SSWS ", "00", r(B64U, 40), "' https://acme.okta.com/api/v1/users\n"),
@@ -306,7 +312,8 @@ token("auth0-client-secret", "AUTH0_CLIENT_SECRET", r(B64U, 64))
 token("onelogin-client-secret", "ONELOGIN_CLIENT_SECRET", r(HEX, 64))
 token("stytch-secret", "STYTCH_SECRET", j("secret", "-live-", r(B64U, 40)), j("secret", "-test-", r(B64U, 40)))
 for kind in ("auth", "api", "client", "scim", "webhook"):
-    rule_id = {"auth": "tailscale-auth-key", "api": "tailscale-api-access-token", "client": "tailscale-oauth-client-secret",
+    rule_id = {"auth": "tailscale-auth-key", "api": "tailscale-api-access-token",
+               "client": "tailscale-oauth-client-secret",
                "scim": "tailscale-scim-key", "webhook": "tailscale-webhook-secret"}[kind]
     token(rule_id, "TS_AUTHKEY", j("tskey", f"-{kind}-", r(A62, 7), "CNTRL-", r(A62, 33)),
           j("tskey", f"-{kind}-", "XXXXXX"))  # as the docs write it
@@ -328,8 +335,8 @@ token("smartsheet-access-token", "SMARTSHEET_ACCESS_TOKEN", r(A62, 37))
 token("hubspot-private-app-token", "HUBSPOT_ACCESS_TOKEN", j("pa", "t-na1-", uuid()))
 token("hubspot-api-key-legacy", "HUBSPOT_API_KEY", uuid())
 explicit("salesforce-access-token", "/app/scripts/sf.sh",
-         j("curl https://acme.my.salesforce.com/services/data/v60.0/ -H 'Authorization: Bearer ", "00D", r(A62, 15), "!",
-           r(A62 + "._", 96), "'\n"),
+         j("curl https://acme.my.salesforce.com/services/data/v60.0/ -H 'Authorization: Bearer ",
+           "00D", r(A62, 15), "!", r(A62 + "._", 96), "'\n"),
          "curl https://acme.my.salesforce.com/services/data/v60.0/ -H \"Authorization: Bearer $SF_TOKEN\"\n")
 token("zendesk-api-token", "ZENDESK_API_TOKEN", r(A62, 40))
 token("intercom-access-token", "INTERCOM_ACCESS_TOKEN",
@@ -363,7 +370,8 @@ token("plaid-secret", "PLAID_SECRET", r(HEX, 30))
 token("wise-api-token", "WISE_API_TOKEN", uuid())
 token("woocommerce-consumer-secret", "WOOCOMMERCE_CONSUMER_SECRET", j("c", "s_", r(HEX, 40)))
 token("woocommerce-consumer-key", "WOOCOMMERCE_CONSUMER_KEY", j("c", "k_", r(HEX, 40)))
-token("duffel-access-token", "DUFFEL_ACCESS_TOKEN", j("duffel", "_live_", r(B64U, 43)), j("duffel", "_test_", r(B64U, 43)))
+token("duffel-access-token", "DUFFEL_ACCESS_TOKEN",
+      j("duffel", "_live_", r(B64U, 43)), j("duffel", "_test_", r(B64U, 43)))
 token("easypost-api-key", "EASYPOST_API_KEY", j("EZ", "AK", r(HEX, 54)), j("EZ", "TK", r(HEX, 54)))
 token("shippo-api-token", "SHIPPO_API_TOKEN", j("shippo", "_live_", r(HEX, 40)), j("shippo", "_test_", r(HEX, 40)))
 
@@ -435,7 +443,8 @@ token("opsgenie-api-key", "OPSGENIE_API_KEY", uuid())
 token("logzio-token", "LOGZIO_TOKEN", r(LETTERS, 32))
 
 # --- look-alikes beyond a short value: placeholders, prose, package fixtures ---------------------------------
-case("huggingface-access-token", "/app/README.txt", "Create a token (it starts with hf_) at huggingface.co.\n", False, "prose")
+case("huggingface-access-token", "/app/README.txt",
+     "Create a token (it starts with hf_) at huggingface.co.\n", False, "prose")
 case("anthropic-api-key", "/app/.env.example", "ANTHROPIC_API_KEY=sk-ant-api03-...\n", False, "placeholder")
 case("datadog-api-key", "/app/.env", "DD_API_KEY=0123456789abcdef0123456789abcdef\n", False, "placeholder")
 case("cloudflare-api-token", "/app/.env", f"CLOUDFLARE_API_TOKEN={'x' * 40}\n", False, "placeholder")
