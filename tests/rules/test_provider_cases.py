@@ -454,6 +454,13 @@ case("connection-string-password", "/app/appsettings.json",
      '{"Default": "Server=localhost;Database=shop;User Id=sa;Password=changeme;"}\n', False, "changeme")
 case("redis-uri-password", "/app/.env", "REDIS_URL=redis://:password@localhost:6379\n", False, "placeholder")
 
+# --- names the bundled Hyperscan once lost past a file's first bytes (drawn last: earlier fakes stay the same) ---
+CF_TOKEN = r(B64U, 40)
+explicit("cloudflare-api-token", "/app/src/dns.js",
+         f'// DNS-01 challenges\nconst cfToken = "{CF_TOKEN}";\n',
+         f'// DNS-01 challenges\nconst cfToken = "{CF_TOKEN[:20]}";\n')
+case("cloudflare-api-token", "/app/.env", f"# DNS-01 challenges\nCF_DNS_API_TOKEN={r(B64U, 40)}\n", True, "dns-name")
+
 
 @pytest.fixture(scope="module")
 def scanner() -> Iterator[Scanner]:
@@ -505,6 +512,29 @@ def test_provider_rules_follow_the_pack_conventions() -> None:
         assert "(" in rule.description and rule.remediation, rule_id
         pattern = rule.params["pattern"]
         assert not unbounded.search(re.sub(r"\[[^\]]*\]", "", pattern)), (rule_id, pattern)
+
+
+# A first line of each length up to 48, then a few longer ones (a region edge, a page).
+PUSHED_DOWN = [*range(48), 64, 100, 4096]
+
+
+def test_provider_leaks_are_found_wherever_they_sit_in_the_file() -> None:
+    """Each leak, pushed down by a first line of `PUSHED_DOWN` characters, gives the same hits. The Hyperscan
+    bundled with hyperscan 0.9.1 (5.4.12) missed `cfToken=...` past a file's first ~15 bytes when a name had
+    three optional parts (cloudflare-api-token's DNS names); only some offsets show such a bug."""
+    from auditor.checks.regex import RegexCheck
+
+    check = RegexCheck([r for r in RULES if r.kind == "regex"])
+    for param in CASES:
+        leak = param.values[0]
+        if not leak.fires:
+            continue
+        want = {(hit.rule, hit.secret) for hit in check.scan_file(leak.path, leak.text.encode())}
+        assert leak.rule in {rule for rule, _ in want}, param.id
+        for size in PUSHED_DOWN:
+            for first in ("#" * size + "\n", " " * size):
+                got = {(hit.rule, hit.secret) for hit in check.scan_file(leak.path, (first + leak.text).encode())}
+                assert got == want, (param.id, repr(first[:1]), size)
 
 
 def test_provider_rules_stay_linear_on_their_own_characters() -> None:
