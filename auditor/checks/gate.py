@@ -33,16 +33,24 @@ class Gate:
         database.scan(data, match_event_handler=lambda i, *_: matched.add(i))
         return matched
 
-    def regions(self, data: bytes) -> list[list[tuple[int, int]]] | None:
-        """For each pattern, the regions of `data` (`window.Regions`) around every offset where one of
-        its matches may end; None for "anywhere" (needs `every`)."""
+    def regions(self, data: bytes) -> dict[int, list[tuple[int, int]]] | None:
+        """For each pattern that may match in `data`, by position and in pattern order, the regions of
+        `data` (`window.Regions`) around every offset where one of its matches may end; a pattern that
+        cannot match is left out, so a text that matches few patterns costs little however many there
+        are. None for "any of them, anywhere" (needs `every`)."""
         database = self._database if self._compiled else self._compile()
         if database is None:
             return None
-        found = [Regions() for _ in self._patterns]
-        adders = [r.add for r in found]
-        database.scan(data, match_event_handler=lambda i, _start, end, *_: adders[i](end))
-        return [r.finish() for r in found]
+        found: dict[int, Regions] = {}
+
+        def on_match(i: int, _start: int, end: int, *_: Any) -> None:
+            regions = found.get(i)
+            if regions is None:
+                regions = found[i] = Regions()
+            regions.add(end)
+
+        database.scan(data, match_event_handler=on_match)
+        return {i: found[i].finish() for i in sorted(found)}
 
     def _compile(self) -> Any:
         from auditor.checks import hsdb  # Hyperscan is loaded when the first text is scanned

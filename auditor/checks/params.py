@@ -5,6 +5,7 @@ Like `auditor.fields`, each takes `(value, where)` and returns the converted val
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -18,21 +19,31 @@ DOCKERFILE_CHECKS = ("hidden-secret", "hidden-file", "download-left", "package-c
 def regex(value: Any, where: str) -> str:
     """A pattern `re` compiles and cannot backtrack exponentially (`checks.backtrack`): rules run on
     image content an attacker may have written, where `(x+x+)+y` would never finish."""
+    string(value, where)
+    problem = _refusal(value)
+    if problem is not None:
+        raise RuleError(f"{where}: {problem}")
+    return str(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _refusal(pattern: str) -> str | None:
+    """Why `pattern` is refused, or None. Kept per pattern: packs repeat the same `allow` patterns rule
+    after rule (rules/providers.yaml: 8 distinct among 1264), and the backtracking check is not free."""
     from auditor.checks.backtrack import PatternTooComplex, exponential
 
-    string(value, where)
     try:
-        re.compile(value)
+        re.compile(pattern)
     except re.error as exc:
-        raise RuleError(f"{where}: bad regular expression ({exc})") from None
+        return f"bad regular expression ({exc})"
     try:
-        problem = exponential(value)
+        problem = exponential(pattern)
     except PatternTooComplex as exc:
-        raise RuleError(f"{where}: {exc}") from None
+        return str(exc)
     if problem is not None:
-        raise RuleError(f"{where}: catastrophic regular expression: {problem}; write it so that each part of "
-                        "a text can be matched in only one way (e.g. x{2,} for (x+x+)+)")
-    return str(value)
+        return (f"catastrophic regular expression: {problem}; write it so that each part of "
+                "a text can be matched in only one way (e.g. x{2,} for (x+x+)+)")
+    return None
 
 
 def regex_list(value: Any, where: str) -> tuple[str, ...]:

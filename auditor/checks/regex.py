@@ -92,7 +92,8 @@ class RegexCheck(ContentCheck):
         lowered: str | bytes | None = None
         lines = LineCounter(data)
         hits: list[Hit] = []
-        for index, c in enumerate(self._compiled):
+        for index in range(len(self._compiled)) if regions is None else regions:  # in rule order
+            c = self._compiled[index]
             found = regions[index] if regions is not None else Regions().everywhere(len(data))
             if not found or (path is not None and not c.wants(path)):
                 continue

@@ -64,7 +64,14 @@ def test_prefilter_marks_every_line_a_plugin_expression_matches(position: int, p
 REGEX_RULES = [r for r in RULES if r.kind == "regex"]
 
 
-@pytest.mark.parametrize("rule", REGEX_RULES, ids=[r.id for r in REGEX_RULES])
+# The 256 rules of rules/providers.yaml made this test over ten times longer (65 s): they run in the whole suite
+# (CI), and the fast loop (`-m "not slow"`) keeps the other packs' rules; tests/rules/test_provider_cases.py
+# checks every provider rule there.
+RULE_PARAMS = [pytest.param(r, id=r.id, marks=pytest.mark.slow if r.source.endswith("providers.yaml") else ())
+               for r in REGEX_RULES]
+
+
+@pytest.mark.parametrize("rule", RULE_PARAMS)
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_regex_gate_passes_every_text_a_rule_pattern_matches(rule, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]

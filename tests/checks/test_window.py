@@ -52,7 +52,14 @@ def _reference(rule: Any, text: str) -> list[tuple[int, str]]:
     return out
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+# The 256 rules of rules/providers.yaml made this test over ten times longer (65 s): they run in the whole suite
+# (CI), and the fast loop (`-m "not slow"`) keeps the other packs' rules; tests/rules/test_provider_cases.py
+# checks every provider rule there.
+RULE_PARAMS = [pytest.param(r, id=r.id, marks=pytest.mark.slow if r.source.endswith("providers.yaml") else ())
+               for r in RULES]
+
+
+@pytest.mark.parametrize("rule", RULE_PARAMS)
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_regions_find_the_same_secrets_on_the_same_lines_as_a_whole_text_search(rule: Any, data: st.DataObject) -> None:
