@@ -89,7 +89,7 @@ class RegexCheck(ContentCheck):
 
     def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
         regions = self._gate.regions(data)
-        lowered: str | bytes | None = None
+        lowered: str | bytes | bytearray | None = None
         lines = LineCounter(data)
         hits: list[Hit] = []
         for index in range(len(self._compiled)) if regions is None else regions:  # in rule order
@@ -100,7 +100,7 @@ class RegexCheck(ContentCheck):
             if c.keywords:
                 if lowered is None:
                     lowered = data.lower() if data.isascii() else data.decode("utf-8", errors).lower()
-                if isinstance(lowered, bytes):
+                if isinstance(lowered, (bytes, bytearray)):  # the layer reader hands a bytearray
                     if not any(k.encode() in lowered for k in c.keywords if k.isascii()):
                         continue
                 elif not any(k in lowered for k in c.keywords):
