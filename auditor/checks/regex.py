@@ -100,7 +100,7 @@ class RegexCheck(ContentCheck):
             if c.keywords:
                 if lowered is None:
                     lowered = data.lower() if data.isascii() else data.decode("utf-8", errors).lower()
-                if isinstance(lowered, bytes):
+                if isinstance(lowered, (bytes, bytearray)):
                     if not any(k.encode() in lowered for k in c.keywords if k.isascii()):
                         continue
                 elif not any(k in lowered for k in c.keywords):
