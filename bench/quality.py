@@ -24,6 +24,7 @@ import argparse
 import base64
 import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -319,6 +320,18 @@ def details(result: Result) -> str:
     return "\n".join(lines)
 
 
+def floors(result: Result) -> str:
+    """The scores as floors (rounded down to 0.01), in the layout of test_quality.py's FLOORS."""
+    def down(x: float | None) -> str:
+        return "None" if x is None else f"{math.floor(x * 100 + 1e-9) / 100:.2f}"
+    ordered = sorted(result.categories.items(), key=lambda kv: (kv[1].tp + kv[1].fn == 0, kv[0]))
+    rows = [f'    "{name}": ({down(s.recall)}, {down(s.quiet)}),' for name, s in ordered]
+    overall = result.overall
+    return "\n".join(["FLOORS = {", *rows, "}",
+                      f'OVERALL_FLOOR = {{"recall": {down(overall.recall)}, "precision": {down(overall.precision)}, '
+                      f'"f1": {down(overall.f1)}}}'])
+
+
 def evaluate(tools: Sequence[str] = ("audit", "detect-secrets", "kingfisher"),
              corpus: Path = CORPUS, labels_path: Path = LABELS) -> tuple[list[Result], dict[str, Any]]:
     """Run each installed tool on the corpus and score it; notes say what was skipped or rejected."""
@@ -348,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="run only these (repeatable); default all that are installed")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON ('-' for stdout)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list unlabelled findings and missed secrets")
+    parser.add_argument("--floors", action="store_true",
+                        help="print audit's scores as the FLOORS dict of tests/quality/test_quality.py")
     args = parser.parse_args(argv)
     labels = load_labels()
     secrets = sum(label.secret for label in labels)
@@ -356,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"corpus: {len(corpus_files())} files, {len(labels)} labels ({secrets} secret, "
           f"{len(labels) - secrets} look-alike)", file=out)
     for result in results:
+        if args.floors and result.tool == "audit":
+            print(floors(result), file=out)
         print("\n" + table(result), file=out)
         if args.verbose:
             print(details(result), file=out)
