@@ -176,11 +176,11 @@ def score(tool: str, labels: Sequence[Label], findings: Iterable[Finding]) -> Re
         if finding.line is None:
             file_level += 1
             continue
-        label = _pick(finding, by_line.get((finding.file, finding.line), []))
-        if label is None:
+        picked = _pick(finding, by_line.get((finding.file, finding.line), []))
+        if picked is None:
             unlabelled.append(finding)
         else:
-            hit.add(label)
+            hit.add(picked)
     categories: dict[str, Score] = {}
     for label in labels:
         s = categories.setdefault(label.category, Score())
