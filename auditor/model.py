@@ -207,6 +207,7 @@ class Report:
     hidden_bytes: int = 0
     total_bytes: int = 0
     suppressed: int = 0
+    below_severity: int = 0  # findings under --min-severity: counted, not shown
     skipped_layers: int = 0
     cached_layers: int = 0  # layers whose results came from the layer cache
     layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer

@@ -19,7 +19,7 @@ from auditor.formats.common import printable
 from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
 from auditor.parallel import default_jobs
-from auditor.policy import Gate, suppress
+from auditor.policy import Gate, condense, suppress, threshold
 from auditor.sources import Options, open_image
 
 
@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
                         help="report format (default: %(default)s)")
     common_args.add_gate_args(parser)
+    parser.add_argument("--min-severity", choices=[s.value for s in Severity],
+                        default=os.environ.get("AUDITOR_MIN_SEVERITY"),
+                        help="show findings at or above this severity; the rest are counted in the summary "
+                        "(default: low, or --fail-on when lower)")
+    parser.add_argument("--show-info", action="store_true",
+                        help="show info findings too (entropy-only strings, public addresses): --min-severity info")
     parser.add_argument("--fail-on-status", choices=GATE_STATUSES, default=os.environ.get("AUDITOR_FAIL_ON_STATUS"),
                         help="gate only on findings hidden by a later layer (what squashing would remove), "
                         "only on visible ones (files in the final filesystem and metadata), or on any (default)")
@@ -79,18 +85,26 @@ def run(args: argparse.Namespace) -> int:
     if args.write_baseline:
         count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
-    reports = [suppress(report, config, baseline_fingerprints) for report in reports]
+    fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
+    shown = _min_severity(args, fail_on)
+    reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     common.write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:
                 print(f"audit: warning: {warning}", file=sys.stderr)
-    gate = Gate(
-        fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")),
-        status=args.fail_on_status or config.fail_on_status or "any",
-    )
+    gate = Gate(fail_on=fail_on, status=args.fail_on_status or config.fail_on_status or "any")
     return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline), args.strict) for report in reports)
+
+
+def _min_severity(args: argparse.Namespace, fail_on: Severity) -> Severity:
+    """What the report shows: --show-info or --min-severity, else low; never above what fails the run (a
+    finding that fails the gate is always shown)."""
+    if args.show_info:
+        return Severity.INFO
+    chosen = Severity(args.min_severity) if args.min_severity else Severity.LOW
+    return chosen if chosen.rank <= fail_on.rank else fail_on
 
 
 def _baseline(args: argparse.Namespace, config: Config) -> frozenset[str]:

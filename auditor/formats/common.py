@@ -89,6 +89,7 @@ def summary(report: Report) -> dict[str, Any]:
         "efficiency": round(1 - report.hidden_bytes / report.total_bytes, 4) if report.total_bytes else 1.0,
         "not_scanned": len(report.not_scanned),
         "suppressed": report.suppressed,
+        "below_min_severity": report.below_severity,
         "skipped_layers": report.skipped_layers,
         "cached_layers": report.cached_layers,
     }

@@ -86,6 +86,9 @@ def _ending(report: Report) -> list[str]:
             out.append(f"- and {len(report.not_scanned) - NOT_SCANNED_SHOWN} more (see the JSON report)")
     if report.suppressed:
         out += ["", f"{report.suppressed} finding(s) suppressed by the baseline or allowlist."]
+    if report.below_severity:
+        out += ["", f"{report.below_severity} finding(s) below the shown severity not listed "
+                "(`--show-info` or `--min-severity` lists them)."]
     return out
 
 

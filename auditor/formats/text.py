@@ -184,6 +184,9 @@ def _summary(out: Console, report: Report, s: dict) -> None:  # type: ignore[typ
         out.print(Text("  ").append("fix ·", style="green").append(f" {FIX_BY_STATUS[status]}"))
     if report.suppressed:
         out.print(f"  {report.suppressed} finding(s) suppressed by the baseline or allowlist.")
+    if report.below_severity:
+        out.print(f"  {report.below_severity} finding(s) below the shown severity not listed "
+                  "(`--show-info` or `--min-severity` lists them).")
     if report.skipped_layers:
         out.print(f"  {report.skipped_layers} base layer(s) not reported (--skip-base).")
     if report.not_scanned:
