@@ -18,6 +18,7 @@ from auditor.formats.common import (
     summary,
 )
 from auditor.model import Finding, Report
+from auditor.ownership.findings import summary_lines
 from auditor.redact import redact
 
 ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
@@ -74,6 +75,9 @@ def _ending(report: Report) -> list[str]:
         out += ["", f"⚠️ {len(report.not_scanned)} item(s) not scanned:"]
         out += [f"- {'layer ' + str(n.layer) if n.layer is not None else 'image'}"
                 f"{' ' + _code(n.path) if n.path else ''}: {_cell(n.reason)}" for n in report.not_scanned]
+    lines = summary_lines(report.package_files)
+    if lines:
+        out += ["", " ".join(lines)]
     if report.suppressed:
         out += ["", f"{report.suppressed} finding(s) suppressed by the baseline or allowlist."]
     return out
