@@ -16,9 +16,9 @@ from auditor.formats.common import (
     source_line,
     status_phrase,
     summary,
+    summary_lines,
 )
 from auditor.model import Finding, Report
-from auditor.ownership.findings import summary_lines
 from auditor.redact import redact
 
 ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}

@@ -12,9 +12,16 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from auditor.formats.common import human_bytes, instruction, printable, safe_command, status_phrase, summary
+from auditor.formats.common import (
+    human_bytes,
+    instruction,
+    printable,
+    safe_command,
+    status_phrase,
+    summary,
+    summary_lines,
+)
 from auditor.model import Entry, Finding, Report, Status
-from auditor.ownership.findings import summary_lines
 from auditor.redact import redact
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}

@@ -124,13 +124,3 @@ def _count_into_directories(shown: list[Finding], hidden: list[Finding]) -> list
 def _none(algorithm: str) -> str:
     return ""
 
-
-def summary_lines(counts: PackageCounts) -> list[str]:
-    """What a report's summary says about findings in package content, one sentence per kind (none
-    when there are none), for the text and Markdown formats."""
-    verb = "shown, each marked with its ownership (--include-package-files)" if counts.shown else \
-        "not shown; `--include-package-files` to list them"
-    kinds = (("unmodified package file(s)", counts.unmodified),
-             ("file(s) of package directories without digests (node_modules, Go module cache)", counts.unverified),
-             ("package manager index and cache file(s)", counts.indexes))
-    return [f"{findings} finding(s) in {files} {what} {verb}." for what, (findings, files) in kinds if findings]

@@ -6,8 +6,9 @@ import hashlib
 
 import pytest
 
+from auditor.formats.common import summary_lines
 from auditor.model import FileDigests, Finding, RuleId, Severity, Status
-from auditor.ownership.findings import INDEX, is_index, judge, ledger_of, mark, partition, summary_lines
+from auditor.ownership.findings import INDEX, is_index, judge, ledger_of, mark, partition
 from auditor.ownership.ledger import Standing
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
