@@ -18,7 +18,7 @@ from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
-from auditor.layers import LayerScan, ScanFile, read_layer
+from auditor.layers import LayerScan, ScanFile, read_layer, with_digests
 from auditor.limits import Limits
 from auditor.model import (
     Entry,
@@ -34,6 +34,8 @@ from auditor.model import (
     RuleId,
     Status,
 )
+from auditor.ownership import findings as owned
+from auditor.ownership.ledger import Ledger
 from auditor.parallel import ScanPool, default_jobs
 from auditor.walk import resolve
 
@@ -53,6 +55,8 @@ class Settings:
     jobs: int = field(default_factory=default_jobs)  # processes scanning file contents
     inventory: bool = True  # the caller wants every entry back; False lets a whole audit come from the cache
     deadline: Deadline = NO_DEADLINE  # --deadline: reading layers past it raises DeadlineExceeded
+    include_package_files: bool = False  # --include-package-files: show findings in package content too
+    hash_files: bool = False  # `audit files`: hash every file and give each entry its package ownership
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
@@ -81,18 +85,23 @@ def audit(
         scans, cached = _read_layers(image, scanner, rules, settings, progress)
         metadata = _metadata_findings(image, rules, scanner, settings.base_config)
     walked = list(_walk(scans))
-    findings = _file_findings(walked, rules, settings.skip_layers)
+    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits in walked) else None
+    findings = _file_findings(walked, rules, settings.skip_layers, ledger)
     layers = _layer_audit(scans, walked, findings)
     if memo is not None and _verified(image, scans) and not any(item.broken for item in layers.not_scanned):
         memo.put(layers)
-    return build_report(image, rules, settings, layers, metadata, cached), [entry for entry, _ in walked]
+    entries = [entry for entry, _ in walked]
+    if settings.hash_files and ledger is not None:
+        entries = [_owned_entry(ledger, entry) for entry in entries]
+    return build_report(image, rules, settings, layers, metadata, cached), entries
 
 
 def build_report(image: Image, rules: list[Rule], settings: Settings, layers: LayerAudit, metadata: list[Finding],
                  cached_layers: int) -> Report:
     """The report of an audit: what the layers gave (read now or remembered) and the config's findings, in
     report order, with where each came from (`auditor.provenance`)."""
-    findings = sorted(layers.findings + metadata, key=_order)
+    findings, package_files = owned.partition(sorted(layers.findings + metadata, key=_order),
+                                              settings.include_package_files)
     return Report(
         image=image,
         findings=findings,
@@ -106,6 +115,7 @@ def build_report(image: Image, rules: list[Rule], settings: Settings, layers: La
         hidden_bytes_by_layer=layers.hidden_bytes_by_layer,
         provenance=provenance.trace(image, findings),
         rules={rule.id: rule for rule in rules},
+        package_files=package_files,
     )
 
 
@@ -119,12 +129,12 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     def reader(scan_file: ScanFile) -> ReadLayer:
         return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
                                  max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
-                                 deadline=settings.deadline)
+                                 deadline=settings.deadline, hash_files=settings.hash_files)
 
     unscanned = reader(_no_scan)
     scans: list[LayerScan] = []
     total = 0
-    with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:
+    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=scanner.warm) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit)
         cached = None
         if settings.cache_dir:
@@ -165,16 +175,41 @@ def _walk(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
                 hidden_by=fate.hidden_by,
             )
             source = record.target if record.kind is Kind.HARDLINK else position
+            if scan.digests and source is not None and source in scan.digests:
+                entry = replace(entry, digests=scan.digests[source])
             yield entry, (scan.hits.get(source, []) if source is not None else [])
 
 
-def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], skip_layers: int) -> list[Finding]:
-    """The findings of the walked entries, outside the skipped layers: content hits, then path and waste
-    rules, then the path rules that group a directory's files into one finding per layer."""
+def _ledger(scans: list[LayerScan]) -> Ledger:
+    """The package ledger of the layers read: each layer's databases and removals, base layer first."""
+    return owned.ledger_of((scan.index, record.path, scan.databases.get(position))
+                           for scan in scans for position, record in enumerate(scan.records)
+                           if position in scan.databases or isinstance(record.kind, Marker))
+
+
+def _owned_entry(ledger: Ledger, entry: Entry) -> Entry:
+    """`entry` (hashed: `audit files`) with its package ownership."""
+    if entry.kind not in (Kind.FILE, Kind.HARDLINK):
+        return entry
+    ownership, package = owned.judge(ledger, entry.path, entry.layer, entry.digests, entry.status is Status.VISIBLE)
+    return replace(entry, ownership=ownership, package=package)
+
+
+def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], skip_layers: int,
+                   ledger: Ledger | None = None) -> list[Finding]:
+    """The findings of the walked entries, outside the skipped layers: content hits (each marked with its
+    file's package ownership, judged by `ledger`), then path and waste rules, then the path rules that
+    group a directory's files into one finding per layer."""
     by_id = {rule.id: rule for rule in rules}
     findings: list[Finding] = []
     for entry, hits in walked:
-        findings.extend(_content_findings(entry, hits, by_id))
+        found = list(_content_findings(entry, hits, by_id))
+        if found and ledger is not None:
+            digests = next((hit.digests for hit in hits if hit.digests), entry.digests)
+            ownership, package = owned.judge(ledger, entry.path, entry.layer, digests,
+                                             entry.status is Status.VISIBLE)
+            found = [owned.mark(finding, ownership, package) for finding in found]
+        findings.extend(found)
     path_check = entry_check(rules, "path")
     waste_check = entry_check(rules, "waste")
     grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}

@@ -12,6 +12,7 @@ that another user owns or could have written (`auditor.private`).
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -25,6 +26,7 @@ from auditor.checks import KINDS
 from auditor.identity import Identity, claimed, confirmed
 from auditor.layers import LayerScan, Record
 from auditor.model import (
+    FileDigests,
     Finding,
     Hit,
     Image,
@@ -40,7 +42,8 @@ from auditor.model import (
 )
 from auditor.redact import redact
 
-FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
+FORMAT = 4  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id);
+# 4: package databases and the digests of files with hits kept (package ownership), findings marked with it
 
 
 default_dir = private.default_root
@@ -163,6 +166,9 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
                              h.secret_hash or secret_hash(h.secret), h.message] for h in hits]
                  for pos, hits in scan.hits.items()},
         "not_scanned": [{"reason": n.reason, "path": n.path, "limit": n.limit} for n in scan.not_scanned],
+        "databases": {str(pos): base64.b64encode(data).decode("ascii") for pos, data in scan.databases.items()},
+        "digests": {str(pos): [d.md5, d.sha1, d.sha256] for pos, hits in scan.hits.items()
+                    if (d := next((h.digests for h in hits if h.digests), None))},
         "compression": scan.compression,
         "bytes_read": scan.bytes_read,
     }
@@ -172,9 +178,11 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
     scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
                     for path, kind, marker, size, mode, link, target in doc["records"]]
-    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest)
+    digests = {pos: FileDigests(*map(str, hashes)) for pos, hashes in doc["digests"].items()}
+    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest, digests=digests.get(pos))
                             for rule, line, shown, digest, message in hits]
                  for pos, hits in doc["hits"].items()}
+    scan.databases = {int(pos): base64.b64decode(data) for pos, data in doc["databases"].items()}
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]
     return scan

@@ -49,6 +49,11 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline", metavar="FILE", help=f"only findings not in this baseline count "
                         f"(default: {BASELINE_NAME} beside the config, when present)")
     parser.add_argument("--no-baseline", action="store_true", help="ignore any baseline file")
+    parser.add_argument("--include-package-files", action="store_true",
+                        default=common_args.env("INCLUDE_PACKAGE_FILES", "") not in ("", "0", "false"),
+                        help="also list content findings in package files whose bytes match what the package "
+                        "manager recorded, in package directories without digests (node_modules), and in package "
+                        "managers' indexes and caches (default: counted in the summary only)")
     parser.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
     parser.add_argument("--dockerfile", metavar="PATH",
                         help="the Dockerfile that built the image: SARIF results point at its instructions' lines")
@@ -79,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
                                 cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),
-                                inventory=False, deadline=options.deadline)
+                                inventory=False, deadline=options.deadline,
+                                include_package_files=args.include_package_files)
             report, _ = audit(image, rules, settings, progress=common.progress(sys.stderr, args.quiet))
         reports.append(provenance.map_dockerfile(report, args.dockerfile) if args.dockerfile else report)
     if args.write_baseline:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from auditor.formats.common import safe_command, summary
-from auditor.model import Entry, Report
+from auditor.model import Entry, PackageCounts, Report
 from auditor.redact import redact
 
 
@@ -42,13 +42,25 @@ def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:
                 "fingerprint": f.fingerprint,
                 "message": f.message,
                 "remediation": f.remediation,
+                "ownership": f.ownership,
+                "package": f.package,
             }
             for f in report.findings
         ],
         "not_scanned": [{"layer": n.layer, "path": n.path, "reason": n.reason, "limit": n.limit}
                         for n in report.not_scanned],
         "warnings": list(image.warnings),
-        "summary": summary(report),
+        "summary": {**summary(report), "package_files": package_files(report.package_files)},
+    }
+
+
+def package_files(counts: PackageCounts) -> dict[str, Any]:
+    """The summary's count of findings in package content, always present (see `auditor.ownership.findings`)."""
+    return {
+        "shown": counts.shown,
+        "hidden_findings": counts.hidden,
+        **{kind: {"findings": findings, "files": files} for kind, (findings, files) in
+           (("unmodified", counts.unmodified), ("unverified", counts.unverified), ("indexes", counts.indexes))},
     }
 
 
@@ -74,6 +86,8 @@ def render_files(entries: list[Entry]) -> str:
                     "size": e.size,
                     "status": e.status.value,
                     "hidden_by": e.hidden_by,
+                    "ownership": e.ownership,
+                    "package": e.package,
                 }
                 for e in entries
             ]

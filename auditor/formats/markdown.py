@@ -21,6 +21,7 @@ from auditor.formats.common import (
     source_line,
     status_phrase,
     summary,
+    summary_lines,
 )
 from auditor.model import Finding, Report
 from auditor.redact import redact
@@ -84,6 +85,9 @@ def _ending(report: Report) -> list[str]:
                 for n in report.not_scanned[:NOT_SCANNED_SHOWN]]
         if len(report.not_scanned) > NOT_SCANNED_SHOWN:
             out.append(f"- and {len(report.not_scanned) - NOT_SCANNED_SHOWN} more (see the JSON report)")
+    lines = summary_lines(report.package_files)
+    if lines:
+        out += ["", " ".join(lines)]
     if report.suppressed:
         out += ["", f"{report.suppressed} finding(s) suppressed by the baseline or allowlist."]
     if report.below_severity:

@@ -12,7 +12,15 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from auditor.formats.common import human_bytes, instruction, printable, safe_command, status_phrase, summary
+from auditor.formats.common import (
+    human_bytes,
+    instruction,
+    printable,
+    safe_command,
+    status_phrase,
+    summary,
+    summary_lines,
+)
 from auditor.model import Entry, Finding, Report, Status
 from auditor.redact import redact
 
@@ -182,6 +190,8 @@ def _summary(out: Console, report: Report, s: dict) -> None:  # type: ignore[typ
     causes = [status for status in FIX_BY_STATUS if s["by_status"].get(status.value)]
     for status in causes:
         out.print(Text("  ").append("fix ·", style="green").append(f" {FIX_BY_STATUS[status]}"))
+    for line in summary_lines(report.package_files):
+        out.print(f"  {line}")
     if report.suppressed:
         out.print(f"  {report.suppressed} finding(s) suppressed by the baseline or allowlist.")
     if report.below_severity:
@@ -209,5 +219,7 @@ def render_files(entries: list[Entry]) -> str:
     for e in entries:
         status = e.status.value if e.hidden_by is None else f"{e.status.value} by layer {e.hidden_by}"
         link = f" -> {printable(e.link)}" if e.link else ""
-        lines.append(f"{e.layer:>3}  {e.kind.value:<8} {e.size:>12}  {status:<22} {printable(e.path)}{link}")
+        owner = f"{e.ownership}: {e.package}" if e.package else (e.ownership or "-")
+        lines.append(f"{e.layer:>3}  {e.kind.value:<8} {e.size:>12}  {status:<22} {printable(owner):<40} "
+                     f"{printable(e.path)}{link}")
     return "\n".join(lines) + ("\n" if lines else "")
