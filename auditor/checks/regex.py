@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import cached_property
 from re import Pattern
 
 from auditor.checks.gate import Gate
 from auditor.checks.interface import ContentCheck
+from auditor.checks.occurrences import cap
+from auditor.checks.verify import verify
 from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
 from auditor.model import Hit, Rule
@@ -30,6 +33,19 @@ def entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in Counter(text).values())
 
 
+def checked(hit: Hit, checksum: str | None) -> Hit | None:
+    """A hit of a rule with a `checksum:` verifier (`verify.CHECKS`), judged offline: a token whose
+    checksum or structure matches says so in its message (it could have been issued); one that fails is a
+    look-alike (a fixture, a truncated or hand-typed value) and is dropped. The one place that decides
+    what a failed checksum does: with the value judge's `Hit.rejected`, return
+    `replace(hit, rejected="checksum-mismatch")` instead of None."""
+    if checksum is None or hit.secret is None:
+        return hit
+    if verify(checksum, hit.secret):
+        return replace(hit, message=f"{hit.message} (checksum verified)")
+    return None
+
+
 class _Compiled:
     """One rule's expressions, each compiled on first use: checking a few files (`audit dockerfile`)
     compiles only what the gate lets through, and `warm` compiles them all before workers fork."""
@@ -39,6 +55,7 @@ class _Compiled:
         self.source: str = rule.params["pattern"]
         self.flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
         self.keywords = tuple(k.lower() for k in rule.params.get("keywords") or ())
+        self.checksum: str | None = rule.params.get("checksum")
 
     @cached_property
     def pattern(self) -> Pattern[str]:
@@ -68,7 +85,8 @@ class _Compiled:
 
 
 class RegexCheck(ContentCheck):
-    """Runs every `regex` rule over text; each distinct secret is reported once per file and rule."""
+    """Runs every `regex` rule over text; every occurrence is reported: one hit per (rule, line, value),
+    at most `occurrences.MAX_PER_RULE` per rule and file."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._compiled = [_Compiled(rule) for rule in rules]
@@ -100,20 +118,20 @@ class RegexCheck(ContentCheck):
             if c.keywords:
                 if lowered is None:
                     lowered = data.lower() if data.isascii() else data.decode("utf-8", errors).lower()
-                if isinstance(lowered, bytes):
+                if isinstance(lowered, (bytes, bytearray)):
                     if not any(k.encode() in lowered for k in c.keywords if k.isascii()):
                         continue
                 elif not any(k in lowered for k in c.keywords):
                     continue
-            hits.extend(self._search(c, data, found, lines, errors))
+            hits.extend(cap(self._search(c, data, found, lines, errors)))
         return hits
 
     def _search(self, c: _Compiled, data: bytes, regions: list[tuple[int, int]], lines: LineCounter,
                 errors: str) -> list[Hit]:
         """Matches of one rule, region by region, as `finditer` over the whole text would give those of
-        up to `window.BEFORE` bytes; each distinct secret once."""
+        up to `window.BEFORE` bytes; each (line, value) once."""
         hits: list[Hit] = []
-        seen: set[str] = set()
+        seen: set[tuple[int, str]] = set()
         group = c.rule.params.get("group", 0)
         min_entropy = c.rule.params.get("min_entropy", 0.0)
         cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
@@ -125,13 +143,17 @@ class RegexCheck(ContentCheck):
                     break  # past the last possible end (the region's edge), or the next region's to find
                 cursor = piece.byte(match.end())
                 secret = match.group(group) if group else match.group(0)
-                if not secret or secret in seen:
+                if not secret:
+                    continue
+                line = lines.line_at(piece.begin) + piece.text.count("\n", 0, match.start())
+                if (line, secret) in seen:
                     continue
                 if min_entropy and entropy(secret) < min_entropy:
                     continue
                 if c.allow is not None and c.allow.search(secret):
                     continue
-                seen.add(secret)
-                line = lines.line_at(piece.begin) + piece.text.count("\n", 0, match.start())
-                hits.append(Hit(c.rule.id, line, secret, c.rule.headline))
+                seen.add((line, secret))
+                hit = checked(Hit(c.rule.id, line, secret, c.rule.headline), c.checksum)
+                if hit is not None:
+                    hits.append(hit)
         return hits
