@@ -77,7 +77,8 @@ def _metadata(rules: list[Rule]) -> ItemCheck:
 
 KINDS: dict[str, RuleKind] = {
     "secret": RuleKind(
-        "content", {"plugin": params.plugin, "options": params.plugin_options}, required=("plugin",),
+        "content", {"plugin": params.plugin, "options": params.plugin_options, "checksum": params.checksum},
+        required=("plugin",),
         factory=_secret, cached=True, version=_secrets_version,
     ),
     "regex": RuleKind(

@@ -51,7 +51,8 @@ def regex_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 def checksum(value: Any, where: str) -> str:
-    """The offline verifier (`checks.verify.CHECKS`) a `regex` rule's matches must pass."""
+    """The offline verifier (`checks.verify.CHECKS`) that judges a `regex` or `secret` rule's matches
+    (what it does to them: `checks.checksum`)."""
     from auditor.checks.verify import CHECKS
 
     name = string(value, where)

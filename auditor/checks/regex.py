@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import replace
 from functools import cached_property
 from re import Pattern
 
+from auditor.checks.checksum import judge
 from auditor.checks.gate import Gate
 from auditor.checks.interface import ContentCheck
 from auditor.checks.occurrences import cap
-from auditor.checks.verify import verify
 from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
 from auditor.model import Hit, Rule
@@ -31,19 +30,6 @@ def entropy(text: str) -> float:
         return 0.0
     total = len(text)
     return -sum(n / total * math.log2(n / total) for n in Counter(text).values())
-
-
-def checked(hit: Hit, checksum: str | None) -> Hit | None:
-    """A hit of a rule with a `checksum:` verifier (`verify.CHECKS`), judged offline: a token whose
-    checksum or structure matches says so in its message (it could have been issued); one that fails is a
-    look-alike (a fixture, a truncated or hand-typed value) and is dropped. The one place that decides
-    what a failed checksum does: with the value judge's `Hit.rejected`, return
-    `replace(hit, rejected="checksum-mismatch")` instead of None."""
-    if checksum is None or hit.secret is None:
-        return hit
-    if verify(checksum, hit.secret):
-        return replace(hit, message=f"{hit.message} (checksum verified)")
-    return None
 
 
 class _Compiled:
@@ -153,7 +139,7 @@ class RegexCheck(ContentCheck):
                 if c.allow is not None and c.allow.search(secret):
                     continue
                 seen.add((line, secret))
-                hit = checked(Hit(c.rule.id, line, secret, c.rule.headline), c.checksum)
+                hit = judge(Hit(c.rule.id, line, secret, c.rule.headline), c.checksum, drop=True)
                 if hit is not None:
                     hits.append(hit)
         return hits

@@ -37,6 +37,7 @@ from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from auditor.checks.allowlist import allowlisted
+from auditor.checks.checksum import judge
 from auditor.checks.interface import ContentCheck
 from auditor.checks.occurrences import cap
 from auditor.checks.prefilter import Prefilter
@@ -286,12 +287,13 @@ class SecretsCheck(ContentCheck):
             key = (secret.type, secret.line_number, value)
             if key in found:
                 continue
-            found[key] = Hit(
+            hit = Hit(
                 rule=rule.id,
                 line=secret.line_number,
                 secret=value,
                 message=rule.message or f"{secret.type} in file content",
             )
+            found[key] = judge(hit, rule.params.get("checksum"), drop=False) or hit
         return list(found.values())
 
 

@@ -105,3 +105,28 @@ def test_a_rule_naming_an_unknown_checksum_is_refused() -> None:
     assert params.checksum("npm", "r") == "npm"
     with pytest.raises(RuleError, match="unknown checksum 'crc64'"):
         params.checksum("crc64", "rules.yaml: rule x: checksum")
+
+
+def github_classic() -> str:
+    body = rand(B62, 30)
+    number, check = binascii.crc32(body.encode()), ""
+    for _ in range(6):
+        number, digit = divmod(number, 62)
+        check = B62[digit] + check
+    return j("gh", "p_", body, check)
+
+
+def test_a_detect_secrets_finding_is_marked_verified_and_a_look_alike_is_kept_unmarked() -> None:
+    """On `secret` rules a failed checksum drops nothing: no detect-secrets finding is silently lost."""
+    from auditor.checks.scanner import Scanner
+
+    rules = [r for r in load_rules(default_pack_paths()) if r.id == "ds-github-token"]
+    assert rules[0].params["checksum"] == "github"
+    scanner = Scanner(rules)
+    token = github_classic()
+    fake = next(changed(token, B62))
+    with scanner.session():
+        real_hits = scanner.scan_file("/app/.env", f"GITHUB_TOKEN={token}\n".encode())
+        fake_hits = scanner.scan_file("/app/.env", f"GITHUB_TOKEN={fake}\n".encode())
+    assert [(h.secret, h.message.endswith("(checksum verified)")) for h in real_hits] == [(token, True)]
+    assert [(h.secret, h.message.endswith("(checksum verified)")) for h in fake_hits] == [(fake, False)]
