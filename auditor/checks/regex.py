@@ -116,14 +116,15 @@ class RegexCheck(ContentCheck):
                 errors: str) -> list[Hit]:
         """Matches of one rule, region by region, as `finditer` over the whole text would give those of
         up to `window.BEFORE` bytes; each (line, value) once."""
+        group = c.rule.params.get("group", 0)
         hits: list[Hit] = []
         seen: set[tuple[int, str]] = set()
-        group = c.rule.params.get("group", 0)
-        min_entropy = c.rule.params.get("min_entropy", 0.0)
+        messages: dict[str, str | None] = {}  # value -> its hits' message; None: not reported (judged once)
         cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
         for piece in pieces(data, regions, errors):
             start = piece.pos if cursor <= piece.begin else \
                 max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
+            line, counted = lines.line_at(piece.begin), 0  # the line at character `counted` of the piece
             for match in c.pattern.finditer(piece.text, start):
                 if match.end() > piece.last or (piece.limit is not None and match.start() >= piece.limit):
                     break  # past the last possible end (the region's edge), or the next region's to find
@@ -131,15 +132,26 @@ class RegexCheck(ContentCheck):
                 secret = match.group(group) if group else match.group(0)
                 if not secret:
                     continue
-                line = lines.line_at(piece.begin) + piece.text.count("\n", 0, match.start())
-                if (line, secret) in seen:
+                if secret not in messages:
+                    messages[secret] = self._message(c, secret)
+                message = messages[secret]
+                if message is None:
                     continue
-                if min_entropy and entropy(secret) < min_entropy:
-                    continue
-                if c.allow is not None and c.allow.search(secret):
-                    continue
-                seen.add((line, secret))
-                hit = judge(Hit(c.rule.id, line, secret, c.rule.headline), c.checksum, drop=True)
-                if hit is not None:
-                    hits.append(hit)
+                line += piece.text.count("\n", counted, match.start())
+                counted = match.start()
+                if (line, secret) not in seen:
+                    seen.add((line, secret))
+                    hits.append(Hit(c.rule.id, line, secret, message))
         return hits
+
+    @staticmethod
+    def _message(c: _Compiled, secret: str) -> str | None:
+        """The message of a rule's hits on `secret`, or None when the value is not reported (too little
+        entropy, allowed, a look-alike by its checksum)."""
+        min_entropy = c.rule.params.get("min_entropy", 0.0)
+        if min_entropy and entropy(secret) < min_entropy:
+            return None
+        if c.allow is not None and c.allow.search(secret):
+            return None
+        judged = judge(Hit(c.rule.id, None, secret, c.rule.headline), c.checksum, drop=True)
+        return None if judged is None else judged.message
