@@ -77,13 +77,14 @@ def _metadata(rules: list[Rule]) -> ItemCheck:
 
 KINDS: dict[str, RuleKind] = {
     "secret": RuleKind(
-        "content", {"plugin": params.plugin, "options": params.plugin_options}, required=("plugin",),
+        "content", {"plugin": params.plugin, "options": params.plugin_options, "checksum": params.checksum},
+        required=("plugin",),
         factory=_secret, cached=True, version=_secrets_version,
     ),
     "regex": RuleKind(
         "content",
         {"pattern": params.regex, "group": params.group, "keywords": str_list, "min_entropy": number,
-         "allow": params.regex_list, "ignore_case": flag},
+         "allow": params.regex_list, "ignore_case": flag, "checksum": params.checksum},
         required=("pattern",), factory=_regex, cached=True,
     ),
     "path": RuleKind("entry", {"min_size": whole, "group": params.group_by}, required=("paths",), factory=_path),

@@ -13,6 +13,7 @@ so no literal in this file looks like a token to a scanner, yet each has the sha
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ from auditor.checks import of_kind
 from auditor.checks.metadata import MetadataCheck, items
 from auditor.checks.path import PathCheck
 from auditor.checks.scanner import Scanner
+from auditor.checks.verify import base62
 from auditor.model import Entry, Kind, Rule, Severity, Status
 from auditor.rules import default_pack_paths, load_rules
 
@@ -52,7 +54,7 @@ SLACK_REFRESH = j("xo", "xe-1-", "FAKE" * 15)
 SLACK_WORKFLOW = j("https://hooks.slack.com/", "workflows/T00000000/A00000000/", "0" * 18, "/", "FAKE" * 6)
 STRIPE = j("sk", "_live_", "FAKEfake" * 3)
 STRIPE_WEBHOOK = j("wh", "sec_", "FAKE" * 8)
-NPM = j("np", "m_", "FAKE" * 9)
+NPM = j("np", "m_", "FAKE" * 7, "FA", base62(binascii.crc32(b"FAKE" * 7 + b"FA"), 6))  # its CRC32 checks out
 PYPI = j("py", "pi-AgEIcHlwaS5vcmc", "FAKE" * 18)
 DOCKERHUB = j("dc", "kr_pat_", "F" * 27)
 OPENAI = j("sk", "-", "FAKEfake" * 2, "FAKE", "T3Blbk", "FJ", "FAKEfake" * 2, "FAKE")
