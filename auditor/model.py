@@ -134,6 +134,7 @@ class Finding:
     remediation: str | None = None
     file: str | None = None  # the Dockerfile, for `audit dockerfile`
     related_line: int | None = None
+    rejected: str | None = None  # the value judge's reason (`auditor.checks.judge.REASONS`): not a finding
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class Report:
     provenance: Provenance = field(default_factory=Provenance)
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
     files: list[str] = field(default_factory=list)  # audit dockerfile: the Dockerfiles checked
+    rejected: list[Finding] = field(default_factory=list)  # values the judge rejected: never gate, `--explain`
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ class Hit:
     secret: str | None
     message: str
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
+    rejected: str | None = None  # why the value judge says the value is no credential (`checks.judge`)
 
 
 @dataclass(frozen=True)

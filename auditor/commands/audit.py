@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from auditor import __version__, baseline, provenance
@@ -22,6 +24,8 @@ from auditor.parallel import default_jobs
 from auditor.policy import Gate, suppress
 from auditor.sources import Options, open_image
 
+EXPLAINED = ("text", "json")  # the formats whose render_all takes `explain` (--explain)
+
 
 def parser() -> argparse.ArgumentParser:
     commands = "\n".join(f"  audit {name:<12} {summary}" for name, (_, summary) in COMMANDS.items())
@@ -37,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
                         help="report format (default: %(default)s)")
     common_args.add_gate_args(parser)
+    parser.add_argument("--explain", action="store_true",
+                        help="list the values the value judge rejected (placeholders, examples, ...), where they "
+                        "are and why (text and json formats)")
     parser.add_argument("--fail-on-status", choices=GATE_STATUSES, default=os.environ.get("AUDITOR_FAIL_ON_STATUS"),
                         help="gate only on findings hidden by a later layer (what squashing would remove), "
                         "only on visible ones (files in the final filesystem and metadata), or on any (default)")
@@ -81,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
     reports = [suppress(report, config, baseline_fingerprints) for report in reports]
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    common.write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
+    render: Callable[..., str] = FORMATS[args.format]
+    if args.explain and args.format in EXPLAINED:
+        render = functools.partial(render, explain=True)
+    common.write(render(reports, args.show_secrets, color), args.output)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:
