@@ -60,6 +60,8 @@ REASONS: dict[str, str] = {
     "embedded": "the match is part of a longer run of base64 or hex text (a blob, a hash), not a token",
     "public-block": "a line of a public certificate or public key (BEGIN CERTIFICATE, PUBLIC KEY, ssh-rsa AAAA…)",
     "pem-header": "a private key header mentioned in text or code, with no key body after it",
+    "package-fixture": "a test fixture, example or doc inside an installed package (site-packages/…/tests/, "
+                       "node_modules/…/test/, /usr/share/doc/): the package's authors put it there, not the image's",
     "natural-language": "words, not a secret: UI text and translations after a password key ('Mot de passe', "
                         "'Enter your password')",
     "path-or-url": "a file path, or a URL that holds no credentials",
@@ -71,7 +73,7 @@ REASONS: dict[str, str] = {
 }
 
 REASONS_BY_LEVEL: dict[Level, tuple[str, ...]] = {
-    "token": ("placeholder", "example-key", "template", "embedded", "public-block", "pem-header"),
+    "token": ("placeholder", "example-key", "template", "embedded", "public-block", "pem-header", "package-fixture"),
     "generic": tuple(REASONS),
     "off": (),
 }
@@ -195,6 +197,10 @@ _EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,5}$")
 _WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 _LANG_PATH = re.compile(r"(?i)/(?:locales?|i18n|l10n|lang|langs|languages|translations?|messages)/|"
                         r"\.(?:po|pot|xliff|xlf|strings|resx|arb)$|messages[_.-][a-z]{2}|/[a-z]{2}(?:[_-][A-Z]{2})?\.(?:json|ya?ml|js|ts|properties)$")
+# a package manager's install tree, then a tests/fixtures/examples/docs directory somewhere below it
+_FIXTURE_PATH = re.compile(r"/(?:site-packages|dist-packages|node_modules|gems/[^/]+|pkg/mod|vendor)/(?:[^/]+/)*?"
+                           r"(?:tests?|testing|testdata|test_data|fixtures?|__tests__|__fixtures__|spec|specs|"
+                           r"examples?|samples?|docs?)/|^/usr/share/doc/")
 _IDENT_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _CALL = re.compile(r"\(\s*\)$")
 _ABBREVIATIONS = frozenset("id db pw pwd url uri api jwt ssh tls ssl rsa dsa aes otp mfa sso oauth http https "
@@ -366,6 +372,10 @@ def _pem_header(value: str, key: str | None, before: str, after: str, context: C
         and not _BODY.search(value)
 
 
+def _package_fixture(value: str, key: str | None, before: str, after: str, context: Context) -> bool:
+    return context.path is not None and bool(_FIXTURE_PATH.search(context.path))
+
+
 def _natural_language(value: str, key: str | None, before: str, after: str, context: Context) -> bool:
     """Words of letters separated by spaces (`Mot de passe`, `Passwort vergessen?`), or one word that is
     plainly language: with a letter outside ASCII (`Пароль`, `Contraseña`), ending in `?`, `:` or `!`, or
@@ -481,6 +491,7 @@ _TOKEN_CHECKS: tuple[tuple[str, Check], ...] = (
     ("public-block", _public_block),
     ("pem-header", _pem_header),
     ("embedded", _embedded),
+    ("package-fixture", _package_fixture),
 )
 _GENERIC_CHECKS: tuple[tuple[str, Check], ...] = (
     *_TOKEN_CHECKS,

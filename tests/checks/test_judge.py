@@ -335,3 +335,24 @@ def test_the_rule_loader_checks_the_judge_field():
 
 def test_off_rejects_nothing():
     assert judge("changeme", Context(line="password=changeme"), "off") is None
+
+
+@pytest.mark.parametrize("path", [
+    "/usr/lib/python3/dist-packages/certbot/tests/testdata/rsa2048_key.pem",
+    "/usr/local/lib/python3.12/site-packages/groq/tests/test_client.py",
+    "/app/node_modules/jsonwebtoken/test/keys/priv.pem",
+    "/usr/lib/node_modules/npm/node_modules/@sigstore/docs/example.md",
+    "/usr/share/doc/openssl/examples/key.pem",
+    "/root/go/pkg/mod/github.com/aws/aws-sdk-go@v1.44.0/example/service/s3/main.go",
+])
+def test_fixtures_inside_installed_packages_at_both_levels(path):
+    value = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+    assert token(value, f"token = '{value}'", path=path) == "package-fixture"
+
+
+@pytest.mark.parametrize("path", ["/app/tests/test_api.py", "/app/src/examples.py", "/srv/docs/setup.md",
+                                  "/usr/local/lib/python3.12/site-packages/myapp/settings.py",
+                                  "/app/node_modules/.cache/token.json"])
+def test_the_images_own_tests_and_package_code_are_not_fixtures(path):
+    value = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+    assert token(value, f"token = '{value}'", path=path) is None
