@@ -13,8 +13,8 @@ rules:
 - `token`: the rule identifies a live format by prefix or structure (`ghp_…`, `AKIA…`, a provider pack
   rule). Only what no live token can be applies: placeholders and filler (`ghp_` + 36 `x`), documentation
   example keys, braced template references, a match embedded in a longer base64 run, a line of a public
-  certificate or key, a PEM header with no key body. A real-looking `ghp_` token is never an
-  "identifier".
+  certificate or key, a PEM header with no key body, a fixture inside an installed package. A
+  real-looking `ghp_` token is never an "identifier".
 - `generic`: the rule only says "this looks secret" (a keyword, an assignment, entropy). Everything
   applies: also natural language, paths and URLs, identifiers, hashes and checksums, too-short values.
 - `off`: the judge is not asked.
