@@ -83,13 +83,15 @@ REASONS_BY_LEVEL: dict[Level, tuple[str, ...]] = {
 class Context:
     """Where a value was found: the line holding it (or the metadata text), the assignment key when known,
     the in-image path (None for metadata), the label of the PEM block the line sits in (`CERTIFICATE`,
-    `PUBLIC KEY`, ...), and a few lines after it (`after`, for a PEM header's body)."""
+    `PUBLIC KEY`, ...), a few lines after it (`after`, for a PEM header's body) and before it (`above`, for
+    the name of a table of checksums: `my %md5sums = (`)."""
 
     line: str = ""
     key: str | None = None
     path: str | None = None
     block: str | None = None
     after: str = ""
+    above: str = ""
 
 
 # --- the rule field and the per-kind default ---------------------------------------------------------
@@ -155,7 +157,7 @@ SAMPLE_TOKENS = frozenset({
 
 _HASH_WORDS = re.compile(r"(?i)sha|md5|hash|checksum|integrity|digest|etag|commit|revision|\brev\b|\bsum\b|"
                          r"fingerprint|crc|\boid\b|resolved|lock")
-_SECRET_WORDS = re.compile(r"(?i)secret|token|passw|pwd|api.?key|private|credential|auth")
+_SECRET_WORDS = re.compile(r"(?i)secret|token|passw|pwd|api.?key|private|credential")
 _HEX_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _SRI = re.compile(r"sha(?:256|384|512)-[A-Za-z0-9+/]{40,}={0,2}")
@@ -476,8 +478,11 @@ def _hash(value: str, key: str | None, before: str, after: str, context: Context
     if key is not None:
         return bool(_HASH_WORDS.search(key)) and not _SECRET_WORDS.search(key)
     near = before[-80:] + " " + after[:40]
-    return bool(_HASH_WORDS.search(near)) and not _SECRET_WORDS.search(near) or \
-        bool(context.path and _HASH_WORDS.search(context.path.rsplit("/", 1)[-1]))
+    if _SECRET_WORDS.search(near):
+        return False  # `token: <hex>` on the line: a key named secret keeps it
+    name = context.path.rsplit("/", 1)[-1] if context.path else ""
+    # a keyless value under a table of checksums (`my %md5sums = (` a few lines up), whatever its entries' names
+    return bool(_HASH_WORDS.search(near) or _HASH_WORDS.search(name) or _HASH_WORDS.search(context.above[-4096:]))
 
 
 def _too_short(value: str, key: str | None, before: str, after: str, context: Context) -> bool:
@@ -512,6 +517,7 @@ class FileText:
     the lines after it, and the PEM block (BEGIN ... END) it sits in."""
 
     AFTER = 4  # lines after a hit kept for a PEM header's body
+    ABOVE = 20  # lines before a hit kept for the name of a table of checksums
 
     def __init__(self, path: str | None, data: bytes) -> None:
         self.path = path
@@ -532,7 +538,8 @@ class FileText:
         index = line - 1
         text = self.lines[index][: 1 << 17].decode("utf-8", "replace")
         after = b"\n".join(x[:1024] for x in self.lines[index + 1:index + 1 + self.AFTER]).decode("utf-8", "replace")
-        return Context(line=text, path=self.path, block=self._block(index), after=after)
+        above = b"\n".join(x[:256] for x in self.lines[max(0, index - self.ABOVE):index]).decode("utf-8", "replace")
+        return Context(line=text, path=self.path, block=self._block(index), after=after, above=above)
 
     def _block(self, index: int) -> str | None:
         if self._blocks is None:

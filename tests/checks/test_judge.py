@@ -356,3 +356,27 @@ def test_fixtures_inside_installed_packages_at_both_levels(path):
 def test_the_images_own_tests_and_package_code_are_not_fixtures(path):
     value = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
     assert token(value, f"token = '{value}'", path=path) is None
+
+
+PAM = b"""my $priority = 'high';
+my %md5sums = (
+\t'auth' => ['8d4fe17e66ba25de16a117035d1396aa'],
+\t'password' => [
+\t        '4d5c92d595a46b69cd61f18feb4c0574',
+\t],
+);
+my %tokens = (
+\t'api' => '4d5c92d595a46b69cd61f18feb4c0574',
+);
+"""
+
+
+def test_hex_in_a_table_of_checksums_named_lines_above_is_a_hash():
+    text = FileText("/usr/sbin/pam-auth-update", PAM)
+    assert judge("8d4fe17e66ba25de16a117035d1396aa", text.context(3), "generic") == "hash"
+    assert judge("4d5c92d595a46b69cd61f18feb4c0574", text.context(5), "generic") == "hash"
+
+
+def test_a_key_on_the_line_decides_over_the_lines_above():
+    text = FileText("/app/keys.pl", PAM)
+    assert judge("4d5c92d595a46b69cd61f18feb4c0574", text.context(9), "generic") is None
