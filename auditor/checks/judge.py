@@ -155,6 +155,8 @@ SAMPLE_TOKENS = frozenset({
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
 })
 
+# jwt.io's sample claims ({"sub":"1234567890","name":"John Doe",...}) under any header and signature
+_JWT_SAMPLE = re.compile(r"^eyJ[A-Za-z0-9_-]{10,200}\.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI")
 _HASH_WORDS = re.compile(r"(?i)sha|md5|hash|checksum|integrity|digest|etag|commit|revision|\brev\b|\bsum\b|"
                          r"fingerprint|crc|\boid\b|resolved|lock")
 _SECRET_WORDS = re.compile(r"(?i)secret|token|passw|pwd|api.?key|private|credential")
@@ -339,7 +341,7 @@ def _doc_user(user: str, password: str) -> bool:
 
 
 def _example(value: str, key: str | None, before: str, after: str, context: Context) -> bool:
-    return value in SAMPLE_TOKENS or bool(_EXAMPLE.search(value))
+    return value in SAMPLE_TOKENS or bool(_EXAMPLE.search(value)) or _JWT_SAMPLE.search(value[:200]) is not None
 
 
 def _template(value: str, key: str | None, before: str, after: str, context: Context) -> bool:
@@ -421,7 +423,8 @@ def _path_or_url(value: str, key: str | None, before: str, after: str, context: 
 
 def _wordy(segment: str) -> bool:
     """A path segment made of words: `ssl`, `id_rsa.pub`, `db-password.txt`, `v1`, `Program Files`."""
-    parts = [p for p in re.split(r"[._@+-]", segment) if p]
+    stem = re.sub(r"(?<=.)\.[A-Za-z0-9]{1,5}$", "", segment)  # an extension need not be a word: .html, .pem
+    parts = [p for p in re.split(r"[._@+-]+", stem) if p]
     return bool(parts) and all(_plain_part(p) for p in parts)
 
 

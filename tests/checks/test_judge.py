@@ -380,3 +380,18 @@ def test_hex_in_a_table_of_checksums_named_lines_above_is_a_hash():
 def test_a_key_on_the_line_decides_over_the_lines_above():
     text = FileText("/app/keys.pl", PAM)
     assert judge("4d5c92d595a46b69cd61f18feb4c0574", text.context(9), "generic") is None
+
+
+def test_a_template_path_with_a_snake_case_name_and_an_extension():
+    assert generic("emails/password_reset.html", "password_reset_template: emails/password_reset.html") == \
+        "path-or-url"
+
+
+def test_jwt_io_sample_claims_are_an_example_under_any_signature():
+    sample = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+              ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWV9"
+              ".TJVA95OrM7E2cBab30RMHrHDcEfxjoYZgeFONFh7HgQ")
+    own = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0ZjFjMmEiLCJyb2xlIjoic3ZjIiwiaWF0IjoxNzMzMTAwMDAwfQ"
+           ".Zq8vR3mK9pL2wX7nB4cT6yHd0aQeR8vXq2LmT4nY")
+    assert token(sample, f"Authorization: Bearer {sample}") == "example-key"
+    assert token(own, f"Authorization: Bearer {own}") is None
