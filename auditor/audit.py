@@ -13,6 +13,7 @@ from typing import Any
 from auditor import provenance
 from auditor.cache import CachedReader, LayerCache, ReadLayer, ReportMemo, memo_key, rules_key
 from auditor.checks import entry_check, hsdb, item_check
+from auditor.checks import judge as value_judge
 from auditor.checks.metadata import items
 from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
@@ -99,12 +100,16 @@ def audit(
 def build_report(image: Image, rules: list[Rule], settings: Settings, layers: LayerAudit, metadata: list[Finding],
                  cached_layers: int) -> Report:
     """The report of an audit: what the layers gave (read now or remembered) and the config's findings, in
-    report order, with where each came from (`auditor.provenance`)."""
-    findings, package_files = owned.partition(sorted(layers.findings + metadata, key=_order),
+    report order, with where each came from (`auditor.provenance`). Values the judge rejected go to
+    `rejected`, apart from the findings: they never fail the gate; of the rest, package ownership keeps
+    unmodified package content out (`auditor.ownership.findings`)."""
+    everything = sorted(layers.findings + metadata, key=_order)
+    findings, package_files = owned.partition([f for f in everything if f.rejected is None],
                                               settings.include_package_files)
     return Report(
         image=image,
         findings=findings,
+        rejected=[f for f in everything if f.rejected is not None],
         not_scanned=layers.not_scanned,
         entries=layers.entries,
         hidden_bytes=layers.hidden_bytes,
@@ -254,7 +259,7 @@ def _memo(image: Image, rules: list[Rule], settings: Settings) -> ReportMemo | N
         return None
     limits = settings.limits
     knobs = (limits.max_file_bytes, limits.max_layer_bytes, limits.max_entries, settings.skip_layers,
-             settings.base_config)
+             settings.base_config, value_judge.VERSION)
     key = memo_key(image, rules, knobs)
     return ReportMemo(settings.cache_dir, key) if key else None
 
@@ -270,7 +275,8 @@ def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) 
     for hit in hits:
         rule = rules[hit.rule]
         if rule.applies_to_status(entry.status):
-            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash)
+            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash,
+                                 hit.rejected)
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:
@@ -278,7 +284,7 @@ def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Findi
 
 
 def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: str | None = None,
-                   line: int | None = None, secret_hash: str | None = None) -> Finding:
+                   line: int | None = None, secret_hash: str | None = None, rejected: str | None = None) -> Finding:
     return Finding(
         rule=rule.id,
         kind=kind,
@@ -292,6 +298,7 @@ def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: st
         line=line,
         secret=secret,
         remediation=rule.remediation,
+        rejected=rejected,
     )
 
 
@@ -307,10 +314,12 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
     for item in items(image.config):
         if item in inherited:
             continue
-        found: list[tuple[Rule, str | None, str]] = [(rule, item.value, rule.headline)
-                                                      for rule in check.match(item)]
-        found += [(by_id[h.rule], h.secret, h.message) for h in scanner.scan_text(item.text, "image-config")]
-        for rule, secret, message in found:
+        found: list[tuple[Rule, str | None, str, str | None]] = [
+            (rule, item.value, rule.headline, _judged(rule, item.value, item.key, item.text))
+            for rule in check.match(item)]
+        found += [(by_id[h.rule], h.secret, h.message, h.rejected)
+                  for h in scanner.scan_text(item.text, "image-config")]
+        for rule, secret, message, rejected in found:
             key = (rule.id, item.location, secret)
             if key in seen:
                 continue
@@ -326,8 +335,14 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
                 location=item.location,
                 secret=secret,
                 remediation=rule.remediation,
+                rejected=rejected,
             ))
     return findings
+
+
+def _judged(rule: Rule, value: str, key: str | None, text: str) -> str | None:
+    """The value judge's reason for a metadata rule's value (content hits are judged by the Scanner)."""
+    return value_judge.judge(value, value_judge.Context(line=text, key=key), value_judge.level_of(rule))
 
 
 def _order(finding: Finding) -> tuple[int, str, int, int, str]:

@@ -158,6 +158,7 @@ class Finding:
     related_line: int | None = None
     ownership: str | None = None  # a content finding in a package's file: its standing (`auditor.ownership`)
     package: str | None = None  # that package, "NAME (MANAGER)"
+    rejected: str | None = None  # the value judge's reason (`auditor.checks.judge.REASONS`): not a finding
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,7 @@ class Report:
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
     files: list[str] = field(default_factory=list)  # audit dockerfile: the Dockerfiles checked
     package_files: PackageCounts = field(default_factory=lambda: PackageCounts())
+    rejected: list[Finding] = field(default_factory=list)  # values the judge rejected: never gate, `--explain`
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,7 @@ class Hit:
     message: str
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
     digests: FileDigests | None = field(default=None, compare=False)  # of the file the hit is in
+    rejected: str | None = None  # why the value judge says the value is no credential (`checks.judge`)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import shutil
 import string
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 import zlib
@@ -207,11 +208,11 @@ CMD ["nginx", "-g", "daemon off;"]
         "rubygit",
         f"""FROM {base}
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update && apt-get install -y --no-install-recommends ruby ruby-dev git make gcc libc6-dev \\
+RUN apt-get update && apt-get install -y --no-install-recommends ruby ruby-dev rake git make gcc libc6-dev \\
  && rm -rf /var/lib/apt/lists/*
 COPY gitconfig /root/.gitconfig
 COPY gem/ /root/.gem/
-RUN gem install --no-document rake
+RUN gem env > /dev/null && git config --global init.defaultBranch main
 RUN rm -rf /root/.gem/credentials && git config --global --remove-section url.https://oauth2:{gh}@github.com/
 """,
         {
@@ -247,6 +248,37 @@ CMD ["/usr/local/bin/hello"]
         [],
     ))
     return out
+
+
+CLEAN_TAG = "debclean:bookworm"
+APT_DEBRIS = ("var/lib/apt/lists/", "var/cache/apt/archives/")
+
+
+def ensure_clean_base(source: str, tag: str = CLEAN_TAG) -> str:
+    """`source` flattened without apt's lists and downloaded packages, as Debian's official images ship
+    (debootstrap leaves both behind); one layer, imported as `tag`."""
+    if image_exists(tag):
+        return tag
+    log(f"making {tag} from {source} without apt lists and archives")
+    container = subprocess.run(["docker", "create", source, "/bin/true"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    try:
+        export = subprocess.Popen(["docker", "export", container], stdout=subprocess.PIPE)
+        target = subprocess.Popen(["docker", "import", "-", tag], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        assert export.stdout is not None and target.stdin is not None
+        with tarfile.open(fileobj=export.stdout, mode="r|") as src, \
+                tarfile.open(fileobj=target.stdin, mode="w|") as dst:
+            for member in src:
+                name = member.name.lstrip("./")
+                if name.startswith(APT_DEBRIS) and not member.isdir() and not name.endswith(("/lock", "/partial")):
+                    continue
+                dst.addfile(member, src.extractfile(member) if member.isreg() else None)
+        target.stdin.close()
+        if export.wait() != 0 or target.wait() != 0:
+            raise SystemExit(f"scenario: could not make {tag}")
+    finally:
+        subprocess.run(["docker", "rm", container], stdout=subprocess.DEVNULL, check=False)
+    return tag
 
 
 HOST_CA = "/etc/ssl/certs/ca-certificates.crt"
@@ -332,8 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.makedirs(args.dir, exist_ok=True)
     ensure_base(args.base, os.path.join(args.dir, "rootfs"))
+    base = ensure_clean_base(args.base)
     rows = []
-    for scenario in scenarios(args.base):
+    for scenario in scenarios(base):
         if args.only and scenario.name not in args.only:
             continue
         log(f"building {scenario.name}")

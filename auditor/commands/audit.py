@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from auditor import __version__, baseline, provenance
@@ -21,6 +23,8 @@ from auditor.model import Image, Report, Severity
 from auditor.parallel import default_jobs
 from auditor.policy import Gate, condense, suppress, threshold
 from auditor.sources import Options, open_image
+
+EXPLAINED = ("text", "json")  # the formats whose render_all takes `explain` (--explain)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
                         "(default: low, or --fail-on when lower)")
     parser.add_argument("--show-info", action="store_true",
                         help="show info findings too (entropy-only strings, public addresses): --min-severity info")
+    parser.add_argument("--explain", action="store_true",
+                        help="list the values the value judge rejected (placeholders, examples, ...), where they "
+                        "are and why (text and json formats)")
     parser.add_argument("--fail-on-status", choices=GATE_STATUSES, default=os.environ.get("AUDITOR_FAIL_ON_STATUS"),
                         help="gate only on findings hidden by a later layer (what squashing would remove), "
                         "only on visible ones (files in the final filesystem and metadata), or on any (default)")
@@ -95,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     shown = _min_severity(args, fail_on)
     reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    common.write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
+    render: Callable[..., str] = FORMATS[args.format]
+    if args.explain and args.format in EXPLAINED:
+        render = functools.partial(render, explain=True)
+    common.write(render(reports, args.show_secrets, color), args.output)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:

@@ -55,7 +55,7 @@ def safe_command(text: str | None, report: Report, show: bool) -> str | None:
             if sep and value:
                 words[i] = f"{key}={redact(value, False)}"
         text = text[: match.end()] + " ".join(words)
-    for finding in report.findings:
+    for finding in [*report.findings, *report.rejected]:
         if finding.secret and len(finding.secret) >= 4 and finding.secret in text:
             text = text.replace(finding.secret, redact(finding.secret, False) or "")
     return text
