@@ -2,12 +2,8 @@
 
 A token whose checksum or structure holds could have been issued: its message says "checksum verified"
 (raised confidence). One that fails is a look-alike (a fixture, a truncated or hand-typed value, a random
-string with the right prefix). A `regex` rule's look-alike is dropped. A `secret` rule's is kept as
-detect-secrets reported it: no detect-secrets finding is ever silently lost (tests/rules/
-test_detect_secrets_parity.py), so it can only go once it is rejected by name.
-
-`judge` is the one place to switch when hits carry the value judge's `rejected` field: return
-`replace(hit, rejected="checksum-mismatch")` for a look-alike, of either kind.
+string with the right prefix): rejected by name, `checksum-mismatch` (`checks.judge.REASONS`), so it never
+fails the gate and `--explain` still lists it; nothing detect-secrets finds is silently lost.
 """
 
 from __future__ import annotations
@@ -18,12 +14,13 @@ from auditor.checks.verify import verify
 from auditor.model import Hit
 
 VERIFIED = " (checksum verified)"
+MISMATCH = "checksum-mismatch"
 
 
-def judge(hit: Hit, checksum: str | None, drop: bool) -> Hit | None:
-    """`hit` as its rule's `checksum` judges it: marked verified, unchanged, or (`drop`, a look-alike) None."""
+def judge(hit: Hit, checksum: str | None) -> Hit:
+    """`hit` as its rule's `checksum` judges it: marked verified, or rejected as a look-alike."""
     if checksum is None or hit.secret is None:
         return hit
     if verify(checksum, hit.secret):
         return replace(hit, message=hit.message + VERIFIED)
-    return None if drop else hit
+    return replace(hit, rejected=MISMATCH)

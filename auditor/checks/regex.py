@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import cached_property
 from re import Pattern
 
@@ -119,7 +120,7 @@ class RegexCheck(ContentCheck):
         group = c.rule.params.get("group", 0)
         hits: list[Hit] = []
         seen: set[tuple[int, str]] = set()
-        messages: dict[str, str | None] = {}  # value -> its hits' message; None: not reported (judged once)
+        messages: dict[str, Hit | None] = {}  # value -> its hits (lineless); None: not reported (judged once)
         cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
         for piece in pieces(data, regions, errors):
             start = piece.pos if cursor <= piece.begin else \
@@ -133,25 +134,24 @@ class RegexCheck(ContentCheck):
                 if not secret:
                     continue
                 if secret not in messages:
-                    messages[secret] = self._message(c, secret)
-                message = messages[secret]
-                if message is None:
+                    messages[secret] = self._judged(c, secret)
+                judged = messages[secret]
+                if judged is None:
                     continue
                 line += piece.text.count("\n", counted, match.start())
                 counted = match.start()
                 if (line, secret) not in seen:
                     seen.add((line, secret))
-                    hits.append(Hit(c.rule.id, line, secret, message))
+                    hits.append(replace(judged, line=line))
         return hits
 
     @staticmethod
-    def _message(c: _Compiled, secret: str) -> str | None:
-        """The message of a rule's hits on `secret`, or None when the value is not reported (too little
-        entropy, allowed, a look-alike by its checksum)."""
+    def _judged(c: _Compiled, secret: str) -> Hit | None:
+        """A rule's hit on `secret` (without its line), or None when the value is not reported (too little
+        entropy, allowed); a look-alike by its checksum is rejected by name."""
         min_entropy = c.rule.params.get("min_entropy", 0.0)
         if min_entropy and entropy(secret) < min_entropy:
             return None
         if c.allow is not None and c.allow.search(secret):
             return None
-        judged = judge(Hit(c.rule.id, None, secret, c.rule.headline), c.checksum, drop=True)
-        return None if judged is None else judged.message
+        return judge(Hit(c.rule.id, None, secret, c.rule.headline), c.checksum)

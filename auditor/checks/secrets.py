@@ -293,7 +293,7 @@ class SecretsCheck(ContentCheck):
                 secret=value,
                 message=rule.message or f"{secret.type} in file content",
             )
-            found[key] = judge(hit, rule.params.get("checksum"), drop=False) or hit
+            found[key] = judge(hit, rule.params.get("checksum"))
         return list(found.values())
 
 

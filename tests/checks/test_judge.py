@@ -291,7 +291,7 @@ def test_short_is_not_a_reason_at_token_level():
 
 
 def test_every_reason_is_described_and_reached_by_the_generic_level():
-    assert set(REASONS_BY_LEVEL["generic"]) == set(REASONS)
+    assert set(REASONS_BY_LEVEL["generic"]) == set(REASONS) - {"checksum-mismatch"}  # a rule's own check
     assert set(REASONS_BY_LEVEL["token"]) < set(REASONS)
     assert all(REASONS.values())
 

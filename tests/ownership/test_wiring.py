@@ -13,10 +13,10 @@ from auditor.ownership.ledger import Standing
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
 
-TOKEN = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+TOKEN = "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"  # its CRC32 suffix is right: a live-format token
 SHIPPED = f"# sample configuration\ntoken = {TOKEN}\n".encode()
 EDITED = SHIPPED + b"# edited by the image's builder\n"
-DOC = "/usr/share/doc/app/sample.conf"
+DOC = "/etc/app/app.conf"  # a conffile: where an edited package file holds a real password
 SUMS = "/var/lib/dpkg/info/app.md5sums"
 
 
