@@ -235,7 +235,8 @@ def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) 
     for hit in hits:
         rule = rules[hit.rule]
         if rule.applies_to_status(entry.status):
-            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash)
+            where = replace(entry, path=f"{entry.path}!{hit.member}") if hit.member else entry  # in an archive
+            yield _entry_finding(rule, where, "secret", hit.message, hit.secret, hit.line, hit.secret_hash)
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:

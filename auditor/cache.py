@@ -40,7 +40,8 @@ from auditor.model import (
 )
 from auditor.redact import redact
 
-FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
+FORMAT = 4  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id); 4: archive
+# members scanned, a hit's member kept
 
 
 default_dir = private.default_root
@@ -160,7 +161,7 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
         "records": [[r.path, r.kind.value, isinstance(r.kind, Marker), r.size, r.mode, r.link, r.target]
                     for r in scan.records],
         "hits": {str(pos): [[h.rule, h.line, preview(h.secret) if h.secret_hash is None else h.secret,
-                             h.secret_hash or secret_hash(h.secret), h.message] for h in hits]
+                             h.secret_hash or secret_hash(h.secret), h.message, h.member] for h in hits]
                  for pos, hits in scan.hits.items()},
         "not_scanned": [{"reason": n.reason, "path": n.path, "limit": n.limit} for n in scan.not_scanned],
         "compression": scan.compression,
@@ -172,8 +173,8 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
     scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
                     for path, kind, marker, size, mode, link, target in doc["records"]]
-    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest)
-                            for rule, line, shown, digest, message in hits]
+    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest, member=member)
+                            for rule, line, shown, digest, message, member in hits]
                  for pos, hits in doc["hits"].items()}
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]

@@ -1,6 +1,9 @@
 """Stream one layer's tar: record every entry it adds and hand each text file's bytes to the scanner.
 
-Nothing is written to disk; each file's content is held in memory only up to `max_file_bytes`.
+Nothing is written to disk; each file's content is held in memory only up to `max_file_bytes`. A file
+that starts like an archive (zip, jar, wheel, tar, tar.gz, ...: `auditor.nested.kind`, on the bytes the
+reader holds already) is read whole instead, up to `NestedLimits.total_bytes`, and each of its text
+members goes to the scanner, its hits marked with the member's path (`Hit.member`).
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ import codecs
 import io
 import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import IO, Protocol
 
-from auditor import compression
+from auditor import compression, nested
 from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
 from auditor.errors import DeadlineExceeded, DigestError, SourceError
@@ -42,6 +45,17 @@ class Deferred(Protocol):
 
 
 ScanFile = Callable[[str, bytes], "list[Hit] | Deferred"]
+
+
+class Members:
+    """The hits of an archive file's members, each marked with its member's path (some still deferred)."""
+
+    def __init__(self, parts: list[tuple[str, list[Hit] | Deferred]]) -> None:
+        self._parts = parts
+
+    def result(self) -> list[Hit]:
+        return [replace(hit, member=member) for member, part in self._parts
+                for hit in (part if isinstance(part, list) else part.result())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +244,9 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
     fileobj = tar.extractfile(info)
     if fileobj is None:
         return
+    if nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):  # type: ignore[attr-defined]  # a BufferedReader
+        _archive(fileobj, info.size, path, position, result, scan_file, nested.NestedLimits.scaled(limit))
+        return
     content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
     if content is None:
         return
@@ -249,3 +266,26 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
             result.hits[position] = hits
     else:
         result.deferred[position] = hits
+
+
+def _archive(fileobj: IO[bytes], size: int, path: str, position: int, result: LayerScan,
+             scan_file: ScanFile, limits: nested.NestedLimits) -> None:
+    """Scan the text members of the archive file at `path` (`auditor.nested`); what they could not be
+    scanned for becomes a `NotScanned` at `path!member`."""
+    if size > limits.total_bytes:
+        result.not_scanned.append(NotScanned(reason=f"archive larger than {limits.total_bytes} bytes; its members "
+                                             "not scanned", layer=result.index, path=path, limit=nested.NESTED_FLAG))
+        return
+    parts: list[tuple[str, list[Hit] | Deferred]] = []
+    for item in nested.members(fileobj.read(size), limits):
+        if isinstance(item, nested.Skip):
+            where = f"{path}!{item.path}" if item.path else path
+            result.not_scanned.append(NotScanned(reason=item.reason, layer=result.index, path=where, limit=item.limit))
+        else:
+            parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))
+    if all(isinstance(part, list) for _, part in parts):
+        hits = Members(parts).result()
+        if hits:
+            result.hits[position] = hits
+    elif parts:
+        result.deferred[position] = Members(parts)

@@ -225,6 +225,7 @@ class Hit:
     secret: str | None
     message: str
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
+    member: str | None = None  # in an archive file: the member's path in it (`auditor.nested`), e.g. "/a.yml"
 
 
 @dataclass(frozen=True)
