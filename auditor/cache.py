@@ -23,7 +23,7 @@ from typing import Any
 from auditor import __version__, private
 from auditor.checks import KINDS
 from auditor.identity import Identity, claimed, confirmed
-from auditor.layers import LayerScan, Record
+from auditor.layers import ArchiveMember, LayerScan, Record
 from auditor.model import (
     Finding,
     Hit,
@@ -41,7 +41,7 @@ from auditor.model import (
 from auditor.redact import redact
 
 FORMAT = 4  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id); 4: archive
-# members scanned, a hit's member kept
+# members scanned, a hit's member and an archive's text members kept
 
 
 default_dir = private.default_root
@@ -163,6 +163,7 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
         "hits": {str(pos): [[h.rule, h.line, preview(h.secret) if h.secret_hash is None else h.secret,
                              h.secret_hash or secret_hash(h.secret), h.message, h.member] for h in hits]
                  for pos, hits in scan.hits.items()},
+        "members": {str(pos): [[m.path, m.size] for m in members] for pos, members in scan.members.items()},
         "not_scanned": [{"reason": n.reason, "path": n.path, "limit": n.limit} for n in scan.not_scanned],
         "compression": scan.compression,
         "bytes_read": scan.bytes_read,
@@ -176,6 +177,8 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest, member=member)
                             for rule, line, shown, digest, message, member in hits]
                  for pos, hits in doc["hits"].items()}
+    scan.members = {int(pos): [ArchiveMember(path, size) for path, size in members]
+                    for pos, members in doc["members"].items()}
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]
     return scan

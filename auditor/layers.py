@@ -70,6 +70,14 @@ class Record:
     target: int | None = None  # for a hard link: the position of its target's record in this layer
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveMember:
+    """A text member of an archive file, for the path rules: its path in the archive and its size."""
+
+    path: str
+    size: int
+
+
 @dataclass
 class LayerScan:
     """What reading one layer produced."""
@@ -78,6 +86,7 @@ class LayerScan:
     records: list[Record] = field(default_factory=list)
     hits: dict[int, list[Hit]] = field(default_factory=dict)  # record position -> content hits
     deferred: dict[int, Deferred] = field(default_factory=dict, repr=False)  # hits still being computed
+    members: dict[int, list[ArchiveMember]] = field(default_factory=dict)  # record position -> its text members
     latest: dict[str, int] = field(default_factory=dict, repr=False)  # path -> position of its latest record
     not_scanned: list[NotScanned] = field(default_factory=list)
     compression: str | None = None
@@ -283,6 +292,7 @@ def _archive(fileobj: IO[bytes], size: int, path: str, position: int, result: La
             result.not_scanned.append(NotScanned(reason=item.reason, layer=result.index, path=where, limit=item.limit))
         else:
             parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))
+            result.members.setdefault(position, []).append(ArchiveMember(item.path, len(item.data)))
     if all(isinstance(part, list) for _, part in parts):
         hits = Members(parts).result()
         if hits:

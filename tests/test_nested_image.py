@@ -167,3 +167,18 @@ def test_sarif_artifact_uris_of_members_stay_valid_uri_references(cli, deleted_j
     results = cli(deleted_jar, "--format", "sarif").json()["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert uris == {JAR_MEMBER.lstrip("/"), LIB_MEMBER.lstrip("/")}  # `!` is a sub-delim: no escaping needed
+
+
+def test_path_rules_judge_an_archives_text_members_with_the_archives_fate(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bundle = zip_bytes([("home/ci/.ssh/id_rsa", b"not a key, but named like one\n"), ("app/.env", b"DEBUG=0\n"),
+                        ("app/README.md", b"# readme\n"), ("keys/id_rsa.class", b"\xca\xfe\xba\xbe" + bytes(100))])
+    ref = write(tmp_path, [BASE, [Dir("/srv"), File("/srv/bundle.zip", bundle)],
+                           [Dir("/srv"), Whiteout("/srv/bundle.zip")]])
+    first = cli(ref, "--format", "json").json()
+    files = {(f["path"], f["rule"]): (f["status"], f["layer"], f["hidden_by"])
+             for f in first["findings"] if f["kind"] == "file"}
+    assert files == {("/srv/bundle.zip!/home/ci/.ssh/id_rsa", "private-key-file"): ("deleted", 1, 2),
+                     ("/srv/bundle.zip!/app/.env", "dotenv-file"): ("deleted", 1, 2),
+                     ("/srv/bundle.zip", "hidden-archive"): ("deleted", 1, 2)}
+    assert cli(ref, "--format", "json").json()["findings"] == first["findings"]  # and from the cache
