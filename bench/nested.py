@@ -41,7 +41,7 @@ def _zip(files: list[tuple[str, bytes]]) -> bytes:
 
 
 def _class(rng: random.Random) -> bytes:
-    return b"\xca\xfe\xba\xbe" + rng.randbytes(rng.randint(800, 4000))
+    return b"\xca\xfe\xba\xbe" + rng.randbytes(rng.randint(100, 1200))
 
 
 def jars(rng: random.Random) -> list[kit.Entry]:
