@@ -120,12 +120,12 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     Layers below `settings.skip_layers` are read for their entries only, never scanned or cached."""
     limits = settings.limits
 
-    def reader(scan_file: ScanFile) -> ReadLayer:
+    def reader(scan_file: ScanFile, archives: bool = True) -> ReadLayer:
         return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
                                  max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
-                                 deadline=settings.deadline)
+                                 deadline=settings.deadline, archives=archives)
 
-    unscanned = reader(_no_scan)
+    unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
     total = 0
     with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:

@@ -151,14 +151,16 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
-               deadline: Deadline = NO_DEADLINE) -> LayerScan:
+               deadline: Deadline = NO_DEADLINE, archives: bool = True) -> LayerScan:
     """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error,
     except the deadline passing (checked before every read of the blob and every entry), which raises
     DeadlineExceeded: it ends the whole audit.
 
     Reading stops at `max_layer_bytes` uncompressed bytes (or `compressed_cap` of them compressed) or
-    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept)."""
+    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept).
+    `archives` False leaves archive files unopened (a layer read for its entries only, e.g. --skip-base)."""
     result = LayerScan(index=layer.index)
+    nested_limits = nested.NestedLimits.scaled(max_file_bytes) if archives else None
     try:
         raw = DeadlineReader(layer.opener(), deadline)
     except SourceError as exc:
@@ -179,7 +181,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
                                         "the rest not read")
-                _record(tar, info, result, scan_file, max_file_bytes)
+                _record(tar, info, result, scan_file, max_file_bytes, nested_limits)
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
@@ -222,7 +224,8 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
     return None
 
 
-def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:
+def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int,
+            nested_limits: nested.NestedLimits | None) -> None:
     path = clean(info.name)
     kind = _kind(info)
     link: str | None = None
@@ -253,8 +256,9 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
     fileobj = tar.extractfile(info)
     if fileobj is None:
         return
-    if nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):  # type: ignore[attr-defined]  # a BufferedReader
-        _archive(fileobj, info.size, path, position, result, scan_file, nested.NestedLimits.scaled(limit))
+    # an ExFileObject is a BufferedReader: peeking reads no byte that reading the text would not
+    if nested_limits and nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):  # type: ignore[attr-defined]
+        _archive(fileobj, info.size, path, position, result, scan_file, nested_limits)
         return
     content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
     if content is None:

@@ -17,6 +17,8 @@ from urllib.parse import unquote
 import pytest
 
 from auditor.formats import FORMATS
+from auditor.layers import read_layer
+from auditor.model import Digest, Layer
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
 
@@ -182,3 +184,14 @@ def test_path_rules_judge_an_archives_text_members_with_the_archives_fate(cli, t
                      ("/srv/bundle.zip!/app/.env", "dotenv-file"): ("deleted", 1, 2),
                      ("/srv/bundle.zip", "hidden-archive"): ("deleted", 1, 2)}
     assert cli(ref, "--format", "json").json()["findings"] == first["findings"]  # and from the cache
+
+
+def test_a_layer_read_for_its_entries_only_leaves_its_archives_closed():
+    tar = kit.layer_tar([Dir("/app"), File("/app/broken.jar", zip_bytes([("a.env", b"A=1\n" * 100)])[:80]),
+                         File("/app/app.jar", zip_bytes([("config.env", b"A=1\n")]))])
+    layer = Layer(index=0, digest=Digest(kit.sha256(tar)), diff_id=Digest(kit.sha256(tar)), media_type=None,
+                  size=len(tar), opener=lambda: io.BytesIO(tar))
+    for archives, scanned, unread in ((False, [], []), (True, ["/app/app.jar!/config.env"], ["/app/broken.jar"])):
+        seen: list[str] = []
+        scan = read_layer(layer, lambda path, data: seen.append(path) or [], archives=archives)  # noqa: B023
+        assert (seen, [item.path for item in scan.not_scanned]) == (scanned, unread)
