@@ -14,12 +14,13 @@ from auditor import provenance
 from auditor.cache import CachedReader, LayerCache, ReadLayer, ReportMemo, memo_key, rules_key
 from auditor.checks import entry_check, hsdb, item_check
 from auditor.checks import judge as value_judge
+from auditor.checks.interface import EntryCheck
 from auditor.checks.metadata import items
 from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
-from auditor.layers import LayerScan, ScanFile, read_layer, with_digests
+from auditor.layers import ArchiveMember, LayerScan, ScanFile, read_layer, with_digests
 from auditor.limits import Limits
 from auditor.model import (
     Entry,
@@ -41,6 +42,9 @@ from auditor.parallel import ScanPool, default_jobs
 from auditor.walk import resolve
 
 Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes read)
+# An entry with its fate, the content hits of its tar entry, and (an archive file) its text members
+Walked = tuple[Entry, list[Hit], list[ArchiveMember]]
+Grouped = dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]]  # directory-grouped path rules
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,12 @@ def audit(
         scans, cached = _read_layers(image, scanner, rules, settings, progress)
         metadata = _metadata_findings(image, rules, scanner, settings.base_config)
     walked = list(_walk(scans))
-    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits in walked) else None
+    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits, _ in walked) else None
     findings = _file_findings(walked, rules, settings.skip_layers, ledger)
     layers = _layer_audit(scans, walked, findings)
     if memo is not None and _verified(image, scans) and not any(item.broken for item in layers.not_scanned):
         memo.put(layers)
-    entries = [entry for entry, _ in walked]
+    entries = [entry for entry, *_ in walked]
     if settings.hash_files and ledger is not None:
         entries = [_owned_entry(ledger, entry) for entry in entries]
     return build_report(image, rules, settings, layers, metadata, cached), entries
@@ -131,12 +135,12 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     Layers below `settings.skip_layers` are read for their entries only, never scanned or cached."""
     limits = settings.limits
 
-    def reader(scan_file: ScanFile) -> ReadLayer:
+    def reader(scan_file: ScanFile, archives: bool = True) -> ReadLayer:
         return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
                                  max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
-                                 deadline=settings.deadline, hash_files=settings.hash_files)
+                                 deadline=settings.deadline, hash_files=settings.hash_files, archives=archives)
 
-    unscanned = reader(_no_scan)
+    unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
     total = 0
     with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=scanner.warm) as pool:
@@ -161,9 +165,9 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     return scans, cached.cache.hits
 
 
-def _walk(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
+def _walk(scans: list[LayerScan]) -> Iterator[Walked]:
     """Apply the walk to every layer's records: each added path as an Entry with its fate, and the
-    content hits of that very tar entry (a hard link carries its target's)."""
+    content hits and archive members of that very tar entry (a hard link carries its target's)."""
     fates = resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
     for scan, layer_fates in zip(scans, fates, strict=True):
         for position, (record, fate) in enumerate(zip(scan.records, layer_fates, strict=True)):
@@ -182,7 +186,10 @@ def _walk(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
             source = record.target if record.kind is Kind.HARDLINK else position
             if scan.digests and source is not None and source in scan.digests:
                 entry = replace(entry, digests=scan.digests[source])
-            yield entry, (scan.hits.get(source, []) if source is not None else [])
+            if source is None:
+                yield entry, [], []
+            else:
+                yield entry, scan.hits.get(source, []), scan.members.get(source, [])
 
 
 def _ledger(scans: list[LayerScan]) -> Ledger:
@@ -200,14 +207,15 @@ def _owned_entry(ledger: Ledger, entry: Entry) -> Entry:
     return replace(entry, ownership=ownership, package=package)
 
 
-def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], skip_layers: int,
+def _file_findings(walked: list[Walked], rules: list[Rule], skip_layers: int,
                    ledger: Ledger | None = None) -> list[Finding]:
     """The findings of the walked entries, outside the skipped layers: content hits (each marked with its
-    file's package ownership, judged by `ledger`), then path and waste rules, then the path rules that
+    file's package ownership, judged by `ledger`), then path and waste rules (path rules also on an
+    archive's members, as entries at `outer!/member` with the outer file's fate), then the path rules that
     group a directory's files into one finding per layer."""
     by_id = {rule.id: rule for rule in rules}
     findings: list[Finding] = []
-    for entry, hits in walked:
+    for entry, hits, _ in walked:
         found = list(_content_findings(entry, hits, by_id))
         if found and ledger is not None:
             digests = next((hit.digests for hit in hits if hit.digests), entry.digests)
@@ -217,19 +225,14 @@ def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], ski
         findings.extend(found)
     path_check = entry_check(rules, "path")
     waste_check = entry_check(rules, "waste")
-    grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
-    for entry, _ in walked:
-        if entry.layer < skip_layers:
+    grouped: Grouped = {}
+    for outer, _, members in walked:
+        if outer.layer < skip_layers:
             continue
-        for rule in path_check.match(entry):
-            if rule.params.get("group") == "directory":
-                key = (rule.id, entry.layer, posixpath.dirname(entry.path), entry.status, entry.hidden_by)
-                count, size, _ = grouped.get(key, (0, 0, entry))
-                grouped[key] = (count + 1, size + entry.size, entry)
-            else:
-                findings.append(_file_finding(rule, entry))
-        for rule in waste_check.match(entry):
-            findings.append(_file_finding(rule, entry, f"{rule.headline} ({entry.size} bytes)"))
+        for entry in (outer, *(replace(outer, path=f"{outer.path}!{m.path}", size=m.size) for m in members)):
+            _path_findings(path_check, entry, findings, grouped)
+        for rule in waste_check.match(outer):
+            findings.append(_file_finding(rule, outer, f"{rule.headline} ({outer.size} bytes)"))
     for (rule_id, _layer, directory, _status, _hidden), (count, size, sample) in grouped.items():
         rule = by_id[RuleId(rule_id)]
         folder = replace(sample, path=directory, size=size)
@@ -237,11 +240,23 @@ def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], ski
     return [f for f in findings if f.layer is None or f.layer >= skip_layers]
 
 
-def _layer_audit(scans: list[LayerScan], walked: list[tuple[Entry, list[Hit]]], findings: list[Finding]) -> LayerAudit:
+def _path_findings(path_check: EntryCheck, entry: Entry, findings: list[Finding], grouped: Grouped) -> None:
+    """The path rules matching `entry`: a finding each, or a count in `grouped` for a rule that groups a
+    directory's files."""
+    for rule in path_check.match(entry):
+        if rule.params.get("group") == "directory":
+            key = (rule.id, entry.layer, posixpath.dirname(entry.path), entry.status, entry.hidden_by)
+            count, size, _ = grouped.get(key, (0, 0, entry))
+            grouped[key] = (count + 1, size + entry.size, entry)
+        else:
+            findings.append(_file_finding(rule, entry))
+
+
+def _layer_audit(scans: list[LayerScan], walked: list[Walked], findings: list[Finding]) -> LayerAudit:
     """The layers' part of the report: their findings, what was not scanned, and the byte counts."""
     hidden_bytes = total_bytes = 0
     hidden_by_layer: dict[int, int] = {}
-    for entry, _ in walked:
+    for entry, *_ in walked:
         if entry.kind is Kind.FILE:
             total_bytes += entry.size
             if entry.status.hidden:
@@ -275,7 +290,8 @@ def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) 
     for hit in hits:
         rule = rules[hit.rule]
         if rule.applies_to_status(entry.status):
-            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash,
+            where = replace(entry, path=f"{entry.path}!{hit.member}") if hit.member else entry  # in an archive
+            yield _entry_finding(rule, where, "secret", hit.message, hit.secret, hit.line, hit.secret_hash,
                                  hit.rejected)
 
 

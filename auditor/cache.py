@@ -25,7 +25,7 @@ from auditor import __version__, private
 from auditor.checks import KINDS
 from auditor.checks.judge import VERSION as JUDGE_VERSION
 from auditor.identity import Identity, claimed, confirmed
-from auditor.layers import LayerScan, Record
+from auditor.layers import ArchiveMember, LayerScan, Record
 from auditor.model import (
     FileDigests,
     Finding,
@@ -45,7 +45,7 @@ from auditor.redact import redact
 
 FORMAT = 5  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id);
 # 4: package databases and the digests of files with hits kept (package ownership), findings marked with it;
-# 5: each hit carries the value judge's verdict
+# 5: each hit carries the value judge's verdict and its archive member; archives' text members kept
 
 
 default_dir = private.default_root
@@ -166,8 +166,10 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
         "records": [[r.path, r.kind.value, isinstance(r.kind, Marker), r.size, r.mode, r.link, r.target]
                     for r in scan.records],
         "hits": {str(pos): [[h.rule, h.line, preview(h.secret) if h.secret_hash is None else h.secret,
-                             h.secret_hash or secret_hash(h.secret), h.message, h.rejected] for h in hits]
+                             h.secret_hash or secret_hash(h.secret), h.message, h.rejected,
+                             h.member] for h in hits]
                  for pos, hits in scan.hits.items()},
+        "members": {str(pos): [[m.path, m.size] for m in members] for pos, members in scan.members.items()},
         "not_scanned": [{"reason": n.reason, "path": n.path, "limit": n.limit} for n in scan.not_scanned],
         "databases": {str(pos): base64.b64encode(data).decode("ascii") for pos, data in scan.databases.items()},
         "digests": {str(pos): [d.md5, d.sha1, d.sha256] for pos, hits in scan.hits.items()
@@ -183,10 +185,12 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
                     for path, kind, marker, size, mode, link, target in doc["records"]]
     digests = {pos: FileDigests(*map(str, hashes)) for pos, hashes in doc["digests"].items()}
     scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest, digests=digests.get(pos),
-                                rejected=rejected)
-                            for rule, line, shown, digest, message, rejected in hits]
+                                rejected=rejected, member=member)
+                            for rule, line, shown, digest, message, rejected, member in hits]
                  for pos, hits in doc["hits"].items()}
     scan.databases = {int(pos): base64.b64decode(data) for pos, data in doc["databases"].items()}
+    scan.members = {int(pos): [ArchiveMember(path, size) for path, size in members]
+                    for pos, members in doc["members"].items()}
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]
     return scan

@@ -1,6 +1,9 @@
 """Stream one layer's tar: record every entry it adds and hand each text file's bytes to the scanner.
 
-Nothing is written to disk; each file's content is held in memory only up to `max_file_bytes`.
+Nothing is written to disk; each file's content is held in memory only up to `max_file_bytes`. A file
+that starts like an archive (zip, jar, wheel, tar, tar.gz, ...: `auditor.nested.kind`, on the bytes the
+reader holds already) is read whole instead, up to `NestedLimits.total_bytes`, and each of its text
+members goes to the scanner, its hits marked with the member's path (`Hit.member`).
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import io
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import IO, Protocol
 
-from auditor import compression
+from auditor import compression, nested
 from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
 from auditor.errors import DeadlineExceeded, DigestError, SourceError
@@ -63,6 +66,17 @@ def with_digests(scan_file: Callable[[str, bytes], list[Hit]]) -> Callable[[str,
     return scan
 
 
+class Members:
+    """The hits of an archive file's members, each marked with its member's path (some still deferred)."""
+
+    def __init__(self, parts: list[tuple[str, list[Hit] | Deferred]]) -> None:
+        self._parts = parts
+
+    def result(self) -> list[Hit]:
+        return [replace(hit, member=member) for member, part in self._parts
+                for hit in (part if isinstance(part, list) else part.result())]
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One tar entry of a layer, as stored (markers included)."""
@@ -75,6 +89,14 @@ class Record:
     target: int | None = None  # for a hard link: the position of its target's record in this layer
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveMember:
+    """A text member of an archive file, for the path rules: its path in the archive and its size."""
+
+    path: str
+    size: int
+
+
 @dataclass
 class LayerScan:
     """What reading one layer produced."""
@@ -83,6 +105,7 @@ class LayerScan:
     records: list[Record] = field(default_factory=list)
     hits: dict[int, list[Hit]] = field(default_factory=dict)  # record position -> content hits
     deferred: dict[int, Deferred] = field(default_factory=dict, repr=False)  # hits still being computed
+    members: dict[int, list[ArchiveMember]] = field(default_factory=dict)  # record position -> its text members
     latest: dict[str, int] = field(default_factory=dict, repr=False)  # path -> position of its latest record
     not_scanned: list[NotScanned] = field(default_factory=list)
     databases: dict[int, bytes] = field(default_factory=dict, repr=False)  # record position -> package database
@@ -149,16 +172,19 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
-               deadline: Deadline = NO_DEADLINE, hash_files: bool = False) -> LayerScan:
-    """Read every entry of `layer`, scanning text files and keeping the package databases the ledger reads
+               deadline: Deadline = NO_DEADLINE, hash_files: bool = False, archives: bool = True) -> LayerScan:
+    """Read every entry of `layer`, scanning text files (and, with `archives`, the text members of the
+    archives in it, `auditor.nested`) and keeping the package databases the ledger reads
     (`auditor.ownership`), up to `MAX_DATABASE_BYTES` each, text or not; with `hash_files` (the inventory
     of `audit files`) every regular file's digests too. A failure becomes a `NotScanned`, never an error,
     except the deadline passing (checked before every read of the blob and every entry), which raises
     DeadlineExceeded: it ends the whole audit.
 
     Reading stops at `max_layer_bytes` uncompressed bytes (or `compressed_cap` of them compressed) or
-    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept)."""
+    `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept).
+    `archives` False leaves archive files unopened (a layer read for its entries only, e.g. --skip-base)."""
     result = LayerScan(index=layer.index)
+    nested_limits = nested.NestedLimits.scaled(max_file_bytes) if archives else None
     try:
         raw = DeadlineReader(layer.opener(), deadline)
     except SourceError as exc:
@@ -179,7 +205,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
                                         "the rest not read")
-                _record(tar, info, result, scan_file, max_file_bytes, hash_files)
+                _record(tar, info, result, scan_file, max_file_bytes, hash_files, nested_limits)
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
@@ -223,7 +249,7 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
 
 
 def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int,
-            hash_files: bool = False) -> None:
+            hash_files: bool = False, nested_limits: nested.NestedLimits | None = None) -> None:
     path = clean(info.name)
     kind = _kind(info)
     link: str | None = None
@@ -257,6 +283,10 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
     content: bytes | bytearray | int | None
     if hash_files or is_database(path):
         content = _read_whole(fileobj, info.size, path, position, result, limit, hash_files)  # type: ignore[arg-type]
+    # an ExFileObject is a BufferedReader: peeking reads no byte that reading the text would not
+    elif nested_limits and nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):  # type: ignore[attr-defined]
+        _archive(fileobj, info.size, path, position, result, scan_file, nested_limits)
+        return
     else:
         content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
     if content is None:
@@ -318,3 +348,27 @@ def _read_whole(fileobj: io.BufferedIOBase, size: int, path: str, position: int,
     except UnicodeDecodeError:
         return None
     return len(data) if len(data) > limit else data
+
+
+def _archive(fileobj: IO[bytes], size: int, path: str, position: int, result: LayerScan,
+             scan_file: ScanFile, limits: nested.NestedLimits) -> None:
+    """Scan the text members of the archive file at `path` (`auditor.nested`); what they could not be
+    scanned for becomes a `NotScanned` at `path!member`."""
+    if size > limits.total_bytes:
+        result.not_scanned.append(NotScanned(reason=f"archive larger than {limits.total_bytes} bytes; its members "
+                                             "not scanned", layer=result.index, path=path, limit=nested.NESTED_FLAG))
+        return
+    parts: list[tuple[str, list[Hit] | Deferred]] = []
+    for item in nested.members(fileobj.read(size), limits):
+        if isinstance(item, nested.Skip):
+            where = f"{path}!{item.path}" if item.path else path
+            result.not_scanned.append(NotScanned(reason=item.reason, layer=result.index, path=where, limit=item.limit))
+        else:
+            parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))
+            result.members.setdefault(position, []).append(ArchiveMember(item.path, len(item.data)))
+    if all(isinstance(part, list) for _, part in parts):
+        hits = Members(parts).result()
+        if hits:
+            result.hits[position] = hits
+    elif parts:
+        result.deferred[position] = Members(parts)

@@ -272,6 +272,7 @@ class Hit:
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
     digests: FileDigests | None = field(default=None, compare=False)  # of the file the hit is in
     rejected: str | None = None  # why the value judge says the value is no credential (`checks.judge`)
+    member: str | None = None  # in an archive file: the member's path in it (`auditor.nested`), e.g. "/a.yml"
 
 
 @dataclass(frozen=True)
