@@ -21,9 +21,10 @@ from auditor.layers import read_layer
 from auditor.model import Digest, Layer
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
+from testing.tokens import github_token
 
 AWS_KEY = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
-GITHUB_TOKEN = "ghp_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
+GITHUB_TOKEN = github_token()  # a live-format token: its checksum holds
 BASE = [Dir("/etc"), File("/etc/os-release", b"ID=kit\n")]
 JAR_MEMBER = "/app/app.jar!/BOOT-INF/classes/application.properties"
 LIB_MEMBER = "/app/app.jar!/BOOT-INF/lib/client.jar!/client.yml"

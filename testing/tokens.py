@@ -1,0 +1,25 @@
+"""Fake tokens in live formats, for tests: the provider's prefix and alphabet, and its checksum where the
+format carries one (a token whose checksum fails is rejected as a look-alike, `checksum-mismatch`)."""
+
+from __future__ import annotations
+
+import binascii
+import secrets
+import string
+
+B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def base62_crc32(body: str) -> str:
+    """The six-character CRC32 suffix of GitHub's and npm's tokens (base62, zero-padded)."""
+    number, out = binascii.crc32(body.encode()), ""
+    while number:
+        number, digit = divmod(number, 62)
+        out = B62[digit] + out
+    return out.rjust(6, "0")
+
+
+def github_token(prefix: str = "ghp_", body: str | None = None) -> str:
+    """A GitHub token (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) with a right checksum; random unless `body`."""
+    body = body if body is not None else "".join(secrets.choice(B62) for _ in range(30))
+    return prefix + body + base62_crc32(body)
