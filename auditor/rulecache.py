@@ -27,7 +27,7 @@ from typing import Any
 from auditor import __version__, private
 from auditor.model import Rule
 
-__all__ = ["FORMAT", "key", "load"]
+__all__ = ["FORMAT", "detect_secrets_fingerprint", "key", "load"]
 
 FORMAT = 1  # the layout of an entry; a change makes every old entry a miss
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -46,7 +46,7 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _detect_secrets() -> str:
+def detect_secrets_fingerprint() -> str:
     """Which detect-secrets is installed, without importing it (that costs ~100 ms): its version file
     and the names of its plugin modules (rules name plugins; params.plugin checks them)."""
     spec = import_util.find_spec("detect_secrets")
@@ -65,7 +65,7 @@ def _detect_secrets() -> str:
 def key(packs: Sequence[tuple[str, bytes]]) -> str:
     """The entry name for loading `packs` ((name as given, bytes), in load order)."""
     digest = hashlib.sha256()
-    digest.update(repr((FORMAT, __version__, sys.version, _detect_secrets())).encode())
+    digest.update(repr((FORMAT, __version__, sys.version, detect_secrets_fingerprint())).encode())
     digest.update(_code_digest())
     for name, data in packs:
         digest.update(hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest())

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     config = common.config(args)
     cache = _private_cache()
     auditor = DockerfileAuditor(common.effective_rules(args, config, cache), context_dir=args.context,
-                                target=args.target)
+                                target=args.target, cache=cache)
     report = suppress(auditor.report(list(args.paths)), config, frozenset())
     common.write(_render(args.format)([report], args.show_secrets, False), args.output)
     if args.exit_zero:
