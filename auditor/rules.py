@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from auditor import localfile, yamlfile
@@ -92,12 +90,14 @@ def load_pack(path: str, raw: bytes | None = None) -> list[Rule]:
 
 
 def default_pack_paths() -> list[str]:
-    """The shipped packs: `auditor/_rules` in a wheel, or `rules/` beside the package in a checkout."""
-    shipped = resources.files("auditor") / "_rules"
-    candidates = [Path(str(shipped)), Path(__file__).resolve().parent.parent / "rules"]
-    for directory in candidates:
-        if directory.is_dir():
-            return sorted(str(p) for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    """The shipped packs: `auditor/_rules` in a wheel, or `rules/` beside the package in a checkout.
+    (Plain paths, not `importlib.resources`, whose import costs the pre-commit hook more than this.)"""
+    shipped = os.path.join(os.path.dirname(__file__), "_rules")
+    checkout = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "rules")
+    for directory in (shipped, checkout):
+        if os.path.isdir(directory):
+            return sorted(os.path.join(directory, name) for name in os.listdir(directory)
+                          if os.path.splitext(name)[1] in (".yaml", ".yml"))
     raise RuleError("the default rule packs are missing from this installation")
 
 
