@@ -20,6 +20,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 from auditor import private
@@ -56,7 +57,7 @@ class LazySecretsCheck(ContentCheck):
         if self.rules:
             self._patterns = _read(cache, self._key) or self._patterns_now()
 
-    @property
+    @cached_property
     def _key(self) -> str:
         from auditor.rulecache import detect_secrets_fingerprint
 

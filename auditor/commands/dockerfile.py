@@ -63,7 +63,7 @@ def _private_cache() -> str | None:
     from auditor.checks import hsdb
 
     root = private.default_root()
-    if private.untrusted(root, "hs", "rules") is not None:
+    if private.untrusted(root, "hs", "rules", "secrets") is not None:
         return None
     hsdb.use_cache(root)
     return root
