@@ -11,6 +11,10 @@ import string
 import subprocess
 import sys
 
+import pytest
+
+from auditor.cli import main
+
 RUN = ("import contextlib, io, json, sys\n"
        "from auditor import cli\n"
        "out = io.StringIO()\n"
@@ -40,21 +44,30 @@ def _repo(path, env_value):
     return path
 
 
-def test_a_warm_run_of_a_clean_repository_loads_no_sdk_nor_detect_secrets(tmp_path):
-    repo = _repo(tmp_path / "repo", "production")
-    first = _run(repo, tmp_path / "cache")
-    code, report, modules = _run(repo, tmp_path / "cache")
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory):
+    """A user cache after one (cold) run over a clean repository, and that run's result."""
+    base = tmp_path_factory.mktemp("warm")
+    cache = base / "cache"
+    return cache, _run(_repo(base / "clean", "production"), cache)
+
+
+def test_a_warm_run_of_a_clean_repository_loads_no_sdk_nor_detect_secrets(warm, tmp_path):
+    cache, first = warm
+    code, report, modules = _run(_repo(tmp_path / "clean", "production"), cache)
     assert (code, report) == first[:2]
     assert code == 0
     assert modules.isdisjoint(HEAVY)
 
 
-def test_a_warm_run_still_finds_a_secret(tmp_path):
+def test_a_warm_run_still_finds_a_secret_as_a_cold_one_does(warm, tmp_path, monkeypatch, capsys):
+    cache, _ = warm
     token = "ghp_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
-    repo = _repo(tmp_path / "repo", token)
-    first = _run(repo, tmp_path / "cache")
-    code, report, modules = _run(repo, tmp_path / "cache")
-    assert (code, report) == first[:2]
+    repo = _repo(tmp_path / "leaky", token)
+    code, report, modules = _run(repo, cache)
+    monkeypatch.chdir(repo)  # the same command in this process, with the test's own empty cache
+    cold_code = main(["dockerfile", "--no-config", "--format", "json", "Dockerfile"])
+    assert (code, report) == (cold_code, capsys.readouterr().out)
     assert code == 1
     assert "detect_secrets" in modules
     assert "github" in report.lower()
