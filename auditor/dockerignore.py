@@ -11,7 +11,8 @@ The rules are Docker's (https://docs.docker.com/build/concepts/context/#dockerig
   `!` there is itself, not a negation as in shell globs), `\\` escapes the next character; and, beyond
   `filepath.Match`, `**` is any number of whole directories (even none);
 - a path is excluded when the last pattern that matches it, or one of its parent directories, is not an
-  exception. Matching is case-sensitive.
+  exception. Matching is case-sensitive. An excluded directory is entered only for an exception written
+  below it, as Docker's context walks do.
 """
 
 from __future__ import annotations
@@ -130,13 +131,6 @@ class Pattern:
     def regex(self) -> re.Pattern[str]:
         return re.compile(_translate(self.text), re.DOTALL)
 
-    @cached_property
-    def parts(self) -> list[re.Pattern[str]] | None:
-        """One expression per path element; None when the pattern holds `**` (any depth)."""
-        if "**" in self.text:
-            return None
-        return [re.compile(_translate(part), re.DOTALL) for part in self.text.split("/")]
-
     def matches(self, path: str) -> bool:
         """Whether the pattern matches `path` or one of its parent directories."""
         if self.regex.fullmatch(path):
@@ -144,13 +138,11 @@ class Pattern:
         parts = path.split("/")
         return any(self.regex.fullmatch("/".join(parts[:depth])) for depth in range(1, len(parts)))
 
-    def may_match_below(self, directory: str) -> bool:
-        """Whether the pattern could match something inside `directory` (a relative path)."""
-        if self.parts is None:
-            return True
-        elements = directory.split("/")
-        return len(self.parts) > len(elements) and all(
-            part.fullmatch(element) for part, element in zip(self.parts, elements, strict=False))
+    def names_inside(self, directory: str) -> bool:
+        """Whether the pattern's text starts with `directory/`: Docker (moby's archive walk and BuildKit's
+        fsutil) enters an excluded directory only for an exception written below it, so `src` then
+        `!**/*.txt` does not bring back `src/a.txt`, while `!src/a.txt` does."""
+        return (self.text + "/").startswith(directory + "/")
 
 
 class Matcher:
@@ -171,7 +163,7 @@ class Matcher:
     def walk(self, root: str) -> Iterator[str]:
         """The relative paths (`/`-separated) under `root` that are in the context, depth first, each
         directory's entries in `os.listdir` order. Links are listed, never followed. An excluded
-        directory is entered only when an exception could bring back something inside it."""
+        directory is entered only when an exception is written below it (`Pattern.names_inside`)."""
         stack: list[tuple[str, Iterator[str]]] = [("", iter(_names(root)))]
         while stack:
             directory, names = stack[-1]
@@ -186,7 +178,7 @@ class Matcher:
             full = os.path.join(root, rel)
             if not os.path.isdir(full) or os.path.islink(full):
                 continue
-            if excluded and not any(p.may_match_below(rel) for p in self._exceptions):
+            if excluded and not any(p.names_inside(rel) for p in self._exceptions):
                 continue
             stack.append((rel, iter(_names(full))))
 
