@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 
 WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
 
@@ -107,6 +106,8 @@ def write_file(root: str, path: str, data: bytes) -> None:
     for level in _levels(root, path):
         os.makedirs(level, mode=0o700, exist_ok=True)
         _trust(level, os.lstat(level))
+    import tempfile  # only when writing: a run that only reads the cache does without it
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from importlib import resources
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from auditor import yamlfile
+from auditor import localfile, yamlfile
 from auditor.checks import KINDS
 from auditor.errors import RuleError
 from auditor.fields import Checker, severity, str_list, string
@@ -79,9 +77,9 @@ def parse_rule(raw: Any, origin: str) -> Rule:
     return Rule(**common, params=values, source=origin)
 
 
-def load_pack(path: str) -> list[Rule]:
-    """Load and validate one rule pack file (`rules: [...]`)."""
-    data = yamlfile.load(path)
+def load_pack(path: str, raw: bytes | None = None) -> list[Rule]:
+    """Load and validate one rule pack file (`rules: [...]`); `raw`: its bytes, already read."""
+    data = yamlfile.load(path, raw)
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise RuleError(f"{path}:{yamlfile.line_of(data)}: a rule pack is a mapping with a 'rules' list")
     unknown = set(data) - {"rules", "pack", "description"}
@@ -92,12 +90,14 @@ def load_pack(path: str) -> list[Rule]:
 
 
 def default_pack_paths() -> list[str]:
-    """The shipped packs: `auditor/_rules` in a wheel, or `rules/` beside the package in a checkout."""
-    shipped = resources.files("auditor") / "_rules"
-    candidates = [Path(str(shipped)), Path(__file__).resolve().parent.parent / "rules"]
-    for directory in candidates:
-        if directory.is_dir():
-            return sorted(str(p) for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    """The shipped packs: `auditor/_rules` in a wheel, or `rules/` beside the package in a checkout.
+    (Plain paths, not `importlib.resources`, whose import costs the pre-commit hook more than this.)"""
+    shipped = os.path.join(os.path.dirname(__file__), "_rules")
+    checkout = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "rules")
+    for directory in (shipped, checkout):
+        if os.path.isdir(directory):
+            return sorted(os.path.join(directory, name) for name in os.listdir(directory)
+                          if os.path.splitext(name)[1] in (".yaml", ".yml"))
     raise RuleError("the default rule packs are missing from this installation")
 
 
@@ -110,13 +110,25 @@ def pack_files(path: str) -> list[str]:
     return [path]
 
 
-def load_rules(paths: Iterable[str]) -> list[Rule]:
-    """Load packs in order; a later rule with an id already seen is an error naming both files."""
+def load_rules(paths: Iterable[str], cache: str | None = None) -> list[Rule]:
+    """Load packs in order; a later rule with an id already seen is an error naming both files.
+
+    `cache`: a private cache root (`auditor.private`) where the validated rules are kept, known by the
+    packs' bytes (`auditor.rulecache`): a run with the same packs loads them without validating again."""
+    files = [file for path in paths for file in pack_files(path)]
+    if cache is None:
+        return _validated([(file, None) for file in files])
+    from auditor import rulecache
+
+    packs = [(file, localfile.read_bytes(file, localfile.MAX_TEXT_BYTES, RuleError)) for file in files]
+    return rulecache.load(cache, packs, lambda: _validated(packs))
+
+
+def _validated(packs: Sequence[tuple[str, bytes | None]]) -> list[Rule]:
     rules: dict[str, Rule] = {}
-    for path in paths:
-        for file in pack_files(path):
-            for rule in load_pack(file):
-                if rule.id in rules:
-                    raise RuleError(f"{file}: rule id '{rule.id}' is already defined in {rules[rule.id].source}")
-                rules[rule.id] = rule
+    for file, raw in packs:
+        for rule in load_pack(file, raw):
+            if rule.id in rules:
+                raise RuleError(f"{file}: rule id '{rule.id}' is already defined in {rules[rule.id].source}")
+            rules[rule.id] = rule
     return list(rules.values())

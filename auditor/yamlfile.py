@@ -90,11 +90,13 @@ def _parse(text: str) -> Any:
         loader.dispose()
 
 
-def load(path: str) -> Any:
+def load(path: str, data: bytes | None = None) -> Any:
     """Parse a YAML file; any problem is a RuleError naming the file (and line where known). Only a
     regular file of at most MAX_TEXT_BYTES is read, and a document whose aliases expand to more than
-    MAX_NODES values is refused, so neither `/dev/zero` nor an alias bomb can exhaust memory."""
-    data = localfile.read_bytes(path, localfile.MAX_TEXT_BYTES, RuleError)
+    MAX_NODES values is refused, so neither `/dev/zero` nor an alias bomb can exhaust memory. `data`: the
+    file's bytes when the caller has read them already (so what it checked is what is parsed)."""
+    if data is None:
+        data = localfile.read_bytes(path, localfile.MAX_TEXT_BYTES, RuleError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -49,20 +49,38 @@ def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
     return out
 
 
+Patterns = list[tuple[int, str, int]]  # (plugin position, pattern, re flags), as `plugin_patterns` gives them
+
+
 class Prefilter:
     """Candidate lines for a set of detect-secrets plugins, and which plugins can match on each."""
 
     def __init__(self, plugins: Iterable[Any]) -> None:
+        try:
+            patterns: Patterns | None = plugin_patterns(plugins)
+            reason = ""
+        except ValueError as exc:
+            patterns, reason = None, str(exc)
+        self._setup(patterns, reason)
+
+    @classmethod
+    def from_patterns(cls, patterns: Patterns) -> Prefilter:
+        """The prefilter of plugins whose expressions (`plugin_patterns`) are known already, e.g. kept in
+        the user's cache: it needs no plugin object, so detect-secrets need not be imported to find that
+        a text holds no candidate line. The same patterns give the same (cached) database."""
+        prefilter = cls.__new__(cls)
+        prefilter._setup([(int(position), str(pattern), int(flags)) for position, pattern, flags in patterns], "")
+        return prefilter
+
+    def _setup(self, patterns: Patterns | None, reason: str) -> None:
         self.database = None
-        self.reason = ""
+        self.reason = reason
+        self.patterns = patterns  # None: unknown (no database, every line is a candidate)
         self.owner: list[int] = []  # pattern id -> position of its plugin
         if hyperscan is None:
             self.reason = "hyperscan is not installed"
             return
-        try:
-            patterns = plugin_patterns(plugins)
-        except ValueError as exc:
-            self.reason = str(exc)
+        if patterns is None:
             return
         self.owner = [position for position, _, _ in patterns]
         if not patterns:

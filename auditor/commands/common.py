@@ -47,8 +47,8 @@ def config(args: argparse.Namespace) -> Config:
     return load_config(path) if path else Config()
 
 
-def effective_rules(args: argparse.Namespace, config: Config) -> list[Rule]:
-    return config.apply(load_rules([*default_pack_paths(), *config.rules, *args.rules]))
+def effective_rules(args: argparse.Namespace, config: Config, cache: str | None = None) -> list[Rule]:
+    return config.apply(load_rules([*default_pack_paths(), *config.rules, *args.rules], cache))
 
 
 def incomplete(report: Report, strict: bool) -> bool:

@@ -34,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from auditor.dockerfile.checks import DockerfileAuditor
 
     config = common.config(args)
-    _keep_compiled_patterns()
-    auditor = DockerfileAuditor(common.effective_rules(args, config), context_dir=args.context, target=args.target)
+    cache = _private_cache()
+    auditor = DockerfileAuditor(common.effective_rules(args, config, cache), context_dir=args.context,
+                                target=args.target, cache=cache)
     report = suppress(auditor.report(list(args.paths)), config, frozenset())
     common.write(_render(args.format)([report], args.show_secrets, False), args.output)
     if args.exit_zero:
@@ -54,12 +55,15 @@ def _render(name: str) -> Render:
     return FORMATS[name]
 
 
-def _keep_compiled_patterns() -> None:
-    """Reuse the compiled Hyperscan databases an audit keeps in the user's cache (compiling them costs more
-    than checking a Dockerfile), when that cache is the user's alone."""
+def _private_cache() -> str | None:
+    """The user's cache root when it is the user's alone (None otherwise): the validated rules
+    (`auditor.rulecache`) and the compiled Hyperscan databases an audit keeps there are reused, since
+    validating and compiling them costs more than checking a Dockerfile."""
     from auditor import private
     from auditor.checks import hsdb
 
     root = private.default_root()
-    if private.untrusted(root, "hs") is None:
-        hsdb.use_cache(root)
+    if private.untrusted(root, "hs", "rules", "secrets") is not None:
+        return None
+    hsdb.use_cache(root)
+    return root

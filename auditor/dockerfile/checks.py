@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from auditor.checks import Item, entry_check, item_check
-from auditor.checks.scanner import Scanner
+from auditor.checks.lazysecrets import hook_scanner
 from auditor.dockerfile import context as build_context
 from auditor.dockerfile.parse import Dockerfile, Instruction, Stage, expand, parse, shipping_stages, unquote
 from auditor.dockerfile.shell import commands
@@ -82,12 +82,15 @@ class _StageState:
 class DockerfileAuditor:
     """Runs every Dockerfile check with the same rules as image scanning plus the `dockerfile` rules."""
 
-    def __init__(self, rules: list[Rule], context_dir: str | None = None, target: str | None = None) -> None:
+    def __init__(self, rules: list[Rule], context_dir: str | None = None, target: str | None = None,
+                 cache: str | None = None) -> None:
+        """`cache`: the user's private cache root, where the `secret` check keeps what lets it leave
+        detect-secrets unloaded for texts no plugin can match (`checks.lazysecrets`)."""
         self.rules = rules
         self.own = {str(r.params.get("check")): r for r in rules if r.kind == "dockerfile"}
         self.paths = entry_check(rules, "path")
         self.metadata = item_check(rules)
-        self.scanner = Scanner(rules)
+        self.scanner = hook_scanner(rules, cache)
         self.context_dir = context_dir
         self.target = target
         self.secret_arg_names = [

@@ -1,9 +1,9 @@
 """The build context as `docker build` sends it: files under a directory minus `.dockerignore`.
 
-`.dockerignore` is evaluated by the Docker SDK's own matcher (`docker.utils.build.PatternMatcher`, the
-port of Docker's rules: `!` exceptions, `**`, directory prefixes). Links are listed, never followed.
-The SDK always keeps `.dockerignore` itself in the context; Docker drops it (like the Dockerfile) when
-the patterns exclude it, so that forced exception is removed here.
+`.dockerignore` is evaluated by `auditor.dockerignore` (Docker's rules: `!` exceptions, `**`, parent
+directories), not by the Docker SDK, whose import alone took longer than the rest of the hook. Links are
+listed, never followed. As in Docker, `.dockerignore` and the Dockerfile leave the context when the
+patterns exclude them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 
-from docker.utils.build import PatternMatcher
+from auditor.dockerignore import Matcher
 
 MAX_ENTRIES = 200_000
 
@@ -25,13 +25,15 @@ class ContextItem:
 
 
 def read_dockerignore(root: str, dockerfile_name: str = "Dockerfile") -> list[str]:
-    """Patterns as `docker build` reads them: comments and blank lines dropped. `NAME.dockerignore` wins."""
+    """Patterns as `docker build` reads them (moby's `ignorefile.ReadAll`): a leading byte-order mark
+    dropped, lines starting with `#` (before any space) are comments, blank lines dropped.
+    `NAME.dockerignore` wins."""
     for name in (f"{dockerfile_name}.dockerignore", ".dockerignore"):
         path = os.path.join(root, name)
         if os.path.isfile(path):
             with open(path, encoding="utf-8", errors="replace") as handle:
-                lines = [line.strip() for line in handle.read().splitlines()]
-            return [line for line in lines if line and not line.startswith("#")]
+                lines = handle.read().removeprefix("\ufeff").split("\n")
+            return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     return []
 
 
@@ -44,14 +46,11 @@ class Context:
 
     @cached_property
     def items(self) -> list[ContextItem]:
-        matcher = PatternMatcher(read_dockerignore(self.root, self.dockerfile_name))
-        forced = matcher.patterns[-1] if matcher.patterns else None
-        if forced is not None and forced.exclusion and forced.cleaned_pattern == ".dockerignore":
-            matcher.patterns.pop()
+        matcher = Matcher(read_dockerignore(self.root, self.dockerfile_name))
         out = []
         for rel in matcher.walk(self.root):
             full = os.path.join(self.root, rel)
-            out.append(ContextItem(rel.replace(os.sep, "/"), os.path.isdir(full) and not os.path.islink(full)))
+            out.append(ContextItem(rel, os.path.isdir(full) and not os.path.islink(full)))
             if len(out) >= MAX_ENTRIES:
                 break
         return out
