@@ -39,7 +39,7 @@ MAX_VALUE = 512  # longest value taken
 
 # How a file's values are written (`file_format`):
 # code: only quoted literals are values; data: the same (JSON, TOML, HCL); shell: unquoted words up to
-# whitespace (.env, scripts, Dockerfiles, metadata); config: unquoted to the end of the line, when the key
+# whitespace (.env, scripts, Dockerfiles); config: unquoted to the end of the line, when the key
 # starts it (YAML, INI, properties, unknown files); xml: attributes and <key>value</key> elements.
 CODE_EXTS = frozenset(
     "py pyw rb js jsx mjs cjs ts tsx mts cts vue svelte go java kt kts scala groovy gradle cs vb php swift rs "
@@ -76,11 +76,9 @@ _COMMENT = re.compile(r"[ \t]+[#;].*\Z")
 STRUCTURAL = frozenset("null none nil true false undefined yes no on off ~ | > |- >- |+ >+ [] {} ()".split())
 
 
-def file_format(path: str | None) -> str:
-    """How values are written in the file at `path` (`code`, `data`, `shell`, `config`, `xml`, `dockerfile`,
-    `properties`); metadata (no path) is read as shell."""
-    if path is None:
-        return "shell"
+def file_format(path: str) -> str:
+    """How values are written in the file at `path`: `code`, `data`, `shell`, `config`, `xml`, `dockerfile`
+    or `properties`."""
     name = path.rsplit("/", 1)[-1]
     lower = name.lower()
     if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile") \
@@ -155,7 +153,7 @@ def _at_line_start(data: bytes, start: int) -> bool:
     return match is not None and match.end() == start
 
 
-def parse(data: bytes, end: int, fmt: str, errors: str = "replace") -> Assignment | None:
+def parse(data: bytes, end: int, fmt: str) -> Assignment | None:
     """The assignment whose key holds the keyword ending at `end`, parsed as `fmt` writes it, or None when
     there is none or its value is a reference rather than a literal."""
     start, stop = _key_span(data, end)
@@ -174,7 +172,7 @@ def parse(data: bytes, end: int, fmt: str, errors: str = "replace") -> Assignmen
         match = _XML_TEXT.match(data, stop, limit)
         if match is None or data[match.end():match.end() + len(key)] != data[start:stop]:
             return None
-        found = (match.start(1), _strip(match.group(1).decode("utf-8", errors)), False)
+        found = (match.start(1), _strip(match.group(1).decode("utf-8", "replace")), False)
     else:
         call = _CALL.match(data, stop, limit)
         if call is not None:  # setPassword("..."), .password("...")
@@ -185,9 +183,9 @@ def parse(data: bytes, end: int, fmt: str, errors: str = "replace") -> Assignmen
             elif rest:
                 return None
             key = callee
-            found = _literal(data, call.end(), limit, errors, closed=True)
+            found = _literal(data, call.end(), limit, closed=True)
         else:
-            found = _after_key(data, start, stop, limit, fmt, errors)
+            found = _after_key(data, start, stop, limit, fmt)
     if found is None:
         return None
     offset, value, quoted = found
@@ -212,15 +210,15 @@ def _after_quoted_key(data: bytes, open_quote: int, p: int, limit: int, fmt: str
             p = space.end() + 1
     op = _OP.match(data, p, limit)
     if op is not None:
-        return _literal(data, op.end(), limit, "replace", closed=False)
+        return _literal(data, op.end(), limit, closed=False)
     if head.endswith(b"("):  # put("password", "..."), setenv("API_KEY", "...")
         arg = _ARG.match(data, p, limit)
         if arg is not None:
-            return _literal(data, arg.end(), limit, "replace", closed=False)
+            return _literal(data, arg.end(), limit, closed=False)
     return None
 
 
-def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str, errors: str) -> tuple[int, str, bool] | None:
+def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str) -> tuple[int, str, bool] | None:
     """The value after an unquoted key, by the file's format."""
     op = _TYPED.match(data, stop, limit) if fmt in ("code", "data") else None
     op = op or _OP.match(data, stop, limit)
@@ -231,14 +229,14 @@ def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str, errors:
             return None
         space = _SPACE.match(data, stop, limit)
         p = space.end() if space else stop
-        literal = _literal(data, p, limit, errors, closed=False)
+        literal = _literal(data, p, limit, closed=False)
         if literal is not None:  # `password "..."` (Gradle, Ruby DSLs, netrc-like files)
             return literal
         if fmt == "properties" or (fmt == "dockerfile" and _dockerfile_env(data, start)):
-            return _bare(data, p, limit, "config", errors)
+            return _bare(data, p, limit, "config")
         return None
     if data[op.end():op.end() + 1] in (b'"', b"'", b"`") or _QUOTED.match(data, op.end(), limit):
-        literal = _literal(data, op.end(), limit, errors, closed=False)
+        literal = _literal(data, op.end(), limit, closed=False)
         if literal is not None:
             return literal
     if fmt in ("code", "data", "xml"):
@@ -246,8 +244,8 @@ def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str, errors:
     if fmt == "config":
         if not _at_line_start(data, start):
             return None
-        return _bare(data, op.end(), limit, "config", errors)
-    return _bare(data, op.end(), limit, "shell", errors)
+        return _bare(data, op.end(), limit, "config")
+    return _bare(data, op.end(), limit, "shell")
 
 
 def _dockerfile_env(data: bytes, start: int) -> bool:
@@ -257,7 +255,7 @@ def _dockerfile_env(data: bytes, start: int) -> bool:
     return re.match(rb"[ \t]*(?:ENV|ARG)[ \t]+\Z", data[newline + 1:start], re.IGNORECASE) is not None
 
 
-def _literal(data: bytes, p: int, limit: int, errors: str, closed: bool) -> tuple[int, str, bool] | None:
+def _literal(data: bytes, p: int, limit: int, closed: bool) -> tuple[int, str, bool] | None:
     """A quoted string literal at `p` (its content, unescaped as written); `closed`: a call's argument, which
     must be followed by `)` or `,`. Interpolated strings (f"{x}", `${x}`) are references, not values."""
     match = _QUOTED.match(data, p, limit)
@@ -270,15 +268,15 @@ def _literal(data: bytes, p: int, limit: int, errors: str, closed: bool) -> tupl
         return None
     if closed and _CALL_END.match(data, match.end(), limit) is None:
         return None
-    return match.start(group), raw.decode("utf-8", errors), True
+    return match.start(group), raw.decode("utf-8", "replace"), True
 
 
-def _bare(data: bytes, p: int, limit: int, style: str, errors: str) -> tuple[int, str, bool] | None:
+def _bare(data: bytes, p: int, limit: int, style: str) -> tuple[int, str, bool] | None:
     """An unquoted value at `p`: a shell word, or (config) the rest of the line less a trailing comment."""
     match = (_SHELL_WORD if style == "shell" else _LINE_REST).match(data, p, limit)
     if match is None:
         return None
-    value = match.group(0).decode("utf-8", errors)
+    value = match.group(0).decode("utf-8", "replace")
     if style == "config":
         value = _strip(_COMMENT.sub("", value))
     if value.startswith(("$", "*", "&", "!", "#", "%", "{", "[", "(", "<")):
@@ -319,9 +317,7 @@ class _Compiled:
     def compile(self) -> None:
         _ = (self.keys, self.excluded, self.include, self.exclude)
 
-    def wants(self, path: str | None) -> bool:
-        if path is None:
-            return True
+    def wants(self, path: str) -> bool:
         if self.include is not None and not self.include.match(path):
             return False
         return self.exclude is None or not self.exclude.match(path)
@@ -365,13 +361,14 @@ class AssignmentCheck(ContentCheck):
             c.compile()
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        return self._scan(data, path, "replace")
+        return self._scan(data, path)
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
-        """Hits in a line of metadata (`KEY=value`, a shell command), read as shell whatever the paths."""
-        return self._scan(text.encode("utf-8", "surrogatepass"), None, "surrogatepass")
+        """None: metadata is already judged by key name (`metadata` rules: secret-in-env, secret-in-build-arg,
+        secret-in-command), so reading `KEY=value` items again would report each value twice."""
+        return []
 
-    def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
+    def _scan(self, data: bytes, path: str) -> list[Hit]:
         rules = [c for c in self._compiled if c.wants(path)]
         if not rules or self._fallback is None:
             return []
@@ -380,7 +377,7 @@ class AssignmentCheck(ContentCheck):
         hits: list[Hit] = []
         seen: set[int] = set()
         for end in self._gate.ends(data, self._fallback):
-            found = parse(data, end, fmt, errors)
+            found = parse(data, end, fmt)
             if found is None or found.offset in seen:
                 continue
             seen.add(found.offset)
