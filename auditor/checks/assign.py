@@ -6,8 +6,9 @@ camelCase humps and lower-cased, so `spring.datasource.password`, `DB_PASSWORD`,
 the rule's `keys` pattern must match there between non-letters (`token` matches `auth_token`, not
 `tokenizer`), and none of its `exclude_keys` may (`password_policy`, `token_url`).
 
-Only the places Hyperscan finds one of a rule's `keywords` are ever visited (`KeyGate`). From each such
-place, the key around it is read and the assignment after it parsed by the file's format (`file_format`):
+Only the places where Hyperscan finds one of the rules' `keywords` in a key followed by an operator or
+a value are ever visited (`gate_pattern`, `KeyGate`). From each such place, the key around it is read
+and the assignment after it parsed by the file's format (`file_format`):
 what counts as a value, and what is a reference, depends on it. A quoted literal is a value everywhere;
 an unquoted word is a value in configuration files (YAML, INI, properties, .env, shell, Dockerfile ENV)
 and never in code or JSON/TOML/HCL, where it is an identifier, a call or a type (`password =
@@ -38,11 +39,14 @@ RIGHT = 1024  # bytes of the line read after it: the operator and value must lie
 MAX_VALUE = 512  # longest value taken
 
 # How a file's values are written (`file_format`):
-# code: only quoted literals are values; data: the same (JSON, TOML, HCL); shell: unquoted words up to
-# whitespace (.env, scripts, Dockerfiles); config: unquoted to the end of the line, when the key
-# starts it (YAML, INI, properties, unknown files); xml: attributes and <key>value</key> elements.
+# - code: only quoted literals are values (python: the same, and an unquoted `key: ...` is an annotation);
+# - data: the same (JSON, TOML, HCL);
+# - shell: unquoted words up to whitespace too (.env, scripts, Dockerfiles);
+# - config: unquoted to the end of the line too, when the key starts it (YAML, INI, properties, unknown);
+# - xml: attributes and <key>value</key> elements.
+PYTHON_EXTS = frozenset(("py", "pyi", "pyw"))
 CODE_EXTS = frozenset(
-    "py pyw rb js jsx mjs cjs ts tsx mts cts vue svelte go java kt kts scala groovy gradle cs vb php swift rs "
+    "rb js jsx mjs cjs ts tsx mts cts vue svelte go java kt kts scala groovy gradle cs vb php swift rs "
     "c h cc cpp hpp m mm dart lua pl pm r ex exs erl clj jl cr nim".split())
 DATA_EXTS = frozenset("json json5 jsonc toml tf tfvars hcl nomad".split())
 SHELL_EXTS = frozenset("sh bash zsh ksh fish env envrc ps1 bat cmd".split())
@@ -50,6 +54,7 @@ XML_EXTS = frozenset("xml config xaml plist csproj props targets xsd jsp aspx ht
 SHELL_NAMES = frozenset(".env .envrc .profile .bashrc .bash_profile .zshrc .zprofile .kshrc environment".split())
 SPACED_EXTS = frozenset(("properties",))  # key value, without an operator, at a line's start
 
+_SEPARATORS = b" \t=:>(,\"'`]?"  # between a key and what the gate matched after it
 _KEYCHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.$@-"
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])|([A-Z]+)([A-Z][a-z])")
 _WORDS = re.compile(r"[^A-Za-z0-9]+")
@@ -69,15 +74,22 @@ _XML_TEXT = re.compile(rb">[ \t]{0,8}([^<\n]{1,512})</")
 _PAIR_VALUE = re.compile(rb"[ \t]{1,8}value[ \t]{0,4}=[ \t]{0,4}(?:\"([^\"\n]{0,512})\"|'([^'\n]{0,512})')")
 _ARG = re.compile(rb"[ \t]{0,4},[ \t]{0,4}")
 _CALL = re.compile(rb"\([ \t]{0,4}")
+_EXPRESSION = re.compile(rb"[ \t]{0,4}(?:[%+*.\[]|\?\?|\|\|)")
 _CALL_END = re.compile(rb"[ \t]{0,4}[),]")
 _LINE_START = re.compile(rb"[ \t]*(?:-[ \t]+)?(?:(?:export|set|setenv|declare|readonly|local|ENV|ARG)[ \t]+)?")
 _PAIR_KEY = re.compile(rb"(?:key|name)[ \t]{0,4}=[ \t]{0,4}\Z", re.IGNORECASE)
 _COMMENT = re.compile(r"[ \t]+[#;].*\Z")
-STRUCTURAL = frozenset("null none nil true false undefined yes no on off ~ | > |- >- |+ >+ [] {} ()".split())
+CODE_LIKE = frozenset(("python", "code", "data"))
+COMMENTED = frozenset(("config", "properties", "shell", "dockerfile"))  # where `#`/`;` starts a comment line
+SETTERS = frozenset("put set setenv putenv property set_property header set_header add_header add append setdefault "
+                    "get getenv fetch env setitem option param config setattr with put_string update".split())
+STRUCTURAL = frozenset(
+    "null none nil true false undefined yes no on off enabled disabled required optional ~ | > |- >- |+ >+ [] {} ()"
+    .split())
 
 
 def file_format(path: str) -> str:
-    """How values are written in the file at `path`: `code`, `data`, `shell`, `config`, `xml`, `dockerfile`
+    """How values are written in the file at `path`: `python`, `code`, `data`, `shell`, `config`, `xml`, `dockerfile`
     or `properties`."""
     name = path.rsplit("/", 1)[-1]
     lower = name.lower()
@@ -87,6 +99,8 @@ def file_format(path: str) -> str:
     if lower in SHELL_NAMES or lower.startswith(".env."):
         return "shell"
     ext = lower.rsplit(".", 1)[-1] if "." in lower.lstrip(".") else ""
+    if ext in PYTHON_EXTS:
+        return "python"
     if ext in CODE_EXTS:
         return "code"
     if ext in DATA_EXTS:
@@ -116,11 +130,29 @@ class Assignment:
     quoted: bool
 
 
+def gate_pattern(keywords: list[str]) -> str:
+    """What Hyperscan looks for, for one rule: one of its keywords inside a key that an operator or value
+    follows (`=`, `:`, `=>`, `>` of an element, `("` or `, "` of a call, a quote, a `value=` attribute, a
+    typed declaration), or that starts a line followed by a space and a value (`ENV KEY value`, `key value`).
+    A keyword in prose or in a reference (`get_token()`, `Token.Name`) costs no Python work."""
+    kws = "|".join(re.escape(k) for k in keywords)
+    key = r"[A-Za-z0-9_.$@-]{0,48}"
+    assigned = (rf"(?:{kws}){key}(?:[\"'`\]?]{{1,3}})?[ \t]{{0,8}}(?:[=:>]|[(,][ \t]{{0,4}}[\"'`]"
+                rf"|value[ \t]{{0,4}}=|[A-Za-z_][A-Za-z0-9_.\[\]*]{{0,30}}[ \t]{{0,4}}=)"
+                rf"|(?:{kws}){key}[ \t]{{1,8}}[\"'`]")
+    spaced = rf"^[ \t]{{0,16}}(?:(?:ENV|ARG|export)[ \t]{{1,4}})?{key}(?:{kws}){key}[ \t]{{1,8}}[^ \t\r\n=:]"
+    return f"{assigned}|{spaced}"
+
+
+GATE_FLAGS = re.IGNORECASE | re.MULTILINE | re.ASCII  # ASCII: no Kelvin sign for k, and 3x faster scans
+GATE_CHUNK = 12  # keywords per Hyperscan expression
+
+
 class KeyGate(Gate):
-    """The rules' keywords, scanned in one Hyperscan pass: every offset where one ends."""
+    """The rules' `gate_pattern`s, scanned in one Hyperscan pass: every offset where one may end."""
 
     def ends(self, data: bytes, fallback: Pattern[bytes]) -> list[int]:
-        """Sorted offsets where a keyword ends in `data` (`fallback`, Python's `re`, without Hyperscan)."""
+        """Sorted offsets where a gate pattern may end in `data` (`fallback`, Python's `re`, without Hyperscan)."""
         database = self._database if self._compiled else self._compile()
         if database is None:
             return sorted({m.end() for m in fallback.finditer(data)})
@@ -210,18 +242,30 @@ def _after_quoted_key(data: bytes, open_quote: int, p: int, limit: int, fmt: str
             p = space.end() + 1
     op = _OP.match(data, p, limit)
     if op is not None:
-        return _literal(data, op.end(), limit, closed=False)
-    if head.endswith(b"("):  # put("password", "..."), setenv("API_KEY", "...")
-        arg = _ARG.match(data, p, limit)
+        return _literal(data, op.end(), limit, closed=False, code=fmt in CODE_LIKE)
+    if head.endswith(b"(") and _setter(data, open_quote - (len(data[lo:open_quote]) - len(head))):
+        arg = _ARG.match(data, p, limit)  # put("password", "..."), setenv("API_KEY", "...")
         if arg is not None:
             return _literal(data, arg.end(), limit, closed=False)
     return None
 
 
+def _setter(data: bytes, paren: int) -> bool:
+    """Whether the call whose `(` ends at `paren` stores its second argument under its first (`put`,
+    `setenv`, `setProperty`, `getenv` with a default), rather than taking two values (`Moved("a", "b")`)."""
+    word = data[max(0, paren - 1 - LEFT):paren - 1]
+    callee = word[len(word.rstrip(_KEYCHARS)):].decode("ascii").rsplit(".", 1)[-1]
+    return words(callee) in SETTERS
+
+
 def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str) -> tuple[int, str, bool] | None:
     """The value after an unquoted key, by the file's format."""
-    op = _TYPED.match(data, stop, limit) if fmt in ("code", "data") else None
+    op = _TYPED.match(data, stop, limit) if fmt in CODE_LIKE else None
     op = op or _OP.match(data, stop, limit)
+    if op is not None and fmt == "python" and b":" in op.group(0) and b"=" not in op.group(0):
+        return None  # `private_key: "RSAPrivateKey"` annotates; a dict's keys are quoted
+    if fmt in COMMENTED and _commented(data, start):
+        return None
     if op is None:
         line_start = _at_line_start(data, start)
         spaced = line_start and data[stop:stop + 1] in (b" ", b"\t")
@@ -236,16 +280,24 @@ def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str) -> tupl
             return _bare(data, p, limit, "config")
         return None
     if data[op.end():op.end() + 1] in (b'"', b"'", b"`") or _QUOTED.match(data, op.end(), limit):
-        literal = _literal(data, op.end(), limit, closed=False)
+        literal = _literal(data, op.end(), limit, closed=False, code=fmt in CODE_LIKE)
         if literal is not None:
             return literal
-    if fmt in ("code", "data", "xml"):
+    if fmt in CODE_LIKE or fmt == "xml":
         return None  # an identifier, call or type: a reference, not a value
     if fmt == "config":
         if not _at_line_start(data, start):
             return None
         return _bare(data, op.end(), limit, "config")
     return _bare(data, op.end(), limit, "shell")
+
+
+def _commented(data: bytes, start: int) -> bool:
+    """Whether the key at `start` is on a comment line (`# password = ...`, `;token=...`): in configuration
+    files those are documentation of a setting, not the setting."""
+    lo = max(0, start - LEFT)
+    newline = data.rfind(b"\n", lo, start)
+    return data[newline + 1:start].lstrip(b" \t").startswith((b"#", b";", b"//", b"<!--"))
 
 
 def _dockerfile_env(data: bytes, start: int) -> bool:
@@ -255,9 +307,10 @@ def _dockerfile_env(data: bytes, start: int) -> bool:
     return re.match(rb"[ \t]*(?:ENV|ARG)[ \t]+\Z", data[newline + 1:start], re.IGNORECASE) is not None
 
 
-def _literal(data: bytes, p: int, limit: int, closed: bool) -> tuple[int, str, bool] | None:
+def _literal(data: bytes, p: int, limit: int, closed: bool, code: bool = False) -> tuple[int, str, bool] | None:
     """A quoted string literal at `p` (its content, unescaped as written); `closed`: a call's argument, which
-    must be followed by `)` or `,`. Interpolated strings (f"{x}", `${x}`) are references, not values."""
+    must be followed by `)` or `,`. Interpolated strings (f"{x}", `${x}`) are references, not values, and in
+    `code` so is a literal that an operator or method call follows (`" --password=%s" % pw`, `"x" + y`)."""
     match = _QUOTED.match(data, p, limit)
     if match is None:
         return None
@@ -266,7 +319,11 @@ def _literal(data: bytes, p: int, limit: int, closed: bool) -> tuple[int, str, b
     prefix = (match.group("prefix") or b"").lower()
     if (b"f" in prefix or prefix == b"$" or group == "bq") and b"{" in raw:
         return None
+    if b"r" in prefix:
+        return None  # a raw string: a pattern (r"(?=\^?[%s])"), not a credential
     if closed and _CALL_END.match(data, match.end(), limit) is None:
+        return None
+    if code and _EXPRESSION.match(data, match.end(), limit) is not None:
         return None
     return match.start(group), raw.decode("utf-8", "replace"), True
 
@@ -341,7 +398,7 @@ def judged_out(key: str, value: str) -> bool:
     if not any(c.isalnum() for c in value):
         return True
     said = words(value)
-    return said == key or said in key.split("_")
+    return said == key or said in key.split("_") or key.endswith("_" + said)  # CHALLENGE_PASSWORD: "challengePassword"
 
 
 class AssignmentCheck(ContentCheck):
@@ -351,9 +408,13 @@ class AssignmentCheck(ContentCheck):
     def __init__(self, rules: list[Rule]) -> None:
         self._compiled = [_Compiled(rule) for rule in rules]
         keywords = [tuple(k.lower() for k in rule.params["keywords"]) for rule in rules]
-        self._patterns = ["|".join(re.escape(k) for k in kws) for kws in keywords]
-        self._gate = KeyGate([(p, re.IGNORECASE) for p in self._patterns], every=True)
-        self._fallback = re.compile("|".join(self._patterns).encode(), re.IGNORECASE) if rules else None
+        every = sorted({k for kws in keywords for k in kws})
+        # a few keywords per expression: Hyperscan refuses one expression that is too long
+        self._patterns = [gate_pattern(every[i:i + GATE_CHUNK]) for i in range(0, len(every), GATE_CHUNK)]
+        self._gate = KeyGate([(p, GATE_FLAGS) for p in self._patterns], every=True)
+        # without Hyperscan, every keyword's end (a superset of the gate's places, found in linear time)
+        self._keyword = re.compile("|".join(re.escape(k) for k in every).encode())  # over lower-cased keys
+        self._fallback = re.compile(self._keyword.pattern, re.IGNORECASE) if every else None
 
     def warm(self) -> None:
         self._gate.matches(b"")
@@ -376,8 +437,13 @@ class AssignmentCheck(ContentCheck):
         lines = LineCounter(data)
         hits: list[Hit] = []
         seen: set[int] = set()
+        parsed: set[int] = set()
         for end in self._gate.ends(data, self._fallback):
-            found = parse(data, end, fmt)
+            keyword = self._key_before(data, end)
+            if keyword is None or keyword in parsed:
+                continue
+            parsed.add(keyword)
+            found = parse(data, keyword, fmt)
             if found is None or found.offset in seen:
                 continue
             seen.add(found.offset)
@@ -385,6 +451,23 @@ class AssignmentCheck(ContentCheck):
             if hit is not None:
                 hits.append(hit)
         return hits
+
+    def _key_before(self, data: bytes, end: int) -> int | None:
+        """The end of the key that a gate match ending at `end` found: the nearest of the (at most three) words
+        before `end` that holds a keyword (the others are a `value=` attribute, a declared type or the start
+        of a value)."""
+        p = end
+        for _ in range(3):
+            gap = data[max(0, p - 16):p]
+            p -= len(gap) - len(gap.rstrip(_SEPARATORS))
+            word = data[max(0, p - LEFT):p]
+            start = p - (len(word) - len(word.rstrip(_KEYCHARS)))
+            if start == p:
+                return None
+            if self._keyword.search(data[start:p].lower()) is not None:
+                return p
+            p = start
+        return None
 
     def _judge(self, rules: list[_Compiled], found: Assignment, lines: LineCounter) -> Hit | None:
         key = words(found.key)

@@ -9,13 +9,12 @@ obviously fake (FAKE, repeated letters), never real tokens.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from auditor.checks import assign
-from auditor.checks.assign import AssignmentCheck, KeyGate, file_format, words
+from auditor.checks.assign import AssignmentCheck, file_format, words
 from auditor.rules import load_pack
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
@@ -91,6 +90,7 @@ app.password.min-length=12
 """, (2, "FakePropsPw3"), (3, "FakeSpacedPw4"), (4, "fakeJwtSecret0001")),
     case("dotenv", "/app/.env", f"""\
 # local settings
+# DB_PASSWORD=FakeCommentedPw
 export DB_PASSWORD="FakeEnvPw5"
 STRIPE_WEBHOOK_SECRET=fakeWebhookSecret01
 GITHUB_TOKEN=$(cat /run/secrets/gh)
@@ -99,7 +99,7 @@ HEROKU_API_KEY={UUID}
 REQUEST_ID={UUID}
 MYSQL_ALLOW_EMPTY_PASSWORD=yes
 SECRET_KEY=
-""", (2, "FakeEnvPw5"), (3, "fakeWebhookSecret01"), (6, UUID)),
+""", (3, "FakeEnvPw5"), (4, "fakeWebhookSecret01"), (7, UUID)),
     case("shell", "/usr/local/bin/entrypoint.sh", """\
 #!/bin/sh
 set -e
@@ -152,7 +152,14 @@ def login():
     conn = connect(host="db", password="FakeKwargPw13")
     if password == "FakeComparedPw":
         pass
-""", (4, "FakePyPw12"), (6, "fakePyClientSecret1"), (12, "FakeKwargPw13")),
+    creds = " --username=%s --password=%s" % (user, pw)
+    moved = MovedAttribute("HTTPPasswordMgr", "urllib2", "urllib.request")
+    _token = r'(?=[%s]|[%s%s])'
+    os.environ.setdefault("API_TOKEN", "fakePyDefaultTok1")
+
+def sign(private_key: "RSAPrivateKey", data: bytes) -> bytes:
+    return private_key.sign(data)
+""", (4, "FakePyPw12"), (6, "fakePyClientSecret1"), (12, "FakeKwargPw13"), (18, "fakePyDefaultTok1")),
     case("javascript", "/app/src/config.js", """\
 const config = {
   apiKey: "fakeJsApiKey0001",
@@ -273,7 +280,8 @@ def test_keys_are_split_into_words(key, expected):
     ("/app/.env", "shell"), ("/app/.env.production", "shell"), ("/app/Dockerfile", "dockerfile"),
     ("/app/docker/Dockerfile.prod", "dockerfile"), ("/app/a.yml", "config"), ("/etc/my.cnf", "config"),
     ("/app/a.json", "data"), ("/app/main.tf", "data"), ("/app/a.properties", "properties"),
-    ("/app/web.config", "xml"), ("/app/a.py", "code"), ("/app/Main.java", "code"), ("/bin/run.sh", "shell"),
+    ("/app/web.config", "xml"), ("/app/a.py", "python"), ("/app/a.pyi", "python"), ("/app/Main.java", "code"),
+    ("/bin/run.sh", "shell"),
 ])
 def test_format_comes_from_the_file_name(path, fmt):
     assert file_format(path) == fmt
@@ -302,25 +310,29 @@ SHIFTS = range(301)
 SOME_SHIFTS = [*range(64), *range(64, 301, 9), 300]  # for whole files: every small offset, then a sample
 
 
-def test_the_gate_finds_every_keyword_wherever_it_sits():
-    """Hyperscan reports the end of every keyword of the default rules, behind 0..300 bytes of other text:
-    the bundled Hyperscan has missed some patterns' matches past a text's first bytes."""
-    from auditor.checks import hsdb
+GATE_FORMS = [  # one line per way the gate recognises an assignment (`assign.gate_pattern`)
+    ("/app/.env", "DB_PASSWORD=FakeShiftPw1"), ("/app/a.yml", "  apiKey: FakeShiftKey1"),
+    ("/app/a.py", 'ds.setPassword("FakeShiftPw2")'), ("/app/a.java", 'props.put("client_secret", "FakeShift01")'),
+    ("/app/a.config", '<add key="ApiKey" value="FakeShiftKey2"/>'), ("/app/a.xml", "<password>FakeShiftPw3</password>"),
+    ("/app/a.go", 'var authToken string = "FakeShiftTok1"'), ("/app/Dockerfile", "ENV OAUTH_TOKEN_SECRET FakeShift02"),
+    ("/app/build.gradle", 'password "FakeShiftPw4"'), ("/app/a.rb", ':password => "FakeShiftPw5"'),
+    ("/app/a.properties", "mail.password FakeShiftPw6"), ("/app/.env", f"HEROKU_API_KEY={UUID}"),
+]
 
-    assert hsdb.hyperscan is not None, "the gate needs Hyperscan"
+
+def test_the_gate_finds_every_form_wherever_it_sits():
+    """Each form of assignment is found behind 0..300 bytes of other text, through Hyperscan (not the
+    fallback): the bundled Hyperscan has missed some patterns' matches past a text's first bytes."""
     check = AssignmentCheck(RULES)
-    assert check._fallback is not None
-    gate = KeyGate([(p, re.IGNORECASE) for p in check._patterns], every=True)
-    keywords = {k for rule in RULES for k in rule.params["keywords"]}
-    keys = ["password", "DB_PASSWORD", "dbPwd", "apiKey", "HEROKU_API_KEY", "consumer_secret", "authToken",
-            "client-secret", "app.key", "oauth_token_secret", "credentials", "Passphrase"]
-    for size in SHIFTS:
-        for key in keys:
-            data = ("x" * size + f"\n{key}=FakeShiftValue1\n").encode()
-            lower = data.lower()
-            every = {m.start() + len(k) for k in keywords for m in re.finditer(re.escape(k.encode()), lower)}
-            assert every, key
-            assert gate.ends(data, check._fallback) == sorted(every), (size, key)
+    check.warm()
+    assert check._gate._database is not None, "the gate needs Hyperscan"
+    for path, line in GATE_FORMS:
+        value = found(check, path, line + "\n")
+        assert len(value) == 1, line
+        for size in SHIFTS:
+            for before in ("x" * size + "\n", "#" * max(0, size - 1) + "\n" if size else ""):
+                lines = before.count("\n")
+                assert found(check, path, before + line + "\n") == [(1 + lines, value[0][1])], (line, size)
 
 
 def test_hits_do_not_depend_on_what_precedes_them(check):
