@@ -51,7 +51,8 @@ CODE_EXTS = frozenset(
 DATA_EXTS = frozenset("json json5 jsonc toml tf tfvars hcl nomad".split())
 SHELL_EXTS = frozenset("sh bash zsh ksh fish env envrc ps1 bat cmd".split())
 XML_EXTS = frozenset("xml config xaml plist csproj props targets xsd jsp aspx html htm".split())
-SHELL_NAMES = frozenset(".env .envrc .profile .bashrc .bash_profile .zshrc .zprofile .kshrc environment".split())
+SHELL_NAMES = frozenset(
+    ".env .envrc .npmrc .yarnrc .profile .bashrc .bash_profile .zshrc .zprofile .kshrc environment".split())
 SPACED_EXTS = frozenset(("properties",))  # key value, without an operator, at a line's start
 
 _SEPARATORS = b" \t=:>(,\"'`]?"  # between a key and what the gate matched after it
@@ -83,6 +84,7 @@ CODE_LIKE = frozenset(("python", "code", "data"))
 COMMENTED = frozenset(("config", "properties", "shell", "dockerfile"))  # where `#`/`;` starts a comment line
 SETTERS = frozenset("put set setenv putenv property set_property header set_header add_header add append setdefault "
                     "get getenv fetch env setitem option param config setattr with put_string update".split())
+_VARIABLE = re.compile(r"\$(?:\(|\{|[A-Za-z_]\w*\Z)")  # $(cmd), ${VAR}, $VAR: a reference, quoted or not
 STRUCTURAL = frozenset(
     "null none nil true false undefined yes no on off enabled disabled required optional ~ | > |- >- |+ >+ [] {} ()"
     .split())
@@ -230,8 +232,9 @@ def _after_quoted_key(data: bytes, open_quote: int, p: int, limit: int, fmt: str
     head = data[lo:open_quote].rstrip(b" \t")
     if _PAIR_KEY.search(head):  # <add key="ApiKey" value="..."/>, <property name="password" value="..."/>
         match = _PAIR_VALUE.match(data, p, limit)
-        if match is None:
-            return None
+        if match is None:  # <entry key="password">...</entry>
+            text = _XML_TEXT.match(data, p, limit)
+            return None if text is None else (text.start(1), _strip(text.group(1).decode("utf-8", "replace")), False)
         group = 1 if match.group(1) is not None else 2
         return match.start(group), match.group(group).decode("utf-8", "replace"), True
     if head.endswith((b"=", b":")) and not head.endswith(b"::"):
@@ -297,7 +300,7 @@ def _commented(data: bytes, start: int) -> bool:
     files those are documentation of a setting, not the setting."""
     lo = max(0, start - LEFT)
     newline = data.rfind(b"\n", lo, start)
-    return data[newline + 1:start].lstrip(b" \t").startswith((b"#", b";", b"//", b"<!--"))
+    return data[newline + 1:start].lstrip(b" \t").startswith((b"#", b";", b"<!--"))
 
 
 def _dockerfile_env(data: bytes, start: int) -> bool:
@@ -391,11 +394,11 @@ class _Compiled:
 
 
 def judged_out(key: str, value: str) -> bool:
-    """Values the parse alone rules out: empty, structural (`null`, `true`, `|`), or the key's own name
-    (`password: password`, `API_KEY=API_KEY`)."""
+    """Values the parse alone rules out: empty, structural (`null`, `true`, `|`), a variable (`"$(cat f)"`,
+    `"$PASSWORD"`), or the key's own name (`password: password`, `API_KEY=API_KEY`)."""
     if not value or value.lower() in STRUCTURAL:
         return True
-    if not any(c.isalnum() for c in value):
+    if not any(c.isalnum() for c in value) or _VARIABLE.match(value):
         return True
     said = words(value)
     return said == key or said in key.split("_") or key.endswith("_" + said)  # CHALLENGE_PASSWORD: "challengePassword"

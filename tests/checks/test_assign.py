@@ -126,8 +126,26 @@ RUN pip install -r requirements.txt
   <connection user="app" password="FakeAttrPw9"/>
   <password>FakeElemPw10</password>
   <input type="password" name="password" placeholder="Password"/>
+  <entry key="mail.password">FakeEntryPw25</entry>
 </configuration>
-""", (3, "fakeXmlApiKey01"), (6, "FakeAttrPw9"), (7, "FakeElemPw10")),
+""", (3, "fakeXmlApiKey01"), (6, "FakeAttrPw9"), (7, "FakeElemPw10"), (9, "FakeEntryPw25")),
+    case("compose", "/app/docker-compose.yml", """\
+services:
+  db:
+    image: postgres:16
+    environment:
+      - POSTGRES_PASSWORD=FakeComposePw23
+      - POSTGRES_USER=app
+  cache:
+    environment:
+      REDIS_PASSWORD: "$REDIS_PASSWORD"
+      MYSQL_ROOT_PASSWORD: FakeRootPw24
+""", (5, "FakeComposePw23"), (10, "FakeRootPw24")),
+    case("npmrc", "/root/.npmrc", f"""\
+registry=https://registry.example.com/
+//registry.example.com/:_authToken={UUID}
+always-auth=true
+""", (2, UUID)),
     case("hcl", "/infra/main.tf", """\
 resource "aws_db_instance" "main" {
   username = "admin"
@@ -156,20 +174,24 @@ def login():
     moved = MovedAttribute("HTTPPasswordMgr", "urllib2", "urllib.request")
     _token = r'(?=[%s]|[%s%s])'
     os.environ.setdefault("API_TOKEN", "fakePyDefaultTok1")
+    oauth = OAuth1(client_key, resource_owner_key="fakeOwnerKey001", resource_owner_secret=owner_secret)
 
 def sign(private_key: "RSAPrivateKey", data: bytes) -> bytes:
     return private_key.sign(data)
-""", (4, "FakePyPw12"), (6, "fakePyClientSecret1"), (12, "FakeKwargPw13"), (18, "fakePyDefaultTok1")),
+""", (4, "FakePyPw12"), (6, "fakePyClientSecret1"), (12, "FakeKwargPw13"), (18, "fakePyDefaultTok1"),
+         (19, "fakeOwnerKey001")),
     case("javascript", "/app/src/config.js", """\
 const config = {
   apiKey: "fakeJsApiKey0001",
+  stripeKey: 'fakeStripeKey001',
+  primaryKey: "order_id_and_line",
   authToken: process.env.AUTH_TOKEN,
   password: "",
   secret: 'fakeJsSecret0001',
 };
 const headers = { "X-Api-Key": `${apiKey}` };
 module.exports = config;
-""", (2, "fakeJsApiKey0001"), (5, "fakeJsSecret0001")),
+""", (2, "fakeJsApiKey0001"), (3, "fakeStripeKey001"), (7, "fakeJsSecret0001")),
     case("typescript", "/app/src/auth.ts", """\
 interface Credentials {
   password?: string;
