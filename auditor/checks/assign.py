@@ -265,8 +265,8 @@ def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str) -> tupl
     """The value after an unquoted key, by the file's format."""
     op = _TYPED.match(data, stop, limit) if fmt in CODE_LIKE else None
     op = op or _OP.match(data, stop, limit)
-    if op is not None and fmt == "python" and b":" in op.group(0) and b"=" not in op.group(0):
-        return None  # `private_key: "RSAPrivateKey"` annotates; a dict's keys are quoted
+    if op is not None and fmt in ("python", "shell", "dockerfile") and b"=" not in op.group(0):
+        return None  # `private_key: "RSAPrivateKey"` annotates (a dict's keys are quoted); `PASSWD:` in shell
     if fmt in COMMENTED and _commented(data, start):
         return None
     if op is None:
@@ -276,8 +276,8 @@ def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str) -> tupl
             return None
         space = _SPACE.match(data, stop, limit)
         p = space.end() if space else stop
-        literal = _literal(data, p, limit, closed=False)
-        if literal is not None:  # `password "..."` (Gradle, Ruby DSLs, netrc-like files)
+        literal = _literal(data, p, limit, closed=False) if fmt not in ("shell", "dockerfile") else None
+        if literal is not None:  # `password "..."` (Gradle, Ruby DSLs); in shell that is a command's argument
             return literal
         if fmt == "properties" or (fmt == "dockerfile" and _dockerfile_env(data, start)):
             return _bare(data, p, limit, "config")
@@ -437,6 +437,8 @@ class AssignmentCheck(ContentCheck):
         if not rules or self._fallback is None:
             return []
         fmt = file_format(path)
+        if fmt == "config" and data.startswith(b"#!"):  # a script without an extension (/usr/sbin/adduser)
+            fmt = "shell" if re.match(rb"#![^\n]{0,64}\b(?:ba|da|k|z)?sh\b", data) else "code"
         lines = LineCounter(data)
         hits: list[Hit] = []
         seen: set[int] = set()

@@ -109,6 +109,17 @@ mysql --user=root --password=FakeFlagPw7 shop < schema.sql
 TOKEN="$1"
 exec "$@"
 """, (3, "FakeShellPw6"), (4, "fakeShellToken01"), (5, "FakeFlagPw7")),
+    case("script-without-extension", "/usr/local/bin/deploy", """\
+#!/bin/bash
+apikey_echo "Checking for new signing keys"
+export REGISTRY_PASSWORD=FakeScriptPw26
+""", (3, "FakeScriptPw26")),
+    case("perl-without-extension", "/usr/local/sbin/adduser-wrapper", """\
+#!/usr/bin/perl
+PASSWD: for (;;) {
+    my $password = 'FakePerlPw27';
+}
+""", (3, "FakePerlPw27")),
     case("dockerfile", "/app/Dockerfile", """\
 FROM python:3.12-slim
 ENV DB_PASSWORD FakeDockerPw8
@@ -262,6 +273,13 @@ def test_each_format_reports_its_credentials_and_nothing_else(check, path, text,
     assert found(check, path, text) == expected
 
 
+def test_files_distribution_packages_own_are_left_out(check):
+    text = "# passwords\nDB_PASSWORD=FakeOwnedPw28\n"
+    assert found(check, "/usr/share/lintian/overrides/passwd", text) == []
+    assert found(check, "/etc/nsswitch.conf", text) == []
+    assert found(check, "/srv/app/.env", text) == [(2, "FakeOwnedPw28")]
+
+
 def test_rules_are_chosen_by_key_family(check):
     text = (f"HEROKU_API_KEY={UUID}\nOAUTH_CONSUMER_SECRET=fakeConsumerSec1\nAPI_KEY=fakeApiKeyValue1\n"
             "DB_PASSWORD=FakePw21\nJWT_SECRET=fakeJwtSecret001\nSLACK_BOT_TOKEN=fakeSlackToken01\n")
@@ -362,9 +380,12 @@ def test_hits_do_not_depend_on_what_precedes_them(check):
         path, text, expected = param.values
         if not expected:
             continue
+        head, rest = text.split("\n", 1) if text.startswith("#!") else ("", text)  # the #! line stays first
         for size in SOME_SHIFTS:
             shifted = [(line + 1, value) for line, value in expected]
-            assert found(check, path, "#" * size + "\n" + text) == shifted, (param.id, size)
+            filler = "#" * size + "\n"
+            pushed = f"{head}\n{filler}{rest}" if head else filler + rest
+            assert found(check, path, pushed) == shifted, (param.id, size)
 
 
 def test_a_megabyte_of_keywords_costs_bounded_work(monkeypatch):
