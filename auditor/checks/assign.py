@@ -433,7 +433,14 @@ class AssignmentCheck(ContentCheck):
         return []
 
     def _scan(self, data: bytes, path: str) -> list[Hit]:
-        rules = [c for c in self._compiled if c.wants(path)]
+        wanted: dict[tuple[tuple[str, ...], tuple[str, ...]], bool] = {}  # rules share their path lists
+        rules = []
+        for c in self._compiled:
+            globs = (c.rule.paths, c.rule.exclude)
+            if globs not in wanted:
+                wanted[globs] = c.wants(path)
+            if wanted[globs]:
+                rules.append(c)
         if not rules or self._fallback is None:
             return []
         fmt = file_format(path)
