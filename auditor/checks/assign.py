@@ -83,7 +83,7 @@ _COMMENT = re.compile(r"[ \t]+[#;].*\Z")
 CODE_LIKE = frozenset(("python", "code", "data"))
 COMMENTED = frozenset(("config", "properties", "shell", "dockerfile"))  # where `#`/`;` starts a comment line
 SETTERS = frozenset("put set setenv putenv property set_property header set_header add_header add append setdefault "
-                    "get getenv fetch env setitem option param config setattr with put_string update".split())
+                    "get getenv fetch env setitem option param config setattr with put_string update define".split())
 _VARIABLE = re.compile(r"\$(?:\(|\{|[A-Za-z_]\w*\Z)")  # $(cmd), ${VAR}, $VAR: a reference, quoted or not
 STRUCTURAL = frozenset(
     "null none nil true false undefined yes no on off enabled disabled required optional ~ | > |- >- |+ >+ [] {} ()"

@@ -251,7 +251,9 @@ SMTP = { :password => "FakeRubyPw18", user_name: "mailer" }
 $config['db_password'] = 'FakePhpPw19';
 $settings = ['api_key' => 'fakePhpApiKey001', 'password_hash' => PASSWORD_DEFAULT];
 $password = $_POST['password'];
-""", (2, "FakePhpPw19"), (3, "fakePhpApiKey001")),
+define('DB_PASSWORD', 'FakeWpPw29');
+define('DB_HOST', 'localhost');
+""", (2, "FakePhpPw19"), (3, "fakePhpApiKey001"), (5, "FakeWpPw29")),
     case("csharp", "/app/Startup.cs", """\
 var options = new SmtpOptions {
     Host = "smtp.example.com",
