@@ -130,6 +130,7 @@ RUN pip install -r requirements.txt
 """, (2, "FakeDockerPw8"), (3, "fakeDockerTok01"), (4, "fakeNpmArgToken1")),
     case("xml", "/app/WEB-INF/web.config", """\
 <configuration>
+  <Resource name="jdbc/shop" auth="Container" type="javax.sql.DataSource"/>
   <appSettings>
     <add key="ApiKey" value="fakeXmlApiKey01"/>
     <add key="PageSize" value="50"/>
@@ -139,7 +140,7 @@ RUN pip install -r requirements.txt
   <input type="password" name="password" placeholder="Password"/>
   <entry key="mail.password">FakeEntryPw25</entry>
 </configuration>
-""", (3, "fakeXmlApiKey01"), (6, "FakeAttrPw9"), (7, "FakeElemPw10"), (9, "FakeEntryPw25")),
+""", (4, "fakeXmlApiKey01"), (7, "FakeAttrPw9"), (8, "FakeElemPw10"), (10, "FakeEntryPw25")),
     case("compose", "/app/docker-compose.yml", """\
 services:
   db:
@@ -275,10 +276,11 @@ def test_each_format_reports_its_credentials_and_nothing_else(check, path, text,
     assert found(check, path, text) == expected
 
 
-def test_files_distribution_packages_own_are_left_out(check):
+def test_files_distribution_packages_own_and_tests_are_left_out(check):
     text = "# passwords\nDB_PASSWORD=FakeOwnedPw28\n"
     assert found(check, "/usr/share/lintian/overrides/passwd", text) == []
     assert found(check, "/etc/nsswitch.conf", text) == []
+    assert found(check, "/srv/shop/tests/auth_cases.py", 'PASSWORD = "FakeTestOnlyPw"\n') == []
     assert found(check, "/srv/app/.env", text) == [(2, "FakeOwnedPw28")]
 
 
