@@ -64,6 +64,12 @@ def _regex(rules: list[Rule]) -> ContentCheck:
     return RegexCheck(rules)
 
 
+def _assignment(rules: list[Rule]) -> ContentCheck:
+    from auditor.checks.assign import AssignmentCheck
+
+    return AssignmentCheck(rules)
+
+
 def _path(rules: list[Rule]) -> EntryCheck:
     from auditor.checks.path import PathCheck
 
@@ -94,6 +100,12 @@ KINDS: dict[str, RuleKind] = {
         {"pattern": params.regex, "group": params.group, "keywords": str_list, "min_entropy": number,
          "allow": params.regex_list, "ignore_case": flag, "checksum": params.checksum, "judge": _judge_level},
         required=("pattern",), factory=_regex, cached=True,
+    ),
+    "assignment": RuleKind(
+        "content",
+        {"keys": params.key_pattern, "keywords": params.keywords, "exclude_keys": params.regex_list,
+         "min_length": whole, "shape": params.value_shape},
+        required=("keys", "keywords"), factory=_assignment, cached=True,
     ),
     "path": RuleKind("entry", {"min_size": whole, "group": params.group_by}, required=("paths",), factory=_path),
     "metadata": RuleKind(

@@ -105,3 +105,30 @@ def dockerfile_check(value: Any, where: str) -> str:
     if value not in DOCKERFILE_CHECKS:
         raise RuleError(f"{where}: unknown Dockerfile check {value!r} (one of {', '.join(DOCKERFILE_CHECKS)})")
     return str(value)
+
+
+def keywords(value: Any, where: str) -> tuple[str, ...]:
+    """Literal ASCII words, lower-cased, one of which each key a rule matches holds (`assignment` rules'
+    Hyperscan gate looks for these, case-insensitively, and nothing else)."""
+    items = str_list(value, where)
+    for item in items:
+        if not item.isascii() or not item.strip() or item != item.strip():
+            raise RuleError(f"{where}: keyword {item!r} is not a literal ASCII word")
+    return tuple(item.lower() for item in items)
+
+
+def key_pattern(value: Any, where: str) -> str:
+    """A pattern over a key's words (`checks.assign.words`), wrapped in letter boundaries; it must match
+    no key of no words (`.*`, `a?`), or every assignment would pass."""
+    pattern = regex(value, where)
+    if re.fullmatch(f"(?:{pattern})", "", re.IGNORECASE):
+        raise RuleError(f"{where}: pattern matches the empty key")
+    return pattern
+
+
+def value_shape(value: Any, where: str) -> str:
+    """What an `assignment` rule's values look like: `any`, `uuid` (only UUIDs) or `text` (anything but a UUID,
+    for rules that leave UUIDs to a rule of their own)."""
+    if value not in ("any", "uuid", "text"):
+        raise RuleError(f"{where}: expected 'any', 'uuid' or 'text' (the shape a value must have)")
+    return str(value)

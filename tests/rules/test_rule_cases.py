@@ -205,6 +205,19 @@ CONTENT = [
       'MARKERS = ("-----BEGIN ENCRYPTED PRIVATE KEY-----", "-----END ENCRYPTED PRIVATE KEY-----")\n', False),
     c("azure-sas-token", "/usr/local/lib/python3.12/site-packages/botocore/data/datasync/2018-11-09/service-2.json",
       f'{{"documentation": "<code>{AZURE_SAS}</code>"}}\n', False),  # an SDK's API documentation
+    # rules/assignments.yaml: values assigned to credential-named keys (tests/checks/test_assign.py has more)
+    c("uuid-credential", "/app/.env", "HEROKU_API_KEY=3f2b1c4d-1234-4abc-9def-0123456789ab\n"),
+    c("uuid-credential", "/app/.env", "REQUEST_ID=3f2b1c4d-1234-4abc-9def-0123456789ab\n", False),
+    c("oauth1-credential", "/app/twitter.rb", "config.consumer_secret = 'fakeConsumerSecret01'\n"),
+    c("oauth1-credential", "/app/twitter.rb", "config.consumer_secret = ENV['CONSUMER_SECRET']\n", False),
+    c("api-key-assignment", "/app/src/client.js", 'const apiKey = "fakeApiKeyValue01";\n'),
+    c("api-key-assignment", "/app/src/client.js", "const apiKey = process.env.API_KEY;\n", False),
+    c("password-assignment", "/app/config/application.yml", "spring:\n  datasource:\n    password: fakePass01\n"),
+    c("password-assignment", "/app/config/application.yml", "security:\n  password_policy: strict-fake\n", False),
+    c("secret-assignment", "/app/settings.py", 'JWT_SECRET = "fakeJwtSecret01"\n'),
+    c("secret-assignment", "/app/settings.py", 'JWT_SECRET = os.environ["JWT_SECRET"]\n', False),
+    c("token-assignment", "/app/bot.go", 'botToken := "fakeBotToken01"\n'),
+    c("token-assignment", "/app/tokenizer_config.json", '{"pad_token": "<fake-pad-token>"}\n', False),
 ]
 
 
@@ -227,6 +240,7 @@ def test_content_rule(scanner: Scanner, case: Content) -> None:
 # Generic heuristics may flag any credential-looking value; a specific rule must not share one with another
 # specific rule, except where noted.
 GENERIC = {"ds-secret-keyword", "ds-high-entropy-base64", "ds-high-entropy-hex"}
+GENERIC |= {r.id for r in RULES if r.kind == "assignment"}  # key-named values: any credential, as the keyword plugin
 KNOWN_OVERLAP = {
     # The key file's PEM block is also PrivateKeyDetector's; the GCP rule says which key to delete.
     "gcp-service-account-key": {"ds-private-key"},
@@ -461,7 +475,7 @@ def test_every_default_rule_has_cases() -> None:
 
 
 def test_cases_use_the_right_check() -> None:
-    kinds = {"content": {"secret", "regex"}, "path": {"path"}, "metadata": {"metadata"}}
+    kinds = {"content": {"secret", "regex", "assignment"}, "path": {"path"}, "metadata": {"metadata"}}
     for name, table in (("content", CONTENT), ("path", PATHS), ("metadata", METADATA)):
         for param in table:
             assert BY_ID[param.values[0].rule].kind in kinds[name], param.id
