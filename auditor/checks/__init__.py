@@ -83,7 +83,7 @@ KINDS: dict[str, RuleKind] = {
     "regex": RuleKind(
         "content",
         {"pattern": params.regex, "group": params.group, "keywords": str_list, "min_entropy": number,
-         "allow": params.regex_list, "ignore_case": flag},
+         "allow": params.regex_list, "ignore_case": flag, "decode": params.decoding, "decoded": params.regex},
         required=("pattern",), factory=_regex, cached=True,
     ),
     "path": RuleKind("entry", {"min_size": whole, "group": params.group_by}, required=("paths",), factory=_path),

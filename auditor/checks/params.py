@@ -50,6 +50,16 @@ def regex_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(regex(v, where) for v in str_list(value, where))
 
 
+DECODINGS = ("base64",)
+
+
+def decoding(value: Any, where: str) -> str:
+    """How a `regex` rule decodes its secret before `decoded` judges it (`checks.regex.decode`)."""
+    if value not in DECODINGS:
+        raise RuleError(f"{where}: unknown decoding {value!r} (one of {', '.join(DECODINGS)})")
+    return str(value)
+
+
 def group(value: Any, where: str) -> int | str:
     """A capture group, by number or name."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
