@@ -119,7 +119,8 @@ silent("cli-password", SCRIPT, 'mc alias set s3 https://s3 admin --password "$MI
        "wget --password=${WGET_PASSWORD} https://x.example.com/a\nsshpass -f /run/secrets/pw ssh host\n", "references")
 silent("cli-password", SCRIPT, "curl -k -sS https://localhost:8443/health\nhtpasswd -i -c /etc/.htpasswd admin\n",
        "curl-k-htpasswd-stdin")
-silent("cli-password", "/app/README.md", "Use --password to set the password, or --password PASSWORD.\n", "docs")
+silent("cli-password", "/app/README.md", "Use --password to set the password, or --password PASSWORD.\n"
+       "Credentials can be given with the --username and --password options.\n", "docs")
 
 fires("mysql-password-flag", DOCKERFILE, f'RUN mysql -uroot -p{PW} -e "CREATE DATABASE app"\n', PW, "attached")
 fires("mysql-password-flag", SCRIPT, f"mysqldump -h db -u backup -p'{PW}' app > /backup/app.sql\n", PW, "quoted")
