@@ -13,12 +13,13 @@ from typing import Any
 from auditor import provenance
 from auditor.cache import CachedReader, LayerCache, ReadLayer, ReportMemo, memo_key, rules_key
 from auditor.checks import entry_check, hsdb, item_check
+from auditor.checks import judge as value_judge
 from auditor.checks.metadata import items
 from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
-from auditor.layers import LayerScan, ScanFile, read_layer
+from auditor.layers import LayerScan, ScanFile, read_layer, with_digests
 from auditor.limits import Limits
 from auditor.model import (
     Entry,
@@ -34,6 +35,8 @@ from auditor.model import (
     RuleId,
     Status,
 )
+from auditor.ownership import findings as owned
+from auditor.ownership.ledger import Ledger
 from auditor.parallel import ScanPool, default_jobs
 from auditor.walk import resolve
 
@@ -53,6 +56,8 @@ class Settings:
     jobs: int = field(default_factory=default_jobs)  # processes scanning file contents
     inventory: bool = True  # the caller wants every entry back; False lets a whole audit come from the cache
     deadline: Deadline = NO_DEADLINE  # --deadline: reading layers past it raises DeadlineExceeded
+    include_package_files: bool = False  # --include-package-files: show findings in package content too
+    hash_files: bool = False  # `audit files`: hash every file and give each entry its package ownership
 
 
 def _no_scan(path: str, data: bytes) -> list[Hit]:
@@ -81,21 +86,30 @@ def audit(
         scans, cached = _read_layers(image, scanner, rules, settings, progress)
         metadata = _metadata_findings(image, rules, scanner, settings.base_config)
     walked = list(_walk(scans))
-    findings = _file_findings(walked, rules, settings.skip_layers)
+    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits in walked) else None
+    findings = _file_findings(walked, rules, settings.skip_layers, ledger)
     layers = _layer_audit(scans, walked, findings)
     if memo is not None and _verified(image, scans) and not any(item.broken for item in layers.not_scanned):
         memo.put(layers)
-    return build_report(image, rules, settings, layers, metadata, cached), [entry for entry, _ in walked]
+    entries = [entry for entry, _ in walked]
+    if settings.hash_files and ledger is not None:
+        entries = [_owned_entry(ledger, entry) for entry in entries]
+    return build_report(image, rules, settings, layers, metadata, cached), entries
 
 
 def build_report(image: Image, rules: list[Rule], settings: Settings, layers: LayerAudit, metadata: list[Finding],
                  cached_layers: int) -> Report:
     """The report of an audit: what the layers gave (read now or remembered) and the config's findings, in
-    report order, with where each came from (`auditor.provenance`)."""
-    findings = sorted(layers.findings + metadata, key=_order)
+    report order, with where each came from (`auditor.provenance`). Values the judge rejected go to
+    `rejected`, apart from the findings: they never fail the gate; of the rest, package ownership keeps
+    unmodified package content out (`auditor.ownership.findings`)."""
+    everything = sorted(layers.findings + metadata, key=_order)
+    findings, package_files = owned.partition([f for f in everything if f.rejected is None],
+                                              settings.include_package_files)
     return Report(
         image=image,
         findings=findings,
+        rejected=[f for f in everything if f.rejected is not None],
         not_scanned=layers.not_scanned,
         entries=layers.entries,
         hidden_bytes=layers.hidden_bytes,
@@ -106,6 +120,7 @@ def build_report(image: Image, rules: list[Rule], settings: Settings, layers: La
         hidden_bytes_by_layer=layers.hidden_bytes_by_layer,
         provenance=provenance.trace(image, findings),
         rules={rule.id: rule for rule in rules},
+        package_files=package_files,
     )
 
 
@@ -119,12 +134,12 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     def reader(scan_file: ScanFile) -> ReadLayer:
         return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
                                  max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
-                                 deadline=settings.deadline)
+                                 deadline=settings.deadline, hash_files=settings.hash_files)
 
     unscanned = reader(_no_scan)
     scans: list[LayerScan] = []
     total = 0
-    with ScanPool(scanner.scan_file, settings.jobs, prepare=scanner.warm) as pool:
+    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=scanner.warm) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit)
         cached = None
         if settings.cache_dir:
@@ -165,16 +180,41 @@ def _walk(scans: list[LayerScan]) -> Iterator[tuple[Entry, list[Hit]]]:
                 hidden_by=fate.hidden_by,
             )
             source = record.target if record.kind is Kind.HARDLINK else position
+            if scan.digests and source is not None and source in scan.digests:
+                entry = replace(entry, digests=scan.digests[source])
             yield entry, (scan.hits.get(source, []) if source is not None else [])
 
 
-def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], skip_layers: int) -> list[Finding]:
-    """The findings of the walked entries, outside the skipped layers: content hits, then path and waste
-    rules, then the path rules that group a directory's files into one finding per layer."""
+def _ledger(scans: list[LayerScan]) -> Ledger:
+    """The package ledger of the layers read: each layer's databases and removals, base layer first."""
+    return owned.ledger_of((scan.index, record.path, scan.databases.get(position))
+                           for scan in scans for position, record in enumerate(scan.records)
+                           if position in scan.databases or isinstance(record.kind, Marker))
+
+
+def _owned_entry(ledger: Ledger, entry: Entry) -> Entry:
+    """`entry` (hashed: `audit files`) with its package ownership."""
+    if entry.kind not in (Kind.FILE, Kind.HARDLINK):
+        return entry
+    ownership, package = owned.judge(ledger, entry.path, entry.layer, entry.digests, entry.status is Status.VISIBLE)
+    return replace(entry, ownership=ownership, package=package)
+
+
+def _file_findings(walked: list[tuple[Entry, list[Hit]]], rules: list[Rule], skip_layers: int,
+                   ledger: Ledger | None = None) -> list[Finding]:
+    """The findings of the walked entries, outside the skipped layers: content hits (each marked with its
+    file's package ownership, judged by `ledger`), then path and waste rules, then the path rules that
+    group a directory's files into one finding per layer."""
     by_id = {rule.id: rule for rule in rules}
     findings: list[Finding] = []
     for entry, hits in walked:
-        findings.extend(_content_findings(entry, hits, by_id))
+        found = list(_content_findings(entry, hits, by_id))
+        if found and ledger is not None:
+            digests = next((hit.digests for hit in hits if hit.digests), entry.digests)
+            ownership, package = owned.judge(ledger, entry.path, entry.layer, digests,
+                                             entry.status is Status.VISIBLE)
+            found = [owned.mark(finding, ownership, package) for finding in found]
+        findings.extend(found)
     path_check = entry_check(rules, "path")
     waste_check = entry_check(rules, "waste")
     grouped: dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]] = {}
@@ -219,7 +259,7 @@ def _memo(image: Image, rules: list[Rule], settings: Settings) -> ReportMemo | N
         return None
     limits = settings.limits
     knobs = (limits.max_file_bytes, limits.max_layer_bytes, limits.max_entries, settings.skip_layers,
-             settings.base_config)
+             settings.base_config, value_judge.VERSION)
     key = memo_key(image, rules, knobs)
     return ReportMemo(settings.cache_dir, key) if key else None
 
@@ -235,7 +275,8 @@ def _content_findings(entry: Entry, hits: list[Hit], rules: dict[RuleId, Rule]) 
     for hit in hits:
         rule = rules[hit.rule]
         if rule.applies_to_status(entry.status):
-            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash)
+            yield _entry_finding(rule, entry, "secret", hit.message, hit.secret, hit.line, hit.secret_hash,
+                                 hit.rejected)
 
 
 def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Finding:
@@ -243,7 +284,7 @@ def _file_finding(rule: Rule, entry: Entry, message: str | None = None) -> Findi
 
 
 def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: str | None = None,
-                   line: int | None = None, secret_hash: str | None = None) -> Finding:
+                   line: int | None = None, secret_hash: str | None = None, rejected: str | None = None) -> Finding:
     return Finding(
         rule=rule.id,
         kind=kind,
@@ -257,6 +298,7 @@ def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: st
         line=line,
         secret=secret,
         remediation=rule.remediation,
+        rejected=rejected,
     )
 
 
@@ -272,10 +314,12 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
     for item in items(image.config):
         if item in inherited:
             continue
-        found: list[tuple[Rule, str | None, str]] = [(rule, item.value, rule.headline)
-                                                      for rule in check.match(item)]
-        found += [(by_id[h.rule], h.secret, h.message) for h in scanner.scan_text(item.text, "image-config")]
-        for rule, secret, message in found:
+        found: list[tuple[Rule, str | None, str, str | None]] = [
+            (rule, item.value, rule.headline, _judged(rule, item.value, item.key, item.text))
+            for rule in check.match(item)]
+        found += [(by_id[h.rule], h.secret, h.message, h.rejected)
+                  for h in scanner.scan_text(item.text, "image-config")]
+        for rule, secret, message, rejected in found:
             key = (rule.id, item.location, secret)
             if key in seen:
                 continue
@@ -291,8 +335,14 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
                 location=item.location,
                 secret=secret,
                 remediation=rule.remediation,
+                rejected=rejected,
             ))
     return findings
+
+
+def _judged(rule: Rule, value: str, key: str | None, text: str) -> str | None:
+    """The value judge's reason for a metadata rule's value (content hits are judged by the Scanner)."""
+    return value_judge.judge(value, value_judge.Context(line=text, key=key), value_judge.level_of(rule))
 
 
 def _order(finding: Finding) -> tuple[int, str, int, int, str]:

@@ -12,6 +12,7 @@ that another user owns or could have written (`auditor.private`).
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -22,9 +23,11 @@ from typing import Any
 
 from auditor import __version__, private
 from auditor.checks import KINDS
+from auditor.checks.judge import VERSION as JUDGE_VERSION
 from auditor.identity import Identity, claimed, confirmed
 from auditor.layers import LayerScan, Record
 from auditor.model import (
+    FileDigests,
     Finding,
     Hit,
     Image,
@@ -40,7 +43,9 @@ from auditor.model import (
 )
 from auditor.redact import redact
 
-FORMAT = 3  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id)
+FORMAT = 5  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id);
+# 4: package databases and the digests of files with hits kept (package ownership), findings marked with it;
+# 5: each hit carries the value judge's verdict
 
 
 default_dir = private.default_root
@@ -63,13 +68,14 @@ def secret_hash(secret: str | None) -> str | None:
 
 def rules_key(rules: list[Rule], max_file_bytes: int) -> str:
     """Changes whenever anything that decides a layer's hits changes: the rules of the kinds whose hits
-    are cached (`KINDS[kind].cached`) and the versions of the libraries those kinds run."""
+    are cached (`KINDS[kind].cached`), the versions of the libraries those kinds run, and the value
+    judge's version (its verdicts are kept with the hits)."""
     cached = [kind for kind, spec in KINDS.items() if spec.cached]
     versions = [spec.version() for spec in map(KINDS.__getitem__, cached) if spec.version is not None]
     described = sorted(json.dumps([r.id, r.kind, r.paths, r.exclude, [s.value for s in r.status],
                                    [k.value for k in r.types], dict(r.params)], sort_keys=True, default=list)
                        for r in rules if r.kind in cached)
-    text = "\n".join([__version__, *versions, str(max_file_bytes), *described])
+    text = "\n".join([__version__, f"judge {JUDGE_VERSION}", *versions, str(max_file_bytes), *described])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -160,9 +166,12 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
         "records": [[r.path, r.kind.value, isinstance(r.kind, Marker), r.size, r.mode, r.link, r.target]
                     for r in scan.records],
         "hits": {str(pos): [[h.rule, h.line, preview(h.secret) if h.secret_hash is None else h.secret,
-                             h.secret_hash or secret_hash(h.secret), h.message] for h in hits]
+                             h.secret_hash or secret_hash(h.secret), h.message, h.rejected] for h in hits]
                  for pos, hits in scan.hits.items()},
         "not_scanned": [{"reason": n.reason, "path": n.path, "limit": n.limit} for n in scan.not_scanned],
+        "databases": {str(pos): base64.b64encode(data).decode("ascii") for pos, data in scan.databases.items()},
+        "digests": {str(pos): [d.md5, d.sha1, d.sha256] for pos, hits in scan.hits.items()
+                    if (d := next((h.digests for h in hits if h.digests), None))},
         "compression": scan.compression,
         "bytes_read": scan.bytes_read,
     }
@@ -172,9 +181,12 @@ def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
     scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
     scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
                     for path, kind, marker, size, mode, link, target in doc["records"]]
-    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest)
-                            for rule, line, shown, digest, message in hits]
+    digests = {pos: FileDigests(*map(str, hashes)) for pos, hashes in doc["digests"].items()}
+    scan.hits = {int(pos): [Hit(RuleId(rule), line, shown, message, secret_hash=digest, digests=digests.get(pos),
+                                rejected=rejected)
+                            for rule, line, shown, digest, message, rejected in hits]
                  for pos, hits in doc["hits"].items()}
+    scan.databases = {int(pos): base64.b64decode(data) for pos, data in doc["databases"].items()}
     scan.not_scanned = [NotScanned(reason=n["reason"], layer=index, path=n["path"], limit=n.get("limit"))
                         for n in doc["not_scanned"]]
     return scan

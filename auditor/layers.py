@@ -6,10 +6,11 @@ Nothing is written to disk; each file's content is held in memory only up to `ma
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from auditor import compression
@@ -26,8 +27,9 @@ from auditor.limits import (
     LimitExceeded,
     compressed_cap,
 )
-from auditor.model import Hit, Kind, Layer, Marker, NotScanned
+from auditor.model import FileDigests, Hit, Kind, Layer, Marker, NotScanned
 from auditor.names import clean
+from auditor.ownership.databases import is_database
 from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
 
@@ -42,6 +44,23 @@ class Deferred(Protocol):
 
 
 ScanFile = Callable[[str, bytes], "list[Hit] | Deferred"]
+
+MAX_DATABASE_BYTES = 256 << 20  # a package database kept for the ledger (an rpmdb.sqlite of a big image: ~100 MB)
+
+
+def with_digests(scan_file: Callable[[str, bytes], list[Hit]]) -> Callable[[str, bytes], list[Hit]]:
+    """`scan_file`, whose hits carry their file's digests (`FileDigests`): computed from the bytes at
+    hand (in the worker that scans them), and only for a file with hits, so the package ledger can judge
+    it without hashing every file."""
+
+    def scan(path: str, data: bytes) -> list[Hit]:
+        hits = scan_file(path, data)
+        if not hits:
+            return hits
+        digests = FileDigests.of(data)
+        return [replace(hit, digests=digests) for hit in hits]
+
+    return scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +85,8 @@ class LayerScan:
     deferred: dict[int, Deferred] = field(default_factory=dict, repr=False)  # hits still being computed
     latest: dict[str, int] = field(default_factory=dict, repr=False)  # path -> position of its latest record
     not_scanned: list[NotScanned] = field(default_factory=list)
+    databases: dict[int, bytes] = field(default_factory=dict, repr=False)  # record position -> package database
+    digests: dict[int, FileDigests] = field(default_factory=dict, repr=False)  # hash_files: every regular file's
     compression: str | None = None
     bytes_read: int = 0
     # (blob digest, diff_id) that the bytes were checked against while reading them whole (or, for a
@@ -128,8 +149,10 @@ def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
-               deadline: Deadline = NO_DEADLINE) -> LayerScan:
-    """Read every entry of `layer`, scanning text files; a failure becomes a `NotScanned`, never an error,
+               deadline: Deadline = NO_DEADLINE, hash_files: bool = False) -> LayerScan:
+    """Read every entry of `layer`, scanning text files and keeping the package databases the ledger reads
+    (`auditor.ownership`), up to `MAX_DATABASE_BYTES` each, text or not; with `hash_files` (the inventory
+    of `audit files`) every regular file's digests too. A failure becomes a `NotScanned`, never an error,
     except the deadline passing (checked before every read of the blob and every entry), which raises
     DeadlineExceeded: it ends the whole audit.
 
@@ -156,7 +179,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
                                         "the rest not read")
-                _record(tar, info, result, scan_file, max_file_bytes)
+                _record(tar, info, result, scan_file, max_file_bytes, hash_files)
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
@@ -199,7 +222,8 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
     return None
 
 
-def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int) -> None:
+def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int,
+            hash_files: bool = False) -> None:
     path = clean(info.name)
     kind = _kind(info)
     link: str | None = None
@@ -230,7 +254,11 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
     fileobj = tar.extractfile(info)
     if fileobj is None:
         return
-    content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
+    content: bytes | bytearray | int | None
+    if hash_files or is_database(path):
+        content = _read_whole(fileobj, info.size, path, position, result, limit, hash_files)  # type: ignore[arg-type]
+    else:
+        content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
     if content is None:
         return
     if isinstance(content, int):
@@ -249,3 +277,44 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
             result.hits[position] = hits
     else:
         result.deferred[position] = hits
+
+
+def _read_whole(fileobj: io.BufferedIOBase, size: int, path: str, position: int, result: LayerScan, limit: int,
+                hash_files: bool) -> bytes | None | int:
+    """Read a package database (kept in `result.databases`) or, with `hash_files`, any file (its digests
+    kept in `result.digests`), and say what `read_text` would have: the bytes if they are UTF-8 text up to
+    `limit`, None, or the length of text too long to scan. Only a database's bytes are ever all held."""
+    database = is_database(path)
+    keep = database and size <= MAX_DATABASE_BYTES
+    if database and not keep:
+        result.not_scanned.append(NotScanned(reason=f"package database larger than {MAX_DATABASE_BYTES} bytes; "
+                                             "the files it lists count as not packaged", layer=result.index, path=path))
+    hold = keep or size <= limit
+    hashers = [hashlib.md5(), hashlib.sha1(), hashlib.sha256()] if hash_files else []
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    text = True
+    chunks: list[bytes] = []
+    count = 0
+    while chunk := fileobj.read(CHUNK):
+        count += len(chunk)
+        for hasher in hashers:
+            hasher.update(chunk)
+        if hold:
+            chunks.append(chunk)
+        elif text:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                text = False
+    if hashers:
+        result.digests[position] = FileDigests(*(hasher.hexdigest() for hasher in hashers))
+    if not hold:
+        return count if text else None
+    data = b"".join(chunks)
+    if keep:
+        result.databases[position] = data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return len(data) if len(data) > limit else data

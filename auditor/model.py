@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,27 @@ class Entry:
     link: str | None  # symlink target, or hard-link target as an absolute path
     status: Status = Status.VISIBLE
     hidden_by: int | None = None
+    digests: FileDigests | None = None  # `audit files` only (it hashes every file)
+    ownership: str | None = None  # `audit files`: the package ledger's standing (`auditor.ownership.Standing`)
+    package: str | None = None  # and the package, "NAME (MANAGER)"
+
+
+@dataclass(frozen=True, slots=True)
+class FileDigests:
+    """The digests package databases record, of one file's bytes (hex): computed only for files with a
+    content hit (or every file, for `audit files`), so the package ledger can tell shipped from changed."""
+
+    md5: str
+    sha1: str
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes) -> FileDigests:
+        return cls(hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest(), hashlib.sha256(data).hexdigest())
+
+    def get(self, algorithm: str) -> str:
+        """The hex digest for a hashlib name, or "" for one not kept (a record in it then never matches)."""
+        return str(getattr(self, algorithm, "")) if algorithm in ("md5", "sha1", "sha256") else ""
 
 
 @dataclass
@@ -134,6 +156,9 @@ class Finding:
     remediation: str | None = None
     file: str | None = None  # the Dockerfile, for `audit dockerfile`
     related_line: int | None = None
+    ownership: str | None = None  # a content finding in a package's file: its standing (`auditor.ownership`)
+    package: str | None = None  # that package, "NAME (MANAGER)"
+    rejected: str | None = None  # the value judge's reason (`auditor.checks.judge.REASONS`): not a finding
 
 
 @dataclass(frozen=True)
@@ -207,6 +232,7 @@ class Report:
     hidden_bytes: int = 0
     total_bytes: int = 0
     suppressed: int = 0
+    below_severity: int = 0  # findings under --min-severity: counted, not shown
     skipped_layers: int = 0
     cached_layers: int = 0  # layers whose results came from the layer cache
     layer_bytes: dict[int, int] = field(default_factory=dict)  # uncompressed tar bytes read per layer
@@ -214,6 +240,25 @@ class Report:
     provenance: Provenance = field(default_factory=Provenance)
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
     files: list[str] = field(default_factory=list)  # audit dockerfile: the Dockerfiles checked
+    package_files: PackageCounts = field(default_factory=lambda: PackageCounts())
+    rejected: list[Finding] = field(default_factory=list)  # values the judge rejected: never gate, `--explain`
+
+
+@dataclass(frozen=True)
+class PackageCounts:
+    """Content findings left out of a report (or, with --include-package-files, shown) because they sit
+    in package content: unmodified package files, files in package directories without per-file digests
+    (unverified), and package managers' own indexes and caches. Each is (findings, files)."""
+
+    unmodified: tuple[int, int] = (0, 0)
+    unverified: tuple[int, int] = (0, 0)
+    indexes: tuple[int, int] = (0, 0)
+    shown: bool = False  # --include-package-files: they are in the report, each saying its ownership
+
+    @property
+    def hidden(self) -> int:
+        """How many findings these counts left out of the report."""
+        return 0 if self.shown else self.unmodified[0] + self.unverified[0] + self.indexes[0]
 
 
 @dataclass(frozen=True)
@@ -225,6 +270,8 @@ class Hit:
     secret: str | None
     message: str
     secret_hash: str | None = None  # set when `secret` is only a preview (a hit read back from the cache)
+    digests: FileDigests | None = field(default=None, compare=False)  # of the file the hit is in
+    rejected: str | None = None  # why the value judge says the value is no credential (`checks.judge`)
 
 
 @dataclass(frozen=True)

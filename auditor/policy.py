@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from auditor.config import Config
 from auditor.model import Finding, Report, Severity, Status
 
+SHOWN_LINES = 5  # line numbers a condensed finding lists before "…"
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -30,3 +32,42 @@ def suppress(report: Report, config: Config, baseline: frozenset[str]) -> Report
     """`report` without its allowlisted and baselined findings, counting them in `suppressed`."""
     kept = [f for f in report.findings if not (f.fingerprint in baseline or config.allowed(f, report.image))]
     return replace(report, findings=kept, suppressed=report.suppressed + len(report.findings) - len(kept))
+
+
+def condense(report: Report) -> Report:
+    """Each file's info-level content findings of one rule as one finding with a count: entropy hits come
+    in runs (a table of hashes, an alphabet), and a run says one thing. The first occurrence stands for
+    the run (its line, fingerprint and status); the message counts them and names their lines."""
+    runs: dict[tuple[str, str | None, int | None, str, Status], list[Finding]] = {}
+    order: list[Finding | tuple[str, str | None, int | None, str, Status]] = []
+    for f in report.findings:
+        if f.severity is not Severity.INFO or f.kind != "secret" or f.path is None:
+            order.append(f)
+            continue
+        key = (f.rule, f.path, f.layer, f.message, f.status)
+        if key not in runs:
+            runs[key] = []
+            order.append(key)
+        runs[key].append(f)
+    if len(order) == len(report.findings):
+        return report
+    findings = []
+    for item in order:
+        if isinstance(item, Finding):
+            findings.append(item)
+            continue
+        run = runs[item]
+        if len(run) == 1:
+            findings.append(run[0])
+            continue
+        lines = sorted({f.line for f in run if f.line is not None})
+        shown = ", ".join(map(str, lines[:SHOWN_LINES])) + (", …" if len(lines) > SHOWN_LINES else "")
+        where = f" (lines {shown})" if lines else ""
+        findings.append(replace(run[0], message=f"{run[0].message}: {len(run)} in this file{where}", secret=None))
+    return replace(report, findings=findings)
+
+
+def threshold(report: Report, min_severity: Severity) -> Report:
+    """`report` without the findings under `min_severity`, counting them in `below_severity`."""
+    kept = [f for f in report.findings if f.severity.rank >= min_severity.rank]
+    return replace(report, findings=kept, below_severity=report.below_severity + len(report.findings) - len(kept))

@@ -100,3 +100,22 @@ def witness(pattern: str, flags: int = 0) -> str:
 def rule_flags(rule: Any) -> int:
     """The flags RegexCheck compiles a rule's pattern with."""
     return re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
+
+
+def growth(run: Callable[[int], object], small: int = 100_000, factor: int = 10, tries: int = 3) -> float:
+    """How much longer `run(n)` takes for `factor` times the input: about `factor` when the work is
+    linear, `factor**2` when it is quadratic. Each size is timed `tries` times (fastest kept) after a
+    warm-up, in the same process, so that the ratio holds on a loaded machine where absolute times do not."""
+    import time
+
+    run(small)  # compile and cache what the first call builds
+
+    def fastest(n: int) -> float:
+        best = float("inf")
+        for _ in range(tries):
+            started = time.perf_counter()
+            run(n)
+            best = min(best, time.perf_counter() - started)
+        return max(best, 1e-4)
+
+    return fastest(small * factor) / fastest(small)

@@ -39,6 +39,13 @@ class RuleKind:
     version: Callable[[], str] | None = None  # a library that decides its hits: in the key too
 
 
+def _judge_level(value: object, where: str) -> str:
+    """A content rule's `judge:` field (`auditor.checks.judge`, imported only when a rule sets one)."""
+    from auditor.checks.judge import level
+
+    return level(value, where)
+
+
 def _secret(rules: list[Rule]) -> ContentCheck:
     from auditor.checks.secrets import SecretsCheck
 
@@ -77,19 +84,23 @@ def _metadata(rules: list[Rule]) -> ItemCheck:
 
 KINDS: dict[str, RuleKind] = {
     "secret": RuleKind(
-        "content", {"plugin": params.plugin, "options": params.plugin_options}, required=("plugin",),
+        "content", {"plugin": params.plugin, "options": params.plugin_options, "checksum": params.checksum,
+                    "judge": _judge_level},
+        required=("plugin",),
         factory=_secret, cached=True, version=_secrets_version,
     ),
     "regex": RuleKind(
         "content",
         {"pattern": params.regex, "group": params.group, "keywords": str_list, "min_entropy": number,
-         "allow": params.regex_list, "ignore_case": flag, "decode": params.decoding, "decoded": params.regex},
+         "allow": params.regex_list, "ignore_case": flag, "checksum": params.checksum, "judge": _judge_level,
+         "decode": params.decoding, "decoded": params.regex},
         required=("pattern",), factory=_regex, cached=True,
     ),
     "path": RuleKind("entry", {"min_size": whole, "group": params.group_by}, required=("paths",), factory=_path),
     "metadata": RuleKind(
         "metadata",
-        {"where": params.places, "name": params.regex, "value": params.regex, "allow": params.regex_list},
+        {"where": params.places, "name": params.regex, "value": params.regex, "allow": params.regex_list,
+         "judge": _judge_level},
         required=("where",), factory=_metadata,
     ),
     "waste": RuleKind("entry", {"min_size": whole}, factory=_waste),

@@ -50,6 +50,17 @@ def regex_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(regex(v, where) for v in str_list(value, where))
 
 
+def checksum(value: Any, where: str) -> str:
+    """The offline verifier (`checks.verify.CHECKS`) that judges a `regex` or `secret` rule's matches
+    (what it does to them: `checks.checksum`)."""
+    from auditor.checks.verify import CHECKS
+
+    name = string(value, where)
+    if name not in CHECKS:
+        raise RuleError(f"{where}: unknown checksum {name!r} (one of {', '.join(sorted(CHECKS))})")
+    return name
+
+
 DECODINGS = ("base64",)
 
 

@@ -22,8 +22,10 @@ from collections import Counter
 from functools import cached_property
 from re import Pattern
 
+from auditor.checks.checksum import judge
 from auditor.checks.gate import Gate
 from auditor.checks.interface import ContentCheck
+from auditor.checks.occurrences import cap
 from auditor.checks.window import LineCounter, Regions, pieces
 from auditor.globs import compile_globs
 from auditor.model import Hit, Rule
@@ -78,6 +80,7 @@ class _Compiled:
         self.source: str = rule.params["pattern"]
         self.flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
         self.keywords = tuple(k.lower() for k in rule.params.get("keywords") or ())
+        self.checksum: str | None = rule.params.get("checksum")
 
     @cached_property
     def pattern(self) -> Pattern[str]:
@@ -112,7 +115,8 @@ class _Compiled:
 
 
 class RegexCheck(ContentCheck):
-    """Runs every `regex` rule over text; each distinct secret is reported once per file and rule."""
+    """Runs every `regex` rule over text; every occurrence is reported: one hit per (rule, line, value),
+    at most `occurrences.MAX_PER_RULE` per rule and file."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self._compiled = [_Compiled(rule) for rule in rules]
@@ -133,7 +137,7 @@ class RegexCheck(ContentCheck):
 
     def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
         regions = self._gate.regions(data)
-        lowered: str | bytes | None = None
+        lowered: str | bytes | bytearray | None = None
         lines = LineCounter(data)
         hits: list[Hit] = []
         for index in range(len(self._compiled)) if regions is None else regions:  # in rule order
@@ -144,44 +148,59 @@ class RegexCheck(ContentCheck):
             if c.keywords:
                 if lowered is None:
                     lowered = data.lower() if data.isascii() else data.decode("utf-8", errors).lower()
-                if isinstance(lowered, (bytes, bytearray)):  # layers hand over bytearrays
+                if isinstance(lowered, (bytes, bytearray)):  # the layer reader hands a bytearray
                     if not any(k.encode() in lowered for k in c.keywords if k.isascii()):
                         continue
                 elif not any(k in lowered for k in c.keywords):
                     continue
-            hits.extend(self._search(c, data, found, lines, errors))
+            hits.extend(cap(self._search(c, data, found, lines, errors)))
         return hits
 
     def _search(self, c: _Compiled, data: bytes, regions: list[tuple[int, int]], lines: LineCounter,
                 errors: str) -> list[Hit]:
         """Matches of one rule, region by region, as `finditer` over the whole text would give those of
-        up to `window.BEFORE` bytes; each distinct secret once."""
-        hits: list[Hit] = []
-        seen: set[str] = set()
+        up to `window.BEFORE` bytes; each (line, value) once."""
         group = c.rule.params.get("group", 0)
-        min_entropy = c.rule.params.get("min_entropy", 0.0)
+        hits: list[Hit] = []
+        seen: set[tuple[int, str]] = set()
+        messages: dict[str, str | None] = {}  # value -> its hits' message; None: not reported (judged once)
         cursor = 0  # the byte where the last match ended: the next search starts there at the earliest
         for piece in pieces(data, regions, errors):
             start = piece.pos if cursor <= piece.begin else \
                 max(piece.pos, piece.chars(data, min(cursor, len(data)), errors))
+            line, counted = lines.line_at(piece.begin), 0  # the line at character `counted` of the piece
             for match in c.pattern.finditer(piece.text, start):
                 if match.end() > piece.last or (piece.limit is not None and match.start() >= piece.limit):
                     break  # past the last possible end (the region's edge), or the next region's to find
                 cursor = piece.byte(match.end())
                 secret = match.group(group) if group else match.group(0)
-                if not secret or secret in seen:
+                if not secret:
                     continue
-                if min_entropy and entropy(secret) < min_entropy:
+                if secret not in messages:
+                    messages[secret] = self._message(c, secret)
+                message = messages[secret]
+                if message is None:
                     continue
-                if c.allow is not None and c.allow.search(secret):
-                    continue
-                message = c.rule.headline
-                if c.rule.params.get("decode"):
-                    note = judge_decoded(secret, c.decoded)
-                    if note is None:
-                        continue
-                    message = f"{message} ({note})" if note else message
-                seen.add(secret)
-                line = lines.line_at(piece.begin) + piece.text.count("\n", 0, match.start())
-                hits.append(Hit(c.rule.id, line, secret, message))
+                line += piece.text.count("\n", counted, match.start())
+                counted = match.start()
+                if (line, secret) not in seen:
+                    seen.add((line, secret))
+                    hits.append(Hit(c.rule.id, line, secret, message))
         return hits
+
+    @staticmethod
+    def _message(c: _Compiled, secret: str) -> str | None:
+        """The message of a rule's hits on `secret`, or None when the value is not reported (too little
+        entropy, allowed, a look-alike by its checksum, not what `decoded` wants once decoded)."""
+        min_entropy = c.rule.params.get("min_entropy", 0.0)
+        if min_entropy and entropy(secret) < min_entropy:
+            return None
+        if c.allow is not None and c.allow.search(secret):
+            return None
+        judged = judge(Hit(c.rule.id, None, secret, c.rule.headline), c.checksum, drop=True)
+        if judged is None or not c.rule.params.get("decode"):
+            return None if judged is None else judged.message
+        note = judge_decoded(secret, c.decoded)  # what it decodes to: bounded, and only once per value
+        if note is None:
+            return None
+        return f"{judged.message} ({note})" if note else judged.message

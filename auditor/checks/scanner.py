@@ -1,21 +1,27 @@
-"""The content checks of every content kind, behind the one `ContentCheck` a layer reader calls."""
+"""The content checks of every content kind, behind the one `ContentCheck` a layer reader calls; every hit
+they make passes the value judge (`auditor.checks.judge`) here, once, whatever kind made it."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
-from auditor.checks import content_checks
+from auditor.checks import KINDS, content_checks
 from auditor.checks.interface import ContentCheck
-from auditor.model import Hit, Rule
+from auditor.checks.judge import Context, FileText, Level, judge, level_of
+from auditor.model import Hit, Rule, RuleId
 
 
 class Scanner(ContentCheck):
     """Each content kind's check (`KINDS`, family "content"), built from the rules of its kind among
-    `rules`; hits come in registry order (detect-secrets plugins first, then `regex` rules)."""
+    `rules`; hits come in registry order (detect-secrets plugins first, then `regex` rules). A hit the
+    judge rejects is kept with its reason in `Hit.rejected`, never dropped: the audit reports it apart."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self.checks = content_checks(rules)
+        self.levels: dict[RuleId, Level] = {rule.id: level_of(rule) for rule in rules
+                                            if rule.kind in KINDS and KINDS[rule.kind].family == "content"}
 
     @property
     def secrets(self) -> ContentCheck:
@@ -23,10 +29,22 @@ class Scanner(ContentCheck):
         return self.checks["secret"]
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
-        return [hit for check in self.checks.values() for hit in check.scan_file(path, data)]
+        hits = [hit for check in self.checks.values() for hit in check.scan_file(path, data)]
+        if not hits:
+            return hits
+        text = FileText(path, data)
+        return [self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits]
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
-        return [hit for check in self.checks.values() for hit in check.scan_text(text, name)]
+        hits = [hit for check in self.checks.values() for hit in check.scan_text(text, name)]
+        return [self._judged(hit, lambda _: Context(line=text)) for hit in hits]
+
+    def _judged(self, hit: Hit, context: Callable[[Hit], Context]) -> Hit:
+        level = self.levels.get(hit.rule, "token")
+        if hit.secret is None or hit.rejected is not None or level == "off":
+            return hit
+        reason = judge(hit.secret, context(hit), level)
+        return replace(hit, rejected=reason) if reason else hit
 
     def warm(self) -> None:
         for check in self.checks.values():

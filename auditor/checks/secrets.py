@@ -1,9 +1,20 @@
 """detect-secrets rules: the library's own plugins and filters over in-memory files.
 
-Only this module imports detect_secrets. A file is fed exactly as `detect-secrets scan` would read it
-from disk (UTF-8 text with universal newlines, transformers, eager transformers when nothing was found)
-under a virtual name that keeps the in-image path, so extension-based behaviour and filters still apply.
-Nothing is written to disk.
+Only this module imports detect_secrets. A file is read as `detect-secrets scan` would read it
+from disk (UTF-8 text with universal newlines, transformers) under a virtual name that keeps the in-image
+path, so extension-based behaviour and filters still apply. Nothing is written to disk.
+
+Two departures from the CLI, both so that no secret is lost to another:
+- every occurrence is reported: one hit per (rule, line, value), where detect-secrets keeps only the first
+  line of each (type, value) in a file (at most `occurrences.MAX_PER_RULE` per rule and file);
+- the eager config-file transformer runs whatever the raw pass found, and its findings are added to the
+  raw pass's. detect-secrets runs it only when the raw pass finds nothing, so adding a Stripe key to a
+  `.env` made the AWS key on its first line (which only the eager pass reads) vanish. It also parses the
+  file as a whole, where a repeated key or a `%` in any value fails the parse for every line, so the
+  same transformation is also applied to each line alone (`_eager_line`) and the findings are united.
+  Which files the eager pass reads is still decided for the whole file (`_may_transform_eagerly`, as
+  detect-secrets does): one line that is no assignment keeps it off, on purpose, so that prose and code
+  files (all of "no known type") do not have every `word: value` line read as a quoted setting.
 """
 
 from __future__ import annotations
@@ -26,7 +37,9 @@ from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from auditor.checks.allowlist import allowlisted
+from auditor.checks.checksum import judge
 from auditor.checks.interface import ContentCheck
+from auditor.checks.occurrences import cap
 from auditor.checks.prefilter import Prefilter
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
@@ -94,6 +107,32 @@ def _may_transform_eagerly(name: str, data: bytes) -> bool:
     bytes, a multi-byte character holds no `=`, `:` or newline, and a carriage return only splits a
     line further (the first part still qualifies)."""
     return determine_file_type(name) is FileType.OTHER and not _NOT_INI_LINE.search(data)
+
+
+_ASSIGNMENT = re.compile(r"(.*?)\s*[=:]\s*(.*)")  # configparser's option line: the first `=` or `:`
+_INTERPOLATION = re.compile(r"%(?!%)")
+
+
+def _eager_line(line: str) -> str:
+    """One line as the eager config-file transformer gives it when that line is the whole file: a setting
+    `key = value` (or `key: value`) becomes `key = "value"` (quotes around the value taken off, inner
+    double quotes escaped), anything else "". A value needing interpolation (a `%` not doubled), which
+    configparser refuses, gives ""; `%%` is read as `%`."""
+    text = line.strip()
+    if not text or text[0] in "#;[":
+        return ""
+    match = _ASSIGNMENT.fullmatch(text)
+    if match is None or not match.group(1) or not match.group(2):
+        return ""
+    key, value = match.group(1), match.group(2)
+    if _INTERPOLATION.search(value.replace("%%", "")):
+        return ""
+    value = value.replace("%%", "%")
+    if value[0] in "'\"" and value[-1] == value[0] and len(value) > 1:
+        value = value[1:-1]
+    if not value:
+        return ""
+    return f'{key} = "{value.replace(chr(34), chr(92) + chr(34))}"'
 
 
 def _check_transformers() -> None:
@@ -179,15 +218,15 @@ class SecretsCheck(ContentCheck):
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=name):
             return []
         if b"\r" in data or _may_transform(name, data):
-            return self._scan_as_text(name, data)
+            return cap(self._scan_as_text(name, data))
         candidates = self._candidates(data)
         try:
             hits = self._scan_lines(_SparseLines(data, candidates), name, candidates) if candidates else []
         except UnicodeDecodeError:  # not UTF-8 text after all: detect-secrets would not read it
             return []
-        if not hits and _may_transform_eagerly(name, data):
-            return self._scan_as_text(name, data, eager_only=True)
-        return hits
+        if _may_transform_eagerly(name, data):
+            hits = _union(hits, self._scan_as_text(name, data, eager_only=True))
+        return cap(hits)
 
     def _scan_as_text(self, name: str, data: bytes, eager_only: bool = False) -> list[Hit]:
         try:
@@ -200,11 +239,14 @@ class SecretsCheck(ContentCheck):
         if not eager_only:
             lines = get_transformed_file(text)  # type: ignore[arg-type]
             hits = self._scan_list(lines, name) if lines else self._scan_list(_LINE.findall(content), name)
-        if not hits and _may_transform_eagerly(name, data):
+        if _may_transform_eagerly(name, data):  # whatever the first pass found: lines stay independent
             text.seek(0)
             eager = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
             if eager:
-                hits = self._scan_list(eager, name)
+                hits = _union(hits, self._scan_list(eager, name))
+            each = [_eager_line(line) for line in content.split("\n")]
+            if any(each):
+                hits = _union(hits, self._scan_list(each, name))
         return hits
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
@@ -235,23 +277,31 @@ class SecretsCheck(ContentCheck):
 
     def _scan_lines(self, lines: Sequence[str], name: str,
                     candidates: list[tuple[int, set[int] | None, int]]) -> list[Hit]:
-        found: dict[tuple[str, str], Hit] = {}
+        found: dict[tuple[str, int, str], Hit] = {}  # every occurrence: one hit per (type, line, value)
         windows = self._prefilter_for_session().windows
         for secret, text in _process_lines(lines, name, candidates, windows, self._allowlist):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue
             value = _whole_token(secret.type, secret.secret_value or "", text)
-            key = (secret.type, value)
+            key = (secret.type, secret.line_number, value)
             if key in found:
                 continue
-            found[key] = Hit(
+            hit = Hit(
                 rule=rule.id,
                 line=secret.line_number,
                 secret=value,
                 message=rule.message or f"{secret.type} in file content",
             )
+            found[key] = judge(hit, rule.params.get("checksum"), drop=False) or hit
         return list(found.values())
+
+
+def _union(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    """The hits of two passes over one file, without exact (rule, line, value) duplicates, by line."""
+    seen = {(h.rule, h.line, h.secret) for h in first}
+    merged = first + [h for h in second if (h.rule, h.line, h.secret) not in seen]
+    return sorted(merged, key=lambda h: h.line or 0)
 
 
 class _SparseLines(Sequence[str]):

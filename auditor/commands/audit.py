@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from auditor import __version__, baseline, provenance
@@ -19,8 +21,10 @@ from auditor.formats.common import printable
 from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
 from auditor.parallel import default_jobs
-from auditor.policy import Gate, suppress
+from auditor.policy import Gate, condense, suppress, threshold
 from auditor.sources import Options, open_image
+
+EXPLAINED = ("text", "json")  # the formats whose render_all takes `explain` (--explain)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,12 +41,26 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
                         help="report format (default: %(default)s)")
     common_args.add_gate_args(parser)
+    parser.add_argument("--min-severity", choices=[s.value for s in Severity],
+                        default=os.environ.get("AUDITOR_MIN_SEVERITY"),
+                        help="show findings at or above this severity; the rest are counted in the summary "
+                        "(default: low, or --fail-on when lower)")
+    parser.add_argument("--show-info", action="store_true",
+                        help="show info findings too (entropy-only strings, public addresses): --min-severity info")
+    parser.add_argument("--explain", action="store_true",
+                        help="list the values the value judge rejected (placeholders, examples, ...), where they "
+                        "are and why (text and json formats)")
     parser.add_argument("--fail-on-status", choices=GATE_STATUSES, default=os.environ.get("AUDITOR_FAIL_ON_STATUS"),
                         help="gate only on findings hidden by a later layer (what squashing would remove), "
                         "only on visible ones (files in the final filesystem and metadata), or on any (default)")
     parser.add_argument("--baseline", metavar="FILE", help=f"only findings not in this baseline count "
                         f"(default: {BASELINE_NAME} beside the config, when present)")
     parser.add_argument("--no-baseline", action="store_true", help="ignore any baseline file")
+    parser.add_argument("--include-package-files", action="store_true",
+                        default=common_args.env("INCLUDE_PACKAGE_FILES", "") not in ("", "0", "false"),
+                        help="also list content findings in package files whose bytes match what the package "
+                        "manager recorded, in package directories without digests (node_modules), and in package "
+                        "managers' indexes and caches (default: counted in the summary only)")
     parser.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
     parser.add_argument("--dockerfile", metavar="PATH",
                         help="the Dockerfile that built the image: SARIF results point at its instructions' lines")
@@ -73,24 +91,36 @@ def run(args: argparse.Namespace) -> int:
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
                                 cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),
-                                inventory=False, deadline=options.deadline)
+                                inventory=False, deadline=options.deadline,
+                                include_package_files=args.include_package_files)
             report, _ = audit(image, rules, settings, progress=common.progress(sys.stderr, args.quiet))
         reports.append(provenance.map_dockerfile(report, args.dockerfile) if args.dockerfile else report)
     if args.write_baseline:
         count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
-    reports = [suppress(report, config, baseline_fingerprints) for report in reports]
+    fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
+    shown = _min_severity(args, fail_on)
+    reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    common.write(FORMATS[args.format](reports, args.show_secrets, color), args.output)
+    render: Callable[..., str] = FORMATS[args.format]
+    if args.explain and args.format in EXPLAINED:
+        render = functools.partial(render, explain=True)
+    common.write(render(reports, args.show_secrets, color), args.output)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:
                 print(f"audit: warning: {warning}", file=sys.stderr)
-    gate = Gate(
-        fail_on=Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low")),
-        status=args.fail_on_status or config.fail_on_status or "any",
-    )
+    gate = Gate(fail_on=fail_on, status=args.fail_on_status or config.fail_on_status or "any")
     return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline), args.strict) for report in reports)
+
+
+def _min_severity(args: argparse.Namespace, fail_on: Severity) -> Severity:
+    """What the report shows: --show-info or --min-severity, else low; never above what fails the run (a
+    finding that fails the gate is always shown)."""
+    if args.show_info:
+        return Severity.INFO
+    chosen = Severity(args.min_severity) if args.min_severity else Severity.LOW
+    return chosen if chosen.rank <= fail_on.rank else fail_on
 
 
 def _baseline(args: argparse.Namespace, config: Config) -> frozenset[str]:

@@ -1,4 +1,5 @@
-"""`audit files REF`: every entry each layer adds, with its fate; nothing is judged."""
+"""`audit files REF`: every entry each layer adds, with its fate and package ownership (every file is hashed
+to check it against the package databases: this command is an inventory); nothing is judged."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from auditor.sources import open_image
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="audit files", description="List every entry each layer adds, with its fate.")
+    parser = argparse.ArgumentParser(prog="audit files",
+                                     description="List every entry each layer adds, with its fate and package "
+                                     "ownership.")
     common_args.add_image_args(parser)
     parser.add_argument("--format", "-f", choices=["text", "json"], default=common_args.env("FORMAT", "text"),
                         help="text (one line per entry) or json (default: %(default)s)")
@@ -22,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     options = image_options.options(args)
-    settings = Settings(limits=options.limits, deadline=options.deadline)
+    settings = Settings(limits=options.limits, deadline=options.deadline, hash_files=True)
     with open_image(args.ref, options) as image:
         report, entries = audit(image, [], settings, progress=common.progress(sys.stderr, args.quiet))
     from auditor.formats import json_format, text

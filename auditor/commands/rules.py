@@ -8,6 +8,8 @@ import os
 import sys
 
 from auditor import yamlfile
+from auditor.checks import KINDS
+from auditor.checks.judge import REASONS, REASONS_BY_LEVEL, level_of
 from auditor.commands import args as common_args
 from auditor.commands import common
 from auditor.config import is_pack, load_config
@@ -36,18 +38,28 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{path}: {len(load_rules([path]))} rule(s) OK")
         return 0
     rules = common.effective_rules(args, common.config(args))
+    levels = {r.id: level_of(r) for r in rules if KINDS[r.kind].family in ("content", "metadata")}
     if args.format == "json":
         doc = {"rules": [
             {"id": r.id, "kind": r.kind, "severity": r.severity.value, "description": r.description,
              "remediation": r.remediation, "source": os.path.basename(r.source),
              "paths": list(r.paths), "exclude": list(r.exclude), "status": sorted({s.value for s in r.status}),
-             "params": dict(r.params)}
+             "params": dict(r.params), **({"judge": levels[r.id]} if r.id in levels else {})}
             for r in rules
-        ]}
+        ], "judge": {name: {"description": text, "levels": _levels_of(name)} for name, text in REASONS.items()}}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         for r in rules:
-            sys.stdout.write(f"{r.id}  [{r.kind}, {r.severity.value}]\n    why: {r.description}\n"
+            judged = f", judge {levels[r.id]}" if r.id in levels else ""
+            sys.stdout.write(f"{r.id}  [{r.kind}, {r.severity.value}{judged}]\n    why: {r.description}\n"
                              f"    fix: {' '.join(r.remediation.split())}\n")
-        sys.stdout.write(f"{len(rules)} rule(s)\n")
+        sys.stdout.write(f"{len(rules)} rule(s)\n\nvalue judge: what each content rule's values are checked "
+                         "for (`audit --explain` lists rejected values)\n")
+        for name, text in REASONS.items():
+            sys.stdout.write(f"{name}  [{', '.join(_levels_of(name))}]\n    {text}\n")
     return 0
+
+
+def _levels_of(reason: str) -> list[str]:
+    """The judge levels (`token`, `generic`) that apply `reason`."""
+    return [level for level, reasons in REASONS_BY_LEVEL.items() if reason in reasons]

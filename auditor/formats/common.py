@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from auditor.model import Finding, Report, Severity, Status
+from auditor.model import Finding, PackageCounts, Report, Severity, Status
 from auditor.redact import redact
 
 _BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF}
@@ -55,7 +55,7 @@ def safe_command(text: str | None, report: Report, show: bool) -> str | None:
             if sep and value:
                 words[i] = f"{key}={redact(value, False)}"
         text = text[: match.end()] + " ".join(words)
-    for finding in report.findings:
+    for finding in [*report.findings, *report.rejected]:
         if finding.secret and len(finding.secret) >= 4 and finding.secret in text:
             text = text.replace(finding.secret, redact(finding.secret, False) or "")
     return text
@@ -89,6 +89,7 @@ def summary(report: Report) -> dict[str, Any]:
         "efficiency": round(1 - report.hidden_bytes / report.total_bytes, 4) if report.total_bytes else 1.0,
         "not_scanned": len(report.not_scanned),
         "suppressed": report.suppressed,
+        "below_min_severity": report.below_severity,
         "skipped_layers": report.skipped_layers,
         "cached_layers": report.cached_layers,
     }
@@ -120,3 +121,15 @@ def instruction(created_by: str | None, width: int = 100, build_args: bool = Tru
         names = args.split(" ", 1)[1] if " " in args else ""
         text = f"RUN {command}" + (f"  (build args: {names})" if build_args else "")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summary_lines(counts: PackageCounts) -> list[str]:
+    """What a report's summary says about findings in package content, one sentence per kind (none
+    when there are none), for the text and Markdown formats
+    (`auditor.ownership.findings` decides what is counted)."""
+    verb = "shown, each marked with its ownership (--include-package-files)" if counts.shown else \
+        "not shown; `--include-package-files` to list them"
+    kinds = (("unmodified package file(s)", counts.unmodified),
+             ("file(s) of package directories without digests (node_modules, Go module cache)", counts.unverified),
+             ("package manager index and cache file(s)", counts.indexes))
+    return [f"{findings} finding(s) in {files} {what} {verb}." for what, (findings, files) in kinds if findings]

@@ -5,14 +5,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from auditor.checks.judge import REASONS
 from auditor.formats.common import safe_command, summary
-from auditor.model import Entry, Report
+from auditor.model import Entry, Finding, PackageCounts, Report
 from auditor.redact import redact
 
 
-def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:
+def _place(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule, "status": f.status.value, "path": f.path, "layer": f.layer, "location": f.location,
+            "line": f.line}
+
+
+def rejected(report: Report, show_secrets: bool = False) -> list[dict[str, Any]]:
+    """`--explain`: each value the judge rejected, where it is, the rule that proposed it and why."""
+    return [{**_place(f), "secret": redact(f.secret, show_secrets), "reason": f.rejected,
+             "explanation": REASONS.get(f.rejected or "", ""), "fingerprint": f.fingerprint}
+            for f in report.rejected]
+
+
+def document(report: Report, show_secrets: bool = False, explain: bool = False) -> dict[str, Any]:
     image = report.image
-    return {
+    doc = {
         "image": {
             "reference": image.reference,
             "digest": image.digest,
@@ -42,25 +55,41 @@ def document(report: Report, show_secrets: bool = False) -> dict[str, Any]:
                 "fingerprint": f.fingerprint,
                 "message": f.message,
                 "remediation": f.remediation,
+                "ownership": f.ownership,
+                "package": f.package,
             }
             for f in report.findings
         ],
         "not_scanned": [{"layer": n.layer, "path": n.path, "reason": n.reason, "limit": n.limit}
                         for n in report.not_scanned],
         "warnings": list(image.warnings),
-        "summary": summary(report),
+        "summary": {**summary(report), "package_files": package_files(report.package_files),
+                    "rejected": len(report.rejected)},
+    }
+    if explain:
+        doc["rejected"] = rejected(report, show_secrets)
+    return doc
+
+
+def package_files(counts: PackageCounts) -> dict[str, Any]:
+    """The summary's count of findings in package content, always present (see `auditor.ownership.findings`)."""
+    return {
+        "shown": counts.shown,
+        "hidden_findings": counts.hidden,
+        **{kind: {"findings": findings, "files": files} for kind, (findings, files) in
+           (("unmodified", counts.unmodified), ("unverified", counts.unverified), ("indexes", counts.indexes))},
     }
 
 
-def render(report: Report, show_secrets: bool = False) -> str:
-    return json.dumps(document(report, show_secrets), indent=2, ensure_ascii=True) + "\n"
+def render(report: Report, show_secrets: bool = False, explain: bool = False) -> str:
+    return json.dumps(document(report, show_secrets, explain), indent=2, ensure_ascii=True) + "\n"
 
 
-def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
-    """One image: the documented object. Several: `{"reports": [object, ...]}`."""
+def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False, explain: bool = False) -> str:
+    """One image: the documented object. Several: `{"reports": [object, ...]}`. `explain` adds `rejected`."""
     if len(reports) == 1:
-        return render(reports[0], show_secrets)
-    return json.dumps({"reports": [document(r, show_secrets) for r in reports]}, indent=2) + "\n"
+        return render(reports[0], show_secrets, explain)
+    return json.dumps({"reports": [document(r, show_secrets, explain) for r in reports]}, indent=2) + "\n"
 
 
 def render_files(entries: list[Entry]) -> str:
@@ -74,6 +103,8 @@ def render_files(entries: list[Entry]) -> str:
                     "size": e.size,
                     "status": e.status.value,
                     "hidden_by": e.hidden_by,
+                    "ownership": e.ownership,
+                    "package": e.package,
                 }
                 for e in entries
             ]

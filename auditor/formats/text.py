@@ -12,7 +12,16 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from auditor.formats.common import human_bytes, instruction, printable, safe_command, status_phrase, summary
+from auditor.checks.judge import REASONS
+from auditor.formats.common import (
+    human_bytes,
+    instruction,
+    printable,
+    safe_command,
+    status_phrase,
+    summary,
+    summary_lines,
+)
 from auditor.model import Entry, Finding, Report, Status
 from auditor.redact import redact
 
@@ -97,7 +106,23 @@ def _metadata_note(report: Report, f: Finding, show_secrets: bool) -> Text | Non
     return Text(f"      {'; '.join(parts)}", style="dim") if parts else None
 
 
-def render(report: Report, show_secrets: bool = False, color: bool = False) -> str:
+def _explain(out: Console, report: Report, show_secrets: bool) -> None:
+    """`--explain`: every value the judge rejected, where it is, which rule proposed it, and why not."""
+    out.print()
+    out.print(Text("Rejected by the value judge", style="bold"))
+    for f in report.rejected:
+        where = (f"layer {f.layer} {printable(f.path or '')}" if f.layer is not None
+                 else printable(f.location or "image config"))
+        line = Text(f"  {where}" + (f" line {f.line}" if f.line else "") + f"  {f.rule}")
+        secret = redact(f.secret, show_secrets)
+        if secret:
+            line.append(f" ({printable(secret)})", style="bold")
+        out.print(line)
+        reason = f.rejected or ""
+        out.print(Text("    ").append(reason, style="green").append(f": {REASONS.get(reason, '')}", style="dim"))
+
+
+def render(report: Report, show_secrets: bool = False, color: bool = False, explain: bool = False) -> str:
     buffer = io.StringIO()
     out = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard" if color else None,
                   soft_wrap=True, highlight=False, emoji=False, markup=False, width=200)
@@ -155,6 +180,8 @@ def render(report: Report, show_secrets: bool = False, color: bool = False) -> s
             which = f"layer {n.layer}" if n.layer is not None else "image"
             out.print(Text(f"  {which}{' ' + printable(n.path) if n.path else ''}: {printable(n.reason)}"))
 
+    if explain and report.rejected:
+        _explain(out, report, show_secrets)
     _summary(out, report, s)
     return buffer.getvalue()
 
@@ -182,8 +209,15 @@ def _summary(out: Console, report: Report, s: dict) -> None:  # type: ignore[typ
     causes = [status for status in FIX_BY_STATUS if s["by_status"].get(status.value)]
     for status in causes:
         out.print(Text("  ").append("fix ·", style="green").append(f" {FIX_BY_STATUS[status]}"))
+    for line in summary_lines(report.package_files):
+        out.print(f"  {line}")
     if report.suppressed:
         out.print(f"  {report.suppressed} finding(s) suppressed by the baseline or allowlist.")
+    if report.below_severity:
+        out.print(f"  {report.below_severity} finding(s) below the shown severity not listed "
+                  "(`--show-info` or `--min-severity` lists them).")
+    if report.rejected:
+        out.print(f"  {len(report.rejected)} value(s) rejected by the value judge (`--explain` lists them).")
     if report.skipped_layers:
         out.print(f"  {report.skipped_layers} base layer(s) not reported (--skip-base).")
     if report.not_scanned:
@@ -197,8 +231,8 @@ def _share(part: int, whole: int) -> str:
     return "<0.1%" if share < 0.001 else f"{share:.1%}"
 
 
-def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
-    return "\n".join(render(report, show_secrets, color) for report in reports)
+def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False, explain: bool = False) -> str:
+    return "\n".join(render(report, show_secrets, color, explain) for report in reports)
 
 
 def render_files(entries: list[Entry]) -> str:
@@ -206,5 +240,7 @@ def render_files(entries: list[Entry]) -> str:
     for e in entries:
         status = e.status.value if e.hidden_by is None else f"{e.status.value} by layer {e.hidden_by}"
         link = f" -> {printable(e.link)}" if e.link else ""
-        lines.append(f"{e.layer:>3}  {e.kind.value:<8} {e.size:>12}  {status:<22} {printable(e.path)}{link}")
+        owner = f"{e.ownership}: {e.package}" if e.package else (e.ownership or "-")
+        lines.append(f"{e.layer:>3}  {e.kind.value:<8} {e.size:>12}  {status:<22} {printable(owner):<40} "
+                     f"{printable(e.path)}{link}")
     return "\n".join(lines) + ("\n" if lines else "")

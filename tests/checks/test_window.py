@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.regex import RegexCheck, entropy, judge_decoded
+from auditor.checks.verify import verify
 from auditor.checks.window import AFTER, BEFORE, MAX_REGION, Regions, search
 from auditor.rules import default_pack_paths, load_rules
 
@@ -33,24 +34,28 @@ def test_every_match_end_lies_in_a_region_that_reaches_back_a_whole_window(ends:
 
 
 def _reference(rule: Any, text: str) -> list[tuple[int, str]]:
-    """What RegexCheck reported before regions: finditer over the whole text."""
+    """What RegexCheck reported before regions: finditer over the whole text, every (line, value) once,
+    a value failing the rule's checksum left out."""
     compiled = RegexCheck([rule])._compiled[0]
     group = rule.params.get("group", 0)
-    seen: set[str] = set()
+    seen: set[tuple[int, str]] = set()
     out = []
     for match in compiled.pattern.finditer(text):
         assume(len(match.group(0).encode()) < BEFORE - 64)  # longer matches are the documented limit
         secret = match.group(group) if group else match.group(0)
-        if not secret or secret in seen:
+        line = text.count("\n", 0, match.start()) + 1
+        if not secret or (line, secret) in seen:
             continue
         if rule.params.get("min_entropy") and entropy(secret) < rule.params["min_entropy"]:
             continue
         if compiled.allow is not None and compiled.allow.search(secret):
             continue
+        if rule.params.get("checksum") and not verify(rule.params["checksum"], secret):
+            continue
         if rule.params.get("decode") and judge_decoded(secret, compiled.decoded) is None:
             continue
-        seen.add(secret)
-        out.append((text.count("\n", 0, match.start()) + 1, secret))
+        seen.add((line, secret))
+        out.append((line, secret))
     return out
 
 

@@ -348,7 +348,7 @@ def test_sarif_carries_each_findings_fingerprint(cli, images):
 
 
 def test_sarif_levels_and_security_severity(cli, images):
-    doc = json.loads(report(cli, images.ref("severities"), "sarif", "--rules", images.rules()))
+    doc = json.loads(report(cli, images.ref("severities"), "sarif", "--rules", images.rules(), "--show-info"))
     run = doc["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert len({r["id"] for r in rules}) == len(rules)

@@ -68,9 +68,20 @@ def test_fail_on_sets_the_lowest_failing_severity_and_info_never_fails_by_defaul
     sums = File("/srv/sums.txt", b'digest = "3f8a9c2e7b1d4f6a0e5c"\n')
     info_only = archive(tmp_path, [*BASE, [Dir("/srv"), sums]], name="info.tar")
     doc = cli(info_only, "--format", "json").json()
+    assert doc["findings"] == [] and doc["summary"]["below_min_severity"] == 1  # counted, not listed
+    doc = cli(info_only, "--format", "json", "--show-info").json()
     assert {f["severity"] for f in doc["findings"]} == {"info"}, doc["findings"]
     assert cli(info_only).code == 0
+    assert cli(info_only, "--show-info").code == 0
     assert cli(info_only, "--fail-on", "info").code == 1
+
+
+def test_what_fails_the_gate_is_always_shown(tmp_path, cli):
+    sums = File("/srv/sums.txt", b'digest = "3f8a9c2e7b1d4f6a0e5c"\n')
+    info_only = archive(tmp_path, [*BASE, [Dir("/srv"), sums]], name="info.tar")
+    failing = cli(info_only, "--fail-on", "info", "--min-severity", "high", "--format", "json")
+    assert failing.code == 1 and [f["severity"] for f in failing.json()["findings"]] == ["info"]
+    assert "1 finding(s) below the shown severity" in cli(info_only).out
 
 
 def test_allowlist_in_the_config_silences_by_path_and_rule(tmp_path, cli, monkeypatch):

@@ -1,12 +1,18 @@
-"""layer-auditor's `secret` rules must find exactly what the real `detect-secrets scan` finds.
+"""No silent loss: whatever the real `detect-secrets scan --all-files` finds, layer-auditor reports or
+rejects by a named rule.
 
 The corpus under tests/assets/corpus holds FAKE credentials for every detect-secrets plugin in files of
 many kinds (Python, YAML, JSON, INI/CFG, .env, .properties, JS, Go, Terraform, a Dockerfile, a shell
 script, CRLF and CR-only line endings, a UTF-8 BOM, a file that is not UTF-8, a lock file, a swagger file,
-an SVG, an allowlisted line, a secret on two lines, a file only the eager transformers read). The test runs
-`python -m detect_secrets scan --all-files` in a copy of it and compares, file by file, the sorted
-(line_number, type, hashed_secret) triples with what `Scanner(rules).secrets.scan_file()` returns for the
-same bytes, the rule of each hit mapped back to its plugin's secret type.
+an SVG, an allowlisted line, a secret on two lines, files only the eager transformers read, values
+repeated on several lines). The test runs `python -m detect_secrets scan --all-files` in a copy of it, and
+audits an image holding the same files under /srv/app/ with every default rule. Each (file, line,
+hashed secret) of detect-secrets must be matched by a finding of the report on the same file and line
+whose value is the secret or contains it (detect-secrets reports only "ghp" of a GitHub token, which
+layer-auditor reports whole), or by a finding the report rejects by a named rule (`rejected_finding`).
+
+This is no longer a statement of equality: layer-auditor reports more (every occurrence, settings the
+eager transformer reads whatever the raw pass found, its own `regex` rules).
 
 Two things of the CLI's environment are pinned so that the reference does not depend on the machine:
 - PYTHONUTF8=1: the CLI opens files in the locale's encoding; layer-auditor always reads UTF-8.
@@ -25,14 +31,19 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from auditor.checks.scanner import Scanner
+from auditor.audit import Settings, audit
+from auditor.model import Finding, Report
 from auditor.rules import default_pack_paths, load_rules
+from auditor.sources import open_image
+from testing import imagekit as kit
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "corpus"
 DEAD_PROXY = "http://127.0.0.1:9"
+PREFIX = "/srv/app/"
 
 Triple = tuple[int, str, str]  # (line_number, secret type, sha1 of the secret)
 
@@ -65,47 +76,25 @@ def _corpus_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def _reported_value(plugin: str, secret: str) -> str:
-    """The value detect-secrets itself reports for a secret layer-auditor reports whole.
-
-    GitHub's and GitLab's patterns capture only the token's prefix (`(ghp|gho|...)_...`), so detect-secrets
-    reports "ghp" for every GitHub token; layer-auditor reports the whole token
-    (auditor.checks.secrets._whole_token). Map it back to compare like with like.
-    """
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-
-    cls = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}[plugin]
-    for pattern in getattr(cls, "denylist", ()):
-        match = pattern.fullmatch(secret)
-        if match and pattern.groups and match.start(1) == 0:
-            return str(match.group(1))
-    return secret
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _auditor_results(root: Path, prefix: str) -> dict[str, list[Triple]]:
-    rules = load_rules(default_pack_paths())
-    type_of_plugin = _secret_types()
-    type_of_rule = {r.id: type_of_plugin[str(r.params["plugin"])] for r in rules if r.kind == "secret"}
-    plugin_of_rule = {r.id: str(r.params["plugin"]) for r in rules if r.kind == "secret"}
-    scanner = Scanner(rules)
-    out: dict[str, list[Triple]] = {}
-    with scanner.secrets.session():
-        for rel in _corpus_files(root):
-            hits = scanner.secrets.scan_file(prefix + rel, (root / rel).read_bytes())
-            if hits:
-                assert all(h.secret is not None for h in hits)
-                triples = {
-                    (h.line or 0, type_of_rule[h.rule],
-                     hashlib.sha1(_reported_value(plugin_of_rule[h.rule], str(h.secret)).encode("utf-8")).hexdigest())
-                    for h in hits
-                }
-                # detect-secrets keeps one of several secrets with the same (type, reported value) in a file
-                # (the first line); layer-auditor keeps every whole token. Compare the first of each.
-                first: dict[tuple[str, str], Triple] = {}
-                for triple in sorted(triples):
-                    first.setdefault((triple[1], triple[2]), triple)
-                out[rel] = sorted(first.values())
-    return out
+def _holds(value: str | None, hashed: str) -> bool:
+    """Whether `value` is the secret whose sha1 is `hashed`, or contains it."""
+    if not value:
+        return False
+    return any(_sha1(value[i:k]) == hashed for i in range(len(value)) for k in range(i + 1, len(value) + 1))
+
+
+def rejected_finding(report: Report, path: str, line: int, hashed: str) -> Finding | None:
+    """LEAD, at merge: the finding the value judge rejected at `path`:`line` holding the secret, with the
+    name of the rule that rejected it (`Finding.rejected`, kept in `Report.rejected`); None when there is
+    none. Until the judge lands there is no rejection, so every detect-secrets finding must be reported."""
+    for f in getattr(report, "rejected", ()):
+        if f.path == path and f.line == line and getattr(f, "rejected", None) and _holds(f.secret, hashed):
+            return f  # type: ignore[no-any-return]
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +109,26 @@ def cli(request: pytest.FixtureRequest, corpus_copy: Path) -> dict[str, list[Tri
     return _cli_results(corpus_copy, request.param)
 
 
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """The audit of an image holding the corpus under PREFIX, with every default rule and no cache."""
+    files = _corpus_files(CORPUS)
+    dirs = sorted({PREFIX + str(Path(f).parent) for f in files} | {"/srv", PREFIX.rstrip("/")})
+    entries: list[Any] = [kit.Dir(d.rstrip("/.") or "/") for d in dirs]
+    entries += [kit.File(PREFIX + f, (CORPUS / f).read_bytes()) for f in files]
+    path = tmp_path_factory.mktemp("image") / "corpus.tar"
+    kit.write_docker_archive(path, kit.ImageSpec(layers=[entries]))
+    with open_image(str(path)) as image:
+        result, _ = audit(image, load_rules(default_pack_paths()), Settings(jobs=1))
+    return result
+
+
 def test_corpus_has_the_promised_variety() -> None:
     files = _corpus_files(CORPUS)
     suffixes = {Path(f).suffix for f in files}
     assert {".py", ".yaml", ".yml", ".json", ".ini", ".cfg", ".properties", ".js", ".sh", ".go", ".tf"} <= suffixes
     names = set(files) | {Path(f).name for f in files}
-    assert {"Dockerfile", ".env", ".npmrc", "package-lock.json", "api/swagger.yaml"} <= names
+    assert {"Dockerfile", ".env", ".npmrc", "package-lock.json", "api/swagger.yaml", "occur/dup.env"} <= names
     assert any(b"\r\n" in (CORPUS / f).read_bytes() for f in files), "a CRLF file"
     contents = [(CORPUS / f).read_bytes() for f in files]
     assert any(b"\r" in data and b"\n" not in data for data in contents), "a CR-only file"
@@ -155,21 +158,26 @@ def test_cli_reference_covers_the_plugins(cli: dict[str, list[Triple]]) -> None:
     assert "misc/credentials" in cli  # found only by the eager config transformer
 
 
-@pytest.mark.parametrize("prefilter", [True, False], ids=["prefilter", "every-line"])
-@pytest.mark.parametrize("prefix", ["/", "/srv/app/"], ids=["at-root", "under-srv-app"])
-def test_auditor_matches_detect_secrets_line_for_line(cli: dict[str, list[Triple]], corpus_copy: Path,
-                                                      prefix: str, prefilter: bool,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """With and without the Hyperscan prefilter, so neither its skipping nor the transformer shortcuts
-    can hide a finding."""
-    import auditor.checks.prefilter
+def test_nothing_detect_secrets_finds_is_silently_lost(cli: dict[str, list[Triple]], report: Report) -> None:
+    lost = []
+    for name, triples in sorted(cli.items()):
+        path = PREFIX + name
+        reported = [f for f in report.findings if f.path == path and f.kind == "secret"]
+        for line, secret_type, hashed in triples:
+            if any(f.line == line and _holds(f.secret, hashed) for f in reported):
+                continue
+            if rejected_finding(report, path, line, hashed) is None:
+                lost.append({"file": name, "line": line, "type": secret_type,
+                             "reported on that line": sorted(f.rule for f in reported if f.line == line)})
+    assert not lost, json.dumps(lost, indent=1)
 
-    if not prefilter:
-        monkeypatch.setattr(auditor.checks.prefilter, "hyperscan", None)
-    ours = _auditor_results(corpus_copy, prefix)
-    mismatches = {
-        name: {"detect-secrets": cli.get(name), "layer-auditor": ours.get(name)}
-        for name in sorted(set(cli) | set(ours))
-        if cli.get(name) != ours.get(name)
-    }
-    assert not mismatches, json.dumps(mismatches, indent=1)
+
+def test_every_occurrence_detect_secrets_keeps_once_is_reported(report: Report) -> None:
+    """detect-secrets reports dup/twice.txt's repeated token on line 1 only and misses the second AWS key
+    line of occur/dup.env; layer-auditor reports each line."""
+    lines = sorted(f.line or 0 for f in report.findings
+                   if f.path == PREFIX + "occur/dup.env" and f.rule == "ds-aws-access-key")
+    assert lines == [2, 5, 8]
+    lines = sorted(f.line or 0 for f in report.findings
+                   if f.path == PREFIX + "dup/twice.txt" and f.rule == "ds-github-token")
+    assert lines == [1, 3]

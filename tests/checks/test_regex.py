@@ -1,0 +1,25 @@
+"""`regex` rules over the buffers the layer reader really hands over."""
+
+from __future__ import annotations
+
+from auditor.checks.regex import RegexCheck
+from auditor.model import Rule, RuleId, Severity
+
+
+def _rule(**params: object) -> Rule:
+    return Rule(id=RuleId("demo-token"), kind="regex", severity=Severity.HIGH, description="Demo token.",
+                remediation="Rotate it.", params={"pattern": r"demo_[a-z0-9]{12}", **params})
+
+
+def test_keywords_are_looked_for_in_a_bytearray_as_in_bytes():
+    # the layer reader passes a bytearray (read_text avoids a copy); ASCII content is lowered as bytes
+    check = RegexCheck([_rule(keywords=["Demo_"])])
+    data = b"x = 1\ntoken = demo_abcdef123456\n"
+    for buffer in (data, bytearray(data)):
+        hits = check.scan_file("/app/config.py", buffer)
+        assert [(h.line, h.secret) for h in hits] == [(2, "demo_abcdef123456")]
+
+
+def test_a_file_without_any_keyword_has_no_hit():
+    check = RegexCheck([_rule(keywords=["elsewhere"])])
+    assert check.scan_file("/app/config.py", bytearray(b"token = demo_abcdef123456\n")) == []

@@ -1,0 +1,8 @@
+environment       = "prod"
+region            = "eu-west-1"
+db_password       = "Falcon67*RZRRxq"
+cloudflare_token  = "hidNAubmz5A5KQio20TMJPNlav8zEryGnptlS8YTfQo"
+datadog_api_key   = "1a528e80d18646343940cd5769207713"
+github_token      = "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"
+kms_key_id        = "d99d0647-d975-46e7-b094-2d27db6e2a17"
+vpc_id            = "vpc-0a1b2c3d4e5f67890"

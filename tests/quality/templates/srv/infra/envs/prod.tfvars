@@ -1,0 +1,8 @@
+environment       = "prod"
+region            = "eu-west-1"
+db_password       = "⟦S password-assignment password⟧"
+cloudflare_token  = "⟦S generic-assignment urlsafe43⟧"
+datadog_api_key   = "⟦S provider-token datadog-api-key⟧"
+github_token      = "⟦S provider-token github-fine-grained⟧"
+kms_key_id        = "⟦N uuid-identifier uuid⟧"
+vpc_id            = "⟦N identifier =vpc-0a1b2c3d4e5f67890⟧"
