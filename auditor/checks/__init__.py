@@ -98,7 +98,8 @@ KINDS: dict[str, RuleKind] = {
     "regex": RuleKind(
         "content",
         {"pattern": params.regex, "group": params.group, "keywords": str_list, "min_entropy": number,
-         "allow": params.regex_list, "ignore_case": flag, "checksum": params.checksum, "judge": _judge_level},
+         "allow": params.regex_list, "ignore_case": flag, "checksum": params.checksum, "judge": _judge_level,
+         "decode": params.decoding, "decoded": params.regex},
         required=("pattern",), factory=_regex, cached=True,
     ),
     "assignment": RuleKind(

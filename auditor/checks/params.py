@@ -61,6 +61,16 @@ def checksum(value: Any, where: str) -> str:
     return name
 
 
+DECODINGS = ("base64",)
+
+
+def decoding(value: Any, where: str) -> str:
+    """How a `regex` rule decodes its secret before `decoded` judges it (`checks.regex.decode`)."""
+    if value not in DECODINGS:
+        raise RuleError(f"{where}: unknown decoding {value!r} (one of {', '.join(DECODINGS)})")
+    return str(value)
+
+
 def group(value: Any, where: str) -> int | str:
     """A capture group, by number or name."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):

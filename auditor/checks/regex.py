@@ -5,10 +5,17 @@ pass over a text, which reports every offset where a rule's match may end. Pytho
 on bounded regions around those offsets (`window`), never over a whole file or line, so a pattern that
 backtracks badly costs at most a region's worth of work per region. A match longer than
 `window.BEFORE` bytes may be missed or cut short.
+
+A rule with `decode: base64` decodes its secret (at most `DECODE_LIMIT` characters of it, so the cost
+per match is bounded) and keeps the match only when `decoded` finds its expression in the result: an
+embedded PEM key must decode to a private key, a Basic header to user:password. The decoded text is
+never reported; `decoded`'s first group, when it has one, names what was found in the message.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
@@ -31,6 +38,38 @@ def entropy(text: str) -> float:
         return 0.0
     total = len(text)
     return -sum(n / total * math.log2(n / total) for n in Counter(text).values())
+
+
+DECODE_LIMIT = 4096  # base64 characters of a secret decoded at most: a PEM header or user:password is early
+_URLSAFE = str.maketrans("-_", "+/")
+
+
+def decode_base64(text: str) -> str | None:
+    """The first `DECODE_LIMIT` characters of standard or URL-safe base64 `text`, padding optional,
+    decoded as UTF-8 (bytes that are not become U+FFFD); None when `text` is not base64."""
+    body = text[:DECODE_LIMIT].rstrip("=").translate(_URLSAFE)
+    if len(body) % 4 == 1:  # a lone last character holds no whole byte
+        body = body[:-1]
+    try:
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except binascii.Error:
+        return None
+    return raw.decode("utf-8", "replace")
+
+
+def judge_decoded(secret: str, expected: Pattern[str] | None) -> str | None:
+    """What a base64 secret decodes to, for the finding's message: `expected`'s first group ('' when it
+    has none, or when there is no `expected`); None when the secret does not decode or `expected` is not
+    found in what it decodes to."""
+    text = decode_base64(secret)
+    if text is None:
+        return None
+    if expected is None:
+        return ""
+    match = expected.search(text)
+    if match is None:
+        return None
+    return (match.group(1) or "") if expected.groups else ""
 
 
 class _Compiled:
@@ -61,9 +100,14 @@ class _Compiled:
         allow = self.rule.params.get("allow") or ()
         return re.compile("|".join(f"(?:{a})" for a in allow)) if allow else None
 
+    @cached_property
+    def decoded(self) -> Pattern[str] | None:
+        decoded = self.rule.params.get("decoded")
+        return re.compile(decoded) if decoded is not None else None
+
     def compile(self) -> None:
         """Compile every expression now (reading a property compiles it, once)."""
-        _ = (self.pattern, self.include, self.exclude, self.allow)
+        _ = (self.pattern, self.include, self.exclude, self.allow, self.decoded)
 
     def wants(self, path: str) -> bool:
         if self.include is not None and not self.include.match(path):
@@ -148,10 +192,17 @@ class RegexCheck(ContentCheck):
     @staticmethod
     def _judged(c: _Compiled, secret: str) -> Hit | None:
         """A rule's hit on `secret` (without its line), or None when the value is not reported (too little
-        entropy, allowed); a look-alike by its checksum is rejected by name."""
+        entropy, allowed, not what `decoded` wants once decoded); a look-alike by its checksum is rejected
+        by name."""
         min_entropy = c.rule.params.get("min_entropy", 0.0)
         if min_entropy and entropy(secret) < min_entropy:
             return None
         if c.allow is not None and c.allow.search(secret):
             return None
-        return judge(Hit(c.rule.id, None, secret, c.rule.headline), c.checksum)
+        judged = judge(Hit(c.rule.id, None, secret, c.rule.headline), c.checksum)
+        if not c.rule.params.get("decode"):
+            return judged
+        note = judge_decoded(secret, c.decoded)  # what it decodes to: bounded, and only once per value
+        if note is None:
+            return None
+        return replace(judged, message=f"{judged.message} ({note})") if note else judged

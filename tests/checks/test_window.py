@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from auditor.checks.regex import RegexCheck, entropy
+from auditor.checks.regex import RegexCheck, entropy, judge_decoded
 from auditor.checks.window import AFTER, BEFORE, MAX_REGION, Regions, search
 from auditor.rules import default_pack_paths, load_rules
 
@@ -48,6 +48,8 @@ def _reference(rule: Any, text: str) -> list[tuple[int, str]]:
         if rule.params.get("min_entropy") and entropy(secret) < rule.params["min_entropy"]:
             continue
         if compiled.allow is not None and compiled.allow.search(secret):
+            continue
+        if rule.params.get("decode") and judge_decoded(secret, compiled.decoded) is None:
             continue
         seen.add((line, secret))
         out.append((line, secret))
