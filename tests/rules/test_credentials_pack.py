@@ -204,13 +204,13 @@ silent("api-key-header", "/app/client.py", 'headers = {"X-Api-Key": api_key}\n',
 silent("api-key-header", "/app/api.http", "X-Api-Key: {{apiKey}}\nX-Api-Key: $API_KEY\n", "templates")
 silent("api-key-header", "/app/README.md", "Send your key in the X-Api-Key header.\n", "prose")
 
-fires("oauth1-credential", "/app/api.http",
+fires("oauth1-header-credential", "/app/api.http",
       f'Authorization: OAuth oauth_consumer_key="{OAUTH_KEY}", oauth_nonce="{r(A62, 32)}", '
       f'oauth_signature="{OAUTH_SIG}", oauth_signature_method="HMAC-SHA1", oauth_timestamp="1318622958", '
       f'oauth_token="{OAUTH_TOKEN}", oauth_version="1.0"\n', OAUTH_TOKEN, "header")
-fires("oauth1-credential", "/app/logs/requests.log",
+fires("oauth1-header-credential", "/app/logs/requests.log",
       f"GET /1.1/statuses.json?oauth_consumer_key={OAUTH_KEY}&oauth_signature={OAUTH_SIG}&x=1\n", OAUTH_SIG, "query")
-silent("oauth1-credential", "/app/client.py", "session = OAuth1Session(key, oauth_token=token, "
+silent("oauth1-header-credential", "/app/client.py", "session = OAuth1Session(key, oauth_token=token, "
        "oauth_token_secret=secret)\n", "keyword-arguments")
 
 # --- git, RubyGems -------------------------------------------------------------------------------------
