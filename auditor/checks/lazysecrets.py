@@ -193,11 +193,6 @@ def _write(cache: str, key: str, patterns: Patterns) -> None:
         pass  # only costs time
 
 
-class _HookScanner(Scanner):
-    def __init__(self, checks: dict[str, ContentCheck]) -> None:
-        self.checks = checks
-
-
 def hook_scanner(rules: list[Rule], cache: str | None) -> Scanner:
     """A `Scanner` of `rules` whose `secret` check is a `LazySecretsCheck` keeping its expressions under
     `cache` (without a cache, the plain `Scanner`)."""
@@ -217,4 +212,4 @@ def hook_scanner(rules: list[Rule], cache: str | None) -> Scanner:
         check = spec.factory(of_kind(rules, kind))
         assert isinstance(check, ContentCheck)
         checks[kind] = check
-    return _HookScanner(checks)
+    return Scanner(rules, checks)

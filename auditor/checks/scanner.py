@@ -10,7 +10,7 @@ from dataclasses import replace
 from auditor.checks import KINDS, content_checks
 from auditor.checks.interface import ContentCheck
 from auditor.checks.judge import Context, FileText, Level, judge, level_of
-from auditor.model import Hit, Rule, RuleId
+from auditor.model import Hit, Rule, RuleId, Severity
 
 
 class Scanner(ContentCheck):
@@ -18,10 +18,11 @@ class Scanner(ContentCheck):
     `rules`; hits come in registry order (detect-secrets plugins first, then `regex` rules). A hit the
     judge rejects is kept with its reason in `Hit.rejected`, never dropped: the audit reports it apart."""
 
-    def __init__(self, rules: list[Rule]) -> None:
-        self.checks = content_checks(rules)
+    def __init__(self, rules: list[Rule], checks: dict[str, ContentCheck] | None = None) -> None:
+        self.checks = content_checks(rules) if checks is None else checks  # `checks`: built by the caller
         self.levels: dict[RuleId, Level] = {rule.id: level_of(rule) for rule in rules
                                             if rule.kind in KINDS and KINDS[rule.kind].family == "content"}
+        self.severities: dict[RuleId, Severity] = {rule.id: rule.severity for rule in rules}
 
     @property
     def secrets(self) -> ContentCheck:
@@ -33,11 +34,33 @@ class Scanner(ContentCheck):
         if not hits:
             return hits
         text = FileText(path, data)
-        return [self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits]
+        return self._once([self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits])
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         hits = [hit for check in self.checks.values() for hit in check.scan_text(text, name)]
-        return [self._judged(hit, lambda _: Context(line=text)) for hit in hits]
+        return self._once([self._judged(hit, lambda _: Context(line=text)) for hit in hits])
+
+    def _once(self, hits: list[Hit]) -> list[Hit]:
+        """One hit per value and line: a value that a rule naming its format (a `token`-level rule: a
+        provider's prefix, a key block) finds is not reported again by a keyword, assignment or entropy
+        rule (`generic`), and of several generic rules the most severe speaks. Which rules found it is
+        not lost: the report names the one that knows most about it."""
+        if len(hits) < 2:
+            return hits
+        best: dict[tuple[int | None, str], Hit] = {}
+        for hit in hits:
+            if hit.secret is None:
+                continue
+            key = (hit.line, hit.secret)
+            held = best.get(key)
+            if held is None or self._rank(hit) > self._rank(held):
+                best[key] = hit
+        return [hit for hit in hits if hit.secret is None or best[(hit.line, hit.secret)] is hit]
+
+    def _rank(self, hit: Hit) -> tuple[bool, bool, int]:
+        """Reported before rejected; a rule naming the format before a generic one; then severity."""
+        return (hit.rejected is None, self.levels.get(hit.rule, "token") != "generic",
+                self.severities.get(hit.rule, Severity.INFO).rank)
 
     def _judged(self, hit: Hit, context: Callable[[Hit], Context]) -> Hit:
         level = self.levels.get(hit.rule, "token")

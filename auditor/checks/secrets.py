@@ -396,12 +396,16 @@ def _windows(line: str, windows: Callable[[bytes, Regions], list[tuple[int, int]
 
 
 def _whole_token(secret_type: str, value: str, line: str) -> str:
-    """The whole token where a plugin's pattern captures only its prefix.
+    """The whole token where a plugin's pattern captures only its prefix (a JWT without its signature,
+    which its checksum, the JWT structure, needs).
 
     GitHubTokenDetector's pattern is `(ghp|gho|...)_[A-Za-z0-9_]{36}`, so detect-secrets reports "ghp" for
     every token: two tokens in a file collapse into one and every fingerprint is the same. Where the
     captured value is a short prefix of the match, the whole match is the secret.
     """
+    if value.startswith("eyJ") and value.endswith("."):  # JwtTokenDetector's lazy tail stops before the signature
+        match = re.compile(re.escape(value) + r"[A-Za-z0-9_\-]{1,1024}").search(line)
+        return match.group(0) if match else value
     if len(value) >= 8:
         return value
     cls = _plugin_classes().get(secret_type)

@@ -165,6 +165,8 @@ class DockerfileAuditor:
                                     f"{item.location} {item.key}: {rule.message or rule.description}",
                                     rule.remediation, secret=item.value)
         for hit in self.scanner.scan_text(item.text, "Dockerfile"):
+            if hit.rejected:  # the value judge's look-alike: no finding
+                continue
             rule = next(r for r in self.rules if r.id == hit.rule)
             yield _finding(rule.id, rule.severity, file, line, f"{item.location} {item.key}: {hit.message}",
                                     rule.remediation, secret=hit.secret)
@@ -250,7 +252,7 @@ class DockerfileAuditor:
         name = source.lstrip("<").lstrip("-").strip("'\"")
         target = posixpath.join(dest_abs, name) if into_dir else dest_abs
         rules = self._flag(target, Kind.FILE)
-        ids = {hit.rule for hit in self.scanner.scan_file(target, content.encode())}
+        ids = {hit.rule for hit in self.scanner.scan_file(target, content.encode()) if not hit.rejected}
         rules += [r for r in self.rules if r.id in ids and r.severity.rank >= Severity.MEDIUM.rank]
         yield from self._overwrites(file, ins, target, state)
         for rule in rules:
@@ -324,7 +326,7 @@ class DockerfileAuditor:
                 data = handle.read(MAX_CONTENT)
         except OSError:
             return []
-        ids = {hit.rule for hit in self.scanner.scan_file(in_image, data)}
+        ids = {hit.rule for hit in self.scanner.scan_file(in_image, data) if not hit.rejected}
         return [r for r in self.rules if r.id in ids and r.severity.rank >= Severity.MEDIUM.rank]
 
     # --- RUN ---------------------------------------------------------------------------------------

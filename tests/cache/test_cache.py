@@ -8,7 +8,7 @@ import os
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
 
-TOKEN = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+TOKEN = "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"
 BASE = [Dir("/etc"), File("/etc/os-release", b"ID=kit\n")]
 APP = [Dir("/app"), File("/app/config.yaml", f"github:\n  token: {TOKEN}\n".encode())]
 

@@ -13,7 +13,7 @@ import pytest
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec
 
-TOKEN = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+TOKEN = "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"
 LAYERS = [[Dir("/etc"), File("/etc/os-release", b"ID=kit\n")],
           [Dir("/app"), File("/app/config.yaml", f"github:\n  token: {TOKEN}\n".encode())]]
 

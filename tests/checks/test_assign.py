@@ -421,7 +421,7 @@ def test_a_megabyte_of_keywords_costs_bounded_work(monkeypatch):
 
 
 def test_a_dotenv_password_deleted_by_a_later_layer_is_reported_deleted(tmp_path, cli):
-    dotenv = b"# app settings\nDEBUG=0\nDB_PASSWORD=FakeDeletedPw22\n"
+    dotenv = b"# app settings\nDEBUG=0\nDB_PASSWORD=q9Vx2mT7pLw4\n"
     spec = ImageSpec(layers=[[Dir("/etc"), File("/etc/os-release", b"ID=kit\n")],
                              [Dir("/app"), File("/app/.env", dotenv)],
                              [Dir("/app"), Whiteout("/app/.env")]])
@@ -430,5 +430,5 @@ def test_a_dotenv_password_deleted_by_a_later_layer_is_reported_deleted(tmp_path
     result = cli(path, "--format", "json", "--show-secrets")
     findings = [f for f in result.json()["findings"] if f["rule"] == "password-assignment"]
     assert [(f["path"], f["status"], f["line"], f["secret"]) for f in findings] == [
-        ("/app/.env", "deleted", 3, "FakeDeletedPw22")]
+        ("/app/.env", "deleted", 3, "q9Vx2mT7pLw4")]
     assert result.code == 1

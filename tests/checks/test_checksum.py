@@ -130,3 +130,21 @@ def test_a_detect_secrets_finding_is_marked_verified_and_a_look_alike_is_kept_un
         fake_hits = scanner.scan_file("/app/.env", f"GITHUB_TOKEN={fake}\n".encode())
     assert [(h.secret, h.message.endswith("(checksum verified)")) for h in real_hits] == [(token, True)]
     assert [(h.secret, h.message.endswith("(checksum verified)")) for h in fake_hits] == [(fake, False)]
+
+
+def test_a_jwt_is_reported_whole_with_its_signature_and_verified() -> None:
+    # detect-secrets' JwtTokenDetector stops before the signature; the structure check needs all three parts
+    import base64
+    import json
+
+    from auditor.checks.scanner import Scanner
+
+    def part(doc: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    token = f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': '6028903', 'iat': 1718262546})}." + rand(B62, 43)
+    scanner = Scanner(load_rules(default_pack_paths()))
+    with scanner.session():
+        hits = [h for h in scanner.scan_file("/srv/app/.env", f"SERVICE_JWT={token}\n".encode()) if h.rule == "ds-jwt"]
+    assert [(h.secret, h.rejected) for h in hits] == [(token, None)]
+    assert hits[0].message.endswith("(checksum verified)")

@@ -14,7 +14,7 @@ from auditor.sources import open_image
 from testing import imagekit as kit
 from testing.imagekit import Dir, File, ImageSpec, Whiteout
 
-TOKEN = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+TOKEN = "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"
 RULES = load_rules(default_pack_paths())
 
 

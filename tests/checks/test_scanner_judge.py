@@ -41,3 +41,16 @@ def test_a_new_judge_version_changes_the_layer_cache_key(monkeypatch):
     before = cache.rules_key([AWS], 1 << 20)
     monkeypatch.setattr(cache, "JUDGE_VERSION", judge.VERSION + "-next")
     assert cache.rules_key([AWS], 1 << 20) != before
+
+
+def test_a_value_two_rules_find_on_one_line_is_reported_once_by_the_rule_naming_its_format() -> None:
+    from auditor.checks.scanner import Scanner
+    from auditor.rules import default_pack_paths, load_rules
+    from testing.tokens import github_token
+
+    token = github_token()
+    scanner = Scanner(load_rules(default_pack_paths()))
+    with scanner.session():
+        hits = scanner.scan_file("/srv/app/settings.py", f'GITHUB_TOKEN = "{token}"\n'.encode())
+    assert [(h.line, h.secret) for h in hits if not h.rejected] == [(1, token)]
+    assert scanner.levels[[h for h in hits if not h.rejected][0].rule] == "token"  # not token-assignment

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
+from testing.tokens import github_token
 
 Key = tuple[str, int, "int | None", "str | None"]  # (rule, line, related_line, path)
 
@@ -36,7 +37,7 @@ def pem() -> str:
 class Fake:
     """Secret-shaped values for one test run."""
 
-    github_token: str = field(default_factory=lambda: "ghp_" + _pick(string.ascii_letters + string.digits, 36))
+    github_token: str = field(default_factory=github_token)
     aws_key_id: str = field(default_factory=lambda: "AKIA" + _pick(string.ascii_uppercase + string.digits, 16))
     password: str = field(default_factory=lambda: _pick(string.ascii_letters + string.digits, 20))
     key: str = field(default_factory=pem)

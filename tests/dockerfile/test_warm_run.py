@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import string
 import subprocess
 import sys
 
 import pytest
 
 from auditor.cli import main
+from testing.tokens import github_token
 
 RUN = ("import contextlib, io, json, sys\n"
        "from auditor import cli\n"
@@ -62,7 +61,7 @@ def test_a_warm_run_of_a_clean_repository_loads_no_sdk_nor_detect_secrets(warm, 
 
 def test_a_warm_run_still_finds_a_secret_as_a_cold_one_does(warm, tmp_path, monkeypatch, capsys):
     cache, _ = warm
-    token = "ghp_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
+    token = github_token()
     repo = _repo(tmp_path / "leaky", token)
     code, report, modules = _run(repo, cache)
     monkeypatch.chdir(repo)  # the same command in this process, with the test's own empty cache

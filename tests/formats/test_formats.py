@@ -43,6 +43,7 @@ from testing import imagekit as kit
 from testing import readers
 from testing.cli import Result
 from testing.imagekit import Blob, Dir, File, History, ImageSpec, Raw, Whiteout
+from testing.tokens import github_token
 
 ALL_FORMATS = sorted(FORMATS)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -71,7 +72,7 @@ class Values:
 
     rsa_key: str = field(default_factory=_pem)
     aws_key_id: str = field(default_factory=lambda: "AKIA" + _pick(string.ascii_uppercase + string.digits, 16))
-    github_token: str = field(default_factory=lambda: "ghp_" + _pick(string.ascii_letters + string.digits, 36))
+    github_token: str = field(default_factory=github_token)
     npm_token: str = field(default_factory=lambda: "npm_" + _pick(string.ascii_letters + string.digits, 36))
     api_token: str = field(default_factory=lambda: _pick(string.ascii_letters + string.digits, 32))
 

@@ -16,7 +16,7 @@ from testing import imagekit as kit
 from testing.hostile import SECRET_FILE
 from testing.imagekit import File
 
-TOKEN = "ghp_" + "Zq3xV9mK2pL8wR4tY6uB1nC5dE7fG0hJ3kM9"  # a GitHub-shaped token: never printed in clear
+TOKEN = "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"  # a GitHub-shaped token: never printed in clear
 
 BOMB = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"

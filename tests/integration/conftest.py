@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from testing.tokens import github_token
+
 Which = Callable[..., str]  # tests/conftest.py `which`: a command's path, or skip (fail under CI=true)
 
 RUN_ID = secrets.token_hex(4)
@@ -59,7 +61,7 @@ class Values:
     aws_secret: str = field(default_factory=lambda: _pick(string.ascii_letters + string.digits + "/+", 40))
     builder_aws_key_id: str = field(
         default_factory=lambda: "AKIA" + _pick(string.ascii_uppercase + string.digits, 16))
-    github_token: str = field(default_factory=lambda: "ghp_" + _pick(string.ascii_letters + string.digits, 36))
+    github_token: str = field(default_factory=github_token)
     npm_token: str = field(default_factory=lambda: "npm_" + _pick(string.ascii_letters + string.digits, 36))
     api_token: str = field(default_factory=lambda: _pick(string.ascii_letters + string.digits, 32))
     rsa_key: str = field(default_factory=lambda: _pem("RSA"))

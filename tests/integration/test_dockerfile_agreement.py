@@ -42,6 +42,7 @@ import pytest
 
 from auditor.dockerfile.context import Context
 from auditor.dockerfile.parse import parse, shipping_stages
+from testing.tokens import github_token
 
 pytestmark = pytest.mark.docker
 
@@ -66,7 +67,7 @@ def _pem() -> str:
     return f"-----{'BEGIN'} RSA PRIVATE KEY-----\n{body}\n-----{'END'} RSA PRIVATE KEY-----\n"
 
 
-GITHUB_TOKEN = "ghp_" + _pick(string.ascii_letters + string.digits, 36)
+GITHUB_TOKEN = github_token()
 AWS_KEY_ID = "AKIA" + _pick(string.ascii_uppercase + string.digits, 16)
 
 

@@ -22,7 +22,7 @@ from tests.integration.conftest import SUBPROCESS_TIMEOUT, audit_command
 
 BASE = "debmin:bookworm"
 SHIPPED = "/usr/sbin/pam-auth-update"
-TOKEN = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
+TOKEN = "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"
 DOCKERFILE = f"""FROM {BASE}
 RUN echo '# edited locally' >> {SHIPPED}
 COPY env /app/.env

@@ -22,8 +22,8 @@ from testing import imagekit as kit
 from testing import reference
 from testing.imagekit import Blob, Dir, File, Hardlink, ImageSpec, Opaque, Symlink, Whiteout
 
-ENV_TOKEN = "ghp_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV5gN0aQe"
-CONFIG_TOKEN = "ghp_Zt7Yq1WmX5pR3nK8vL2cB6dH9fJ4sG0aTeUi"
+ENV_TOKEN = "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"
+CONFIG_TOKEN = "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"
 AWS_KEY_ID = "AKIAJ7Q3EXAMPLE4XYZQ"
 
 BASE = [Dir("/etc"), File("/etc/os-release", b'NAME="Kit Linux"\nID=kit\n'), Dir("/bin"),
