@@ -346,12 +346,17 @@ def _found(planted: Planted, findings: list[dict[str, object]]) -> bool:
 
 
 def _hidden_package_findings(report: dict[str, object]) -> int | None:
+    """Findings the report keeps out because they sit in unmodified package content (its summary says)."""
     summary = report.get("summary")
-    if isinstance(summary, dict):
-        for key in ("package_file_findings", "hidden_package_findings", "package_findings_hidden"):
-            if isinstance(summary.get(key), int):
-                return int(summary[key])
-    return None
+    files = summary.get("package_files") if isinstance(summary, dict) else None
+    hidden = files.get("hidden_findings") if isinstance(files, dict) else None
+    return hidden if isinstance(hidden, int) else None
+
+
+def _rejected(report: dict[str, object]) -> int | None:
+    summary = report.get("summary")
+    value = summary.get("rejected") if isinstance(summary, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -361,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list each image's shown findings")
     args = parser.parse_args(argv)
     os.makedirs(args.dir, exist_ok=True)
     ensure_base(args.base, os.path.join(args.dir, "rootfs"))
@@ -377,20 +383,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown = [f for f in findings if isinstance(f, dict)] if isinstance(findings, list) else []
         found = [p for p in scenario.planted if _found(p, shown)]
         missing = [f"{p.path} ({p.status}): {p.what}" for p in scenario.planted if p not in found]
-        gated = [f for f in shown if f.get("severity") in ("medium", "high", "critical")]
         total = everything.get("findings")
         rows.append({
             "image": scenario.name, "planted": len(scenario.planted), "found": len(found),
-            "shown_default": len(gated), "all_findings": len(total) if isinstance(total, list) else None,
-            "package_hidden": _hidden_package_findings(report), "exit": code, "missing": missing,
+            "shown_default": len(shown), "all_findings": len(total) if isinstance(total, list) else None,
+            "package_hidden": _hidden_package_findings(report), "rejected": _rejected(report), "exit": code,
+            "missing": missing, "shown": [f"{f.get('severity')} {f.get('rule')} {f.get('path') or f.get('location')}"
+                                          for f in shown],
         })
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'image':<9} {'planted':>7} {'found':>5} {'shown':>6} {'all':>6} {'pkg-hidden':>10} {'exit':>4}")
+    print(f"{'image':<9} {'planted':>7} {'found':>5} {'shown':>6} {'all':>6} {'pkg-hidden':>10} {'rejected':>8} "
+          f"{'exit':>4}")
     for row in rows:
         print(f"{row['image']:<9} {row['planted']:>7} {row['found']:>5} {row['shown_default']:>6} "
-              f"{row['all_findings']!s:>6} {row['package_hidden']!s:>10} {row['exit']:>4}")
+              f"{row['all_findings']!s:>6} {row['package_hidden']!s:>10} {row['rejected']!s:>8} {row['exit']:>4}")
+        if args.verbose:
+            for line in row["shown"]:
+                print(f"          shown: {line}")
         for miss in row["missing"]:
             print(f"          missing: {miss}")
     return 0

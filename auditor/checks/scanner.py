@@ -30,11 +30,16 @@ class Scanner(ContentCheck):
         return self.checks["secret"]
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
+        return self._once(self.every_hit(path, data))
+
+    def every_hit(self, path: str, data: bytes) -> list[Hit]:
+        """Each rule's hits in a file, judged, before one value and line is given to one rule (what each
+        rule finds on its own: the rule tests check it)."""
         hits = [hit for check in self.checks.values() for hit in check.scan_file(path, data)]
         if not hits:
             return hits
         text = FileText(path, data)
-        return self._once([self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits])
+        return [self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits]
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         hits = [hit for check in self.checks.values() for hit in check.scan_text(text, name)]
