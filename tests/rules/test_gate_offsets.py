@@ -84,12 +84,15 @@ def indent(text: str, by: str) -> str:
 
 
 def hits(check: ContentCheck, rule: str, path: str, text: str) -> Hits:
-    return {(h.line, h.secret) for h in check.scan_file(path, text.encode("utf-8")) if h.rule == rule}
+    scan = check.every_hit if isinstance(check, Scanner) else check.scan_file  # each rule on its own
+    return {(h.line, h.secret) for h in scan(path, text.encode("utf-8")) if h.rule == rule}
 
 
 def test_the_cases_cover_every_content_rule() -> None:
     covered = {p.values[0] for p in POSITIVES}
-    assert CONTENT_RULES - covered <= {"ds-public-ip"}  # detect-secrets' own filters drop every IPv4 address
+    # rules/credentials.yaml shifts its own cases the same way (tests/rules/test_credentials_pack.py)
+    own = {r.id for r in RULES if r.source.endswith("credentials.yaml")}
+    assert CONTENT_RULES - covered - own <= {"ds-public-ip"}  # detect-secrets' own filters drop every IPv4 address
 
 
 def test_the_filler_matches_nothing(checks: tuple[Scanner, Callable[[Rule], ContentCheck]]) -> None:
