@@ -48,19 +48,26 @@ class Scanner(ContentCheck):
     def _once(self, hits: list[Hit]) -> list[Hit]:
         """One hit per value and line: a value that a rule naming its format (a `token`-level rule: a
         provider's prefix, a key block) finds is not reported again by a keyword, assignment or entropy
-        rule (`generic`), and of several generic rules the most severe speaks. Which rules found it is
-        not lost: the report names the one that knows most about it."""
+        rule (`generic`), and of several generic rules the most severe speaks. Rules capture a value
+        differently (a plugin takes a token's first 24 characters, an assignment the whole quoted value),
+        so a value holding another found on the same line is the same value. Which rules found it is not
+        lost: the report names the one that knows most about it."""
         if len(hits) < 2:
             return hits
-        best: dict[tuple[int | None, str], Hit] = {}
+        by_line: dict[int | None, list[Hit]] = {}
         for hit in hits:
-            if hit.secret is None:
-                continue
-            key = (hit.line, hit.secret)
-            held = best.get(key)
-            if held is None or self._rank(hit) > self._rank(held):
-                best[key] = hit
-        return [hit for hit in hits if hit.secret is None or best[(hit.line, hit.secret)] is hit]
+            if hit.secret is not None:
+                by_line.setdefault(hit.line, []).append(hit)
+        dropped: set[int] = set()
+        for found in by_line.values():
+            kept: list[str] = []
+            for hit in sorted(found, key=self._rank, reverse=True):  # stable: the first of equals speaks
+                value = hit.secret or ""
+                if any(value in other or other in value for other in kept):
+                    dropped.add(id(hit))
+                else:
+                    kept.append(value)
+        return [hit for hit in hits if id(hit) not in dropped]
 
     def _rank(self, hit: Hit) -> tuple[bool, bool, int]:
         """Reported before rejected; a rule naming the format before a generic one; then severity."""

@@ -54,3 +54,19 @@ def test_a_value_two_rules_find_on_one_line_is_reported_once_by_the_rule_naming_
         hits = scanner.scan_file("/srv/app/settings.py", f'GITHUB_TOKEN = "{token}"\n'.encode())
     assert [(h.line, h.secret) for h in hits if not h.rejected] == [(1, token)]
     assert scanner.levels[[h for h in hits if not h.rejected][0].rule] == "token"  # not token-assignment
+
+
+def test_a_value_one_rule_captures_in_part_is_still_one_value() -> None:
+    # detect-secrets' Stripe plugin takes a live key's first 24 characters, the assignment rule the whole value
+    import secrets
+    import string
+
+    from auditor.checks.scanner import Scanner
+    from auditor.rules import default_pack_paths, load_rules
+
+    key = "sk_live_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(99))
+    scanner = Scanner(load_rules(default_pack_paths()))
+    with scanner.session():
+        hits = [h for h in scanner.scan_file("/srv/config.js", f"module.exports = {{ stripeKey: '{key}' }};\n".encode())
+                if not h.rejected]
+    assert len(hits) == 1 and hits[0].rule == "ds-stripe-key"
