@@ -1,57 +1,50 @@
-"""Package ownership on a real Debian image built by the engine: a dpkg file shipped as is is hidden and
-counted, the same file edited by a later layer is reported as a modified package file, and a secret planted
-in /app is reported; a cached and a memoized second run give the same report.
+"""Package ownership on a real image built by the engine: a dpkg file shipped as is is hidden and counted,
+the same file edited by a later layer is reported as a modified package file, and a secret planted in /app
+is reported; a cached and a memoized second run give the same report.
 
-The base is the bench's debootstrap'ed bookworm minbase (`debmin:bookworm`, bench/build_image.py), made
-once and kept in the engine. Its /usr/sbin/pam-auth-update (package libpam-runtime) holds md5 constants
-that the entropy detector reports: exactly the package noise of issue 15.
+The image is `FROM scratch` with a static busybox and a package installed the way dpkg leaves it: the
+file, and its md5 in /var/lib/dpkg/info/PACKAGE.md5sums. The shipped config holds a live-format token, as
+a package's sample configuration may: package content, not something the image's builders put there.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import hashlib
 import json
 import os
+import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from testing.tokens import github_token
 from tests.integration.conftest import SUBPROCESS_TIMEOUT, audit_command
 
-BASE = "debmin:bookworm"
-SHIPPED = "/usr/sbin/pam-auth-update"
-TOKEN = "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"
-DOCKERFILE = f"""FROM {BASE}
-RUN echo '# edited locally' >> {SHIPPED}
+SHIPPED = "/etc/app/app.conf"
+PACKAGE = "app (dpkg)"
+CONTENT = f"# sample configuration shipped by the package\ntoken = {github_token()}\n"
+TOKEN = github_token()
+DOCKERFILE = f"""FROM scratch
+COPY busybox /bin/busybox
+COPY rootfs/ /
+RUN ["/bin/busybox", "sh", "-c", "echo '# edited locally' >> {SHIPPED}"]
 COPY env /app/.env
 """
 
 
-def _ensure_base(client: Any, tmp: Path) -> None:
-    import docker.errors
-
-    try:
-        client.images.get(BASE)
-        return
-    except docker.errors.ImageNotFound:
-        pass
-    if os.geteuid() != 0:
-        pytest.skip(f"{BASE} is missing and building it (debootstrap) needs root")
-    spec = importlib.util.spec_from_file_location("build_image", Path(__file__).parents[2] / "bench" / "build_image.py")
-    assert spec is not None and spec.loader is not None
-    build_image = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_image)
-    build_image.ensure_base(BASE, str(tmp / "rootfs"))
-
-
 @pytest.fixture(scope="module")
-def archive(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def archive(docker_client: Any, which: Callable[..., str], tmp_path_factory: pytest.TempPathFactory) -> Any:
     work = tmp_path_factory.mktemp("package-files")
-    _ensure_base(docker_client, work)
     context = work / "context"
-    context.mkdir()
+    (context / "rootfs/etc/app").mkdir(parents=True)
+    (context / "rootfs/var/lib/dpkg/info").mkdir(parents=True)
+    shutil.copy(which("busybox", "apt-get install busybox-static"), context / "busybox")
+    (context / "rootfs" / SHIPPED.lstrip("/")).write_text(CONTENT)
+    digest = hashlib.md5(CONTENT.encode()).hexdigest()
+    (context / "rootfs/var/lib/dpkg/info/app.md5sums").write_text(f"{digest}  {SHIPPED.lstrip('/')}\n")
     (context / "Dockerfile").write_text(DOCKERFILE)
     (context / "env").write_text(f"GITHUB_TOKEN={TOKEN}\n")
     tag = f"layer-auditor-test/package-files:{os.getpid()}"
@@ -81,9 +74,9 @@ def by_path(doc: dict[str, Any], path: str) -> list[dict[str, Any]]:
 def test_shipped_package_file_hidden_edited_one_reported_planted_secret_found(archive: Path) -> None:
     code, doc = audit(str(archive))
     shipped = by_path(doc, SHIPPED)
-    assert shipped and {f["layer"] for f in shipped} == {1}  # only the edited copy, from the RUN layer
-    assert {(f["ownership"], f["package"]) for f in shipped} == {("package file, modified", "libpam-runtime (dpkg)")}
-    assert all("[package file, modified: libpam-runtime (dpkg)]" in f["message"] for f in shipped)
+    assert shipped and {f["layer"] for f in shipped} == {2}  # only the edited copy, from the RUN layer
+    assert {(f["ownership"], f["package"]) for f in shipped} == {("package file, modified", PACKAGE)}
+    assert all(f"[package file, modified: {PACKAGE}]" in f["message"] for f in shipped)
     planted = by_path(doc, "/app/.env")
     assert planted and all(f["ownership"] is None for f in planted)
     counts = doc["summary"]["package_files"]
@@ -93,7 +86,7 @@ def test_shipped_package_file_hidden_edited_one_reported_planted_secret_found(ar
 
 def test_include_package_files_lists_the_shipped_copy(archive: Path) -> None:
     _, doc = audit(str(archive), "--include-package-files")
-    owned = {f["ownership"] for f in by_path(doc, SHIPPED) if f["layer"] == 0}
+    owned = {f["ownership"] for f in by_path(doc, SHIPPED) if f["layer"] == 1}
     assert owned == {"package file, unmodified"}
 
 
