@@ -50,6 +50,11 @@ NEVER = "\\xff"  # a byte valid UTF-8 never holds: an atom that accepts nothing 
 FOLDS_OUT_OF_ASCII = frozenset("IiKkSs")  # ASCII letters Python's IGNORECASE matches with non-ASCII ones
 _ATOM_FLAGS = re.IGNORECASE | re.DOTALL | re.ASCII | re.UNICODE  # the flags that decide what one atom takes
 
+# A repetition bounded above REPEAT_CAP becomes "at least min(low, REPEAT_CAP)", unbounded: wider (every end
+# of a match of the original is an end of a match of this), and Hyperscan compiles large counted repeats
+# slowly (the regex gate of the default packs, 300 token rules with `[A-Za-z0-9]{36,255}`-style bodies, took
+# 4.7 s to compile, 1.6 s with this).
+REPEAT_CAP = 16
 _ATOMS = (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
 _LINE_START = (sre.AT_BEGINNING, sre.AT_BEGINNING_LINE, sre.AT_BEGINNING_STRING)
 _LINE_END = (sre.AT_END, sre.AT_END_LINE, sre.AT_END_STRING)
@@ -100,6 +105,8 @@ class _Emitter:
             return "(?:" + "|".join(self.emit(branch, flags) for branch in av[1]) + ")"
         if op in _REPEATS:
             low, high, inner = av
+            if low > REPEAT_CAP or (high != sre.MAXREPEAT and high > REPEAT_CAP):
+                return f"(?:{self.emit(inner, flags)}){{{min(low, REPEAT_CAP)},}}"  # wider: cheaper to compile
             bound = f"{{{low},}}" if high == sre.MAXREPEAT else f"{{{low},{high}}}"
             return f"(?:{self.emit(inner, flags)}){bound}"
         if op is getattr(sre, "ATOMIC_GROUP", None):

@@ -141,7 +141,9 @@ def _eager_lines(data: bytes) -> list[str]:
     """Every line detect-secrets' eager config-file transformer can give for `data` (it runs on a file
     of no known type where nothing else was found), and more: `key = "value"` for each value
     configparser reads once `[global]` is put in front, and each stripped line (it passes comment lines
-    through). Empty where configparser fails, as the transformer then gives nothing."""
+    through); and, as `auditor.checks.secrets` also runs the transformer on each line alone (so that one
+    line never depends on the others), `key = "value"` for every line holding `=` or `:`, wider than what
+    it gives: the check only needs to know when the real one could find something."""
     import configparser
 
     try:
@@ -151,6 +153,14 @@ def _eager_lines(data: bytes) -> list[str]:
     parser = configparser.ConfigParser()
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     out = [line.strip() for line in text.split("\n")]
+    for line in list(out):
+        key, sep, value = line.replace(":", "=", 1).partition("=") if ":" in line.split("=", 1)[0] \
+            else line.partition("=")
+        value = value.strip()
+        if sep and key.strip() and value:
+            if value[0] in ("'", '"') and value[-1] == value[0] and len(value) > 1:
+                value = value[1:-1]
+            out.append(f'{key.strip()} = "{value}"')
     try:
         parser.read_string("[global]\n" + text)
         for section in parser:
@@ -162,7 +172,7 @@ def _eager_lines(data: bytes) -> list[str]:
                     escaped = value.replace('"', '\\"')
                     out.append(f'{key} = "{escaped}"')
     except configparser.Error:
-        return []
+        pass  # the whole-file pass gives nothing; the lines alone still may
     return out
 
 
