@@ -34,6 +34,7 @@ __all__ = ["LazySecretsCheck", "hook_scanner"]
 
 # A line neither configparser nor its continuation rules accept: `auditor.checks.secrets._NOT_INI_LINE`
 # (the tests hold the two equal). A text without one may be read by the eager config-file transformer.
+_SETTING = re.compile(r"([^=:]*)[=:](.*)")
 _NOT_INI_LINE = re.compile(rb"^[\x21\x22\x24-\x39\x3c\x3e-\x5a\x5c-\x7e][^=:\n]*$", re.MULTILINE)
 # A line that may be a `[section]` header once stripped (Python's strip also takes non-ASCII spaces).
 _SECTION = re.compile(rb"^[\x09-\x0d\x1c-\x20\x80-\xff]*\[", re.MULTILINE)
@@ -154,10 +155,11 @@ def _eager_lines(data: bytes) -> list[str]:
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     out = [line.strip() for line in text.split("\n")]
     for line in list(out):
-        key, sep, value = line.replace(":", "=", 1).partition("=") if ":" in line.split("=", 1)[0] \
-            else line.partition("=")
-        value = value.strip()
-        if sep and key.strip() and value:
+        setting = _SETTING.match(line)  # key, then the first `=` or `:`, then the value
+        if setting is None:
+            continue
+        key, value = setting.group(1), setting.group(2).strip()
+        if key.strip() and value:
             if value[0] in ("'", '"') and value[-1] == value[0] and len(value) > 1:
                 value = value[1:-1]
             out.append(f'{key.strip()} = "{value}"')
