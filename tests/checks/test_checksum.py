@@ -17,6 +17,7 @@ import pytest
 from auditor.checks.regex import RegexCheck
 from auditor.errors import RuleError
 from auditor.rules import default_pack_paths, load_rules
+from testing.tokens import base62_crc32
 
 RNG = random.Random(14)
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -33,11 +34,7 @@ def rand(alphabet: str, n: int) -> str:
 
 def npm_token() -> str:
     body = rand(B62, 30)
-    number, check = binascii.crc32(body.encode()), ""
-    for _ in range(6):
-        number, digit = divmod(number, 62)
-        check = B62[digit] + check
-    return j("np", "m_", body, check)
+    return j("np", "m_", body, base62_crc32(body))
 
 
 def grafana_token() -> str:
