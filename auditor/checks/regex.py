@@ -138,7 +138,7 @@ class RegexCheck(ContentCheck):
 
     def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
         regions = self._gate.regions(data)
-        lowered: str | bytes | bytearray | None = None
+        lowered: bytes | bytearray | None = None
         lines = LineCounter(data)
         hits: list[Hit] = []
         for index in range(len(self._compiled)) if regions is None else regions:  # in rule order
@@ -146,13 +146,12 @@ class RegexCheck(ContentCheck):
             found = regions[index] if regions is not None else Regions().everywhere(len(data))
             if not found or (path is not None and not c.wants(path)):
                 continue
-            if c.keywords:
-                if lowered is None:
-                    lowered = data.lower() if data.isascii() else data.decode("utf-8", errors).lower()
-                if isinstance(lowered, (bytes, bytearray)):  # the layer reader hands a bytearray
-                    if not any(k.encode() in lowered for k in c.keywords if k.isascii()):
-                        continue
-                elif not any(k in lowered for k in c.keywords):
+            if c.keywords and not all(k.isascii() for k in c.keywords) and not data.isascii():
+                pass  # a keyword with letters bytes.lower() does not fold: the rule runs
+            elif c.keywords:
+                if lowered is None:  # ASCII letters folded in place of the decoded text (4 bytes a character)
+                    lowered = data.lower()
+                if not any(k.encode() in lowered for k in c.keywords):
                     continue
             hits.extend(cap(self._search(c, data, found, lines, errors)))
         return hits

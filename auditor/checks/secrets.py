@@ -11,7 +11,7 @@ Two departures from the CLI, both so that no secret is lost to another:
   raw pass's. detect-secrets runs it only when the raw pass finds nothing, so adding a Stripe key to a
   `.env` made the AWS key on its first line (which only the eager pass reads) vanish. It also parses the
   file as a whole, where a repeated key or a `%` in any value fails the parse for every line, so the
-  same transformation is also applied to each line alone (`_eager_line`) and the findings are united.
+  same transformation is also applied to each line alone (`checks.eager`) and the findings are united.
   Which files the eager pass reads is still decided for the whole file (`_may_transform_eagerly`, as
   detect-secrets does): one line that is no assignment keeps it off, on purpose, so that prose and code
   files (all of "no known type") do not have every `word: value` line read as a quoted setting.
@@ -19,10 +19,13 @@ Two departures from the CLI, both so that no secret is lost to another:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from re import Pattern
 from typing import Any, cast, overload
@@ -38,8 +41,9 @@ from detect_secrets.util.filetype import FileType, determine_file_type
 
 from auditor.checks.allowlist import allowlisted
 from auditor.checks.checksum import judge
+from auditor.checks.eager import EagerLines
 from auditor.checks.interface import ContentCheck
-from auditor.checks.occurrences import cap
+from auditor.checks.occurrences import MAX_PER_RULE, cap
 from auditor.checks.prefilter import Prefilter
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
@@ -51,6 +55,7 @@ ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"  # rep
 MAX_LINE = 16384  # characters: a longer line is given to the plugins as windows around possible matches
 WINDOW_BEFORE = 2048  # bytes of such a line before a possible match end: the longest secret found there
 WINDOW_MAX = 8192  # bytes in one window at most (the per-secret filters search the whole window per secret)
+EAGER_WHOLE_MAX = 65536  # bytes: a larger file's settings are read one line at a time only (`checks.eager`)
 
 
 @lru_cache(maxsize=1)
@@ -109,32 +114,6 @@ def _may_transform_eagerly(name: str, data: bytes) -> bool:
     return determine_file_type(name) is FileType.OTHER and not _NOT_INI_LINE.search(data)
 
 
-_ASSIGNMENT = re.compile(r"(.*?)\s*[=:]\s*(.*)")  # configparser's option line: the first `=` or `:`
-_INTERPOLATION = re.compile(r"%(?!%)")
-
-
-def _eager_line(line: str) -> str:
-    """One line as the eager config-file transformer gives it when that line is the whole file: a setting
-    `key = value` (or `key: value`) becomes `key = "value"` (quotes around the value taken off, inner
-    double quotes escaped), anything else "". A value needing interpolation (a `%` not doubled), which
-    configparser refuses, gives ""; `%%` is read as `%`."""
-    text = line.strip()
-    if not text or text[0] in "#;[":
-        return ""
-    match = _ASSIGNMENT.fullmatch(text)
-    if match is None or not match.group(1) or not match.group(2):
-        return ""
-    key, value = match.group(1), match.group(2)
-    if _INTERPOLATION.search(value.replace("%%", "")):
-        return ""
-    value = value.replace("%%", "%")
-    if value[0] in "'\"" and value[-1] == value[0] and len(value) > 1:
-        value = value[1:-1]
-    if not value:
-        return ""
-    return f'{key} = "{value.replace(chr(34), chr(92) + chr(34))}"'
-
-
 def _check_transformers() -> None:
     """The shortcuts above know these transformers and no others (detect-secrets is pinned to 1.5)."""
     transformers: list[Any] = list(get_transformers())
@@ -159,6 +138,7 @@ class SecretsCheck(ContentCheck):
         self._rule_for_type = {by_class[name]: rule for name, rule in seen.items()}
         self._limited = [r for r in self.rules if r.paths or r.exclude]
         self._prefilter: Prefilter | None = None
+        self._eager: EagerLines | None = None
         self._active = False
         self._allowlist = True
 
@@ -174,12 +154,12 @@ class SecretsCheck(ContentCheck):
             self._allowlist = ALLOWLIST_FILTER in get_settings().filters
             get_settings().disable_filters(INVALID_FILE_FILTER, ALLOWLIST_FILTER)
             get_filters.cache_clear()
-            self._prefilter = None
+            self._prefilter = self._eager = None
             self._active = True
             try:
                 yield self
             finally:
-                self._prefilter = None
+                self._prefilter = self._eager = None
                 self._active = False
 
     def warm(self) -> None:
@@ -218,42 +198,65 @@ class SecretsCheck(ContentCheck):
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=name):
             return []
         if b"\r" in data or _may_transform(name, data):
-            return cap(self._scan_as_text(name, data))
+            hits, unchecked = self._scan_as_text(name, data)
+            return cap(hits, unchecked=unchecked)
         candidates = self._candidates(data)
         try:
-            hits = self._scan_lines(_SparseLines(data, candidates), name, candidates) if candidates else []
+            hits, unchecked = (self._scan_lines(_SparseLines(data, candidates), name, candidates) if candidates
+                               else ([], {}))
         except UnicodeDecodeError:  # not UTF-8 text after all: detect-secrets would not read it
             return []
-        if _may_transform_eagerly(name, data):
-            hits = _union(hits, self._scan_as_text(name, data, eager_only=True))
-        return cap(hits)
+        if _may_transform_eagerly(name, data) and _is_utf8(data):
+            eager, more = self._scan_eager(name, data)
+            hits, unchecked = _union(hits, eager), _add(unchecked, more)
+        return cap(hits, unchecked=unchecked)
 
-    def _scan_as_text(self, name: str, data: bytes, eager_only: bool = False) -> list[Hit]:
+    def _scan_as_text(self, name: str, data: bytes) -> tuple[list[Hit], dict[RuleId, int]]:
         try:
             content = data.decode("utf-8")
         except UnicodeDecodeError:
-            return []
+            return [], {}
         content = content.replace("\r\n", "\n").replace("\r", "\n")  # as `open()` reads text
-        text = _NamedText(content, name)
-        hits: list[Hit] = []
-        if not eager_only:
-            lines = get_transformed_file(text)  # type: ignore[arg-type]
-            hits = self._scan_list(lines, name) if lines else self._scan_list(_LINE.findall(content), name)
+        lines = get_transformed_file(_NamedText(content, name))  # type: ignore[arg-type]
+        hits, unchecked = self._scan_list(lines if lines else _LINE.findall(content), name)
         if _may_transform_eagerly(name, data):  # whatever the first pass found: lines stay independent
-            text.seek(0)
-            eager = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
-            if eager:
-                hits = _union(hits, self._scan_list(eager, name))
-            each = [_eager_line(line) for line in content.split("\n")]
-            if any(each):
-                hits = _union(hits, self._scan_list(each, name))
-        return hits
+            eager, more = self._scan_eager(name, content.encode("utf-8"), content)
+            hits, unchecked = _union(hits, eager), _add(unchecked, more)
+        return hits, unchecked
+
+    def _scan_eager(self, name: str, data: bytes, content: str | None = None,
+                    ) -> tuple[list[Hit], dict[RuleId, int]]:
+        """What the eager config-file transformer adds: each setting line read alone (`checks.eager`), and
+        for a file of at most EAGER_WHOLE_MAX bytes also the transformer's parse of the whole file where
+        it differs (a value continued on the next lines)."""
+        eager = self._eager_lines()
+        found, skipped = eager.lines(data, 2 * MAX_PER_RULE)  # twice: the filters may drop some
+        picked: dict[int, tuple[str, set[int] | None]] = {index: (line, possible) for index, line, possible in found}
+        if len(data) <= EAGER_WHOLE_MAX:
+            text = _NamedText(data.decode("utf-8") if content is None else content, name)
+            whole = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
+            for index, line in enumerate(whole or []):
+                line = line.rstrip("\n")
+                if line and line != picked.get(index, ("", None))[0]:
+                    picked[index] = (line, None)  # every plugin: detect-secrets' own reading of the file
+        lines = {index: line for index, (line, _) in picked.items()}
+        count = data.count(b"\n") + 1
+        candidates: list[tuple[int, set[int] | None, int]] = [
+            (index, possible, 0) for index, (_, possible) in sorted(picked.items())]
+        hits, unchecked = self._scan_lines(_Lines(lines, count), name, candidates) if picked else ([], {})
+        return hits, _add(unchecked, self._rules_of(skipped))
+
+    def _eager_lines(self) -> EagerLines:
+        if self._eager is None:  # built once per session, on first need
+            self._eager = _eager_for(get_plugins())
+        return self._eager
+
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         """Secrets in one line of image metadata (an Env entry, a label, a history command)."""
         if not self.rules:
             return []
-        return self._scan_lines([text], name, [(0, None, 0)])  # every plugin: not worth the prefilter
+        return self._scan_lines([text], name, [(0, None, 0)])[0]  # every plugin: not worth the prefilter
 
     def _prefilter_for_session(self) -> Prefilter:
         if self._prefilter is None:
@@ -263,7 +266,7 @@ class SecretsCheck(ContentCheck):
     def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
         return self._prefilter_for_session().candidates(blob)
 
-    def _scan_list(self, lines: list[str], name: str) -> list[Hit]:
+    def _scan_list(self, lines: list[str], name: str) -> tuple[list[Hit], dict[RuleId, int]]:
         """Lines as a transformer or `readlines` gives them (with or without their newlines)."""
         whole = all(line.endswith("\n") for line in lines[:-1]) and all("\n" not in line[:-1] for line in lines)
         blob = "".join(lines) if whole else "\n".join(line.replace("\n", " ") for line in lines)
@@ -275,11 +278,19 @@ class SecretsCheck(ContentCheck):
             candidates = [(index, plugins, offset) for index, (plugins, offset) in sorted(by_line.items())]
         return self._scan_lines(lines, name, candidates)
 
-    def _scan_lines(self, lines: Sequence[str], name: str,
-                    candidates: list[tuple[int, set[int] | None, int]]) -> list[Hit]:
+    def _scan_lines(self, lines: Sequence[str], name: str, candidates: list[tuple[int, set[int] | None, int]],
+                    ) -> tuple[list[Hit], dict[RuleId, int]]:
+        """The hits on the candidate lines, and for each rule whose plugin was stopped the number of its
+        candidate lines left unvisited. A plugin stops once it has more hits than a file lists
+        (`occurrences.MAX_PER_RULE`): a generated file can hold tens of thousands of hashes that the
+        entropy plugins find (and the value judge rejects), each costing detect-secrets' filters."""
         found: dict[tuple[str, int, str], Hit] = {}  # every occurrence: one hit per (type, line, value)
+        per_plugin: Counter[int] = Counter()
+        stopped: set[int] = set()
+        skipped: Counter[int] = Counter()
         windows = self._prefilter_for_session().windows
-        for secret, text in _process_lines(lines, name, candidates, windows, self._allowlist):
+        for position, secret, text in _process_lines(lines, name, candidates, windows, self._allowlist,
+                                                     stopped, skipped):
             rule = self._rule_for_type.get(secret.type)
             if rule is None:
                 continue
@@ -294,7 +305,70 @@ class SecretsCheck(ContentCheck):
                 message=rule.message or f"{secret.type} in file content",
             )
             found[key] = judge(hit, rule.params.get("checksum"))
-        return list(found.values())
+            per_plugin[position] += 1
+            if per_plugin[position] > MAX_PER_RULE:
+                stopped.add(position)
+        return list(found.values()), self._rules_of(skipped)
+
+    def _rules_of(self, by_plugin: Mapping[int, int]) -> dict[RuleId, int]:
+        """Counts by plugin position as counts by the rule each plugin's hits go to."""
+        plugins = get_plugins()
+        out: dict[RuleId, int] = {}
+        for position, count in by_plugin.items():
+            rule = self._rule_for_type.get(plugins[position].secret_type)
+            if rule is not None:
+                out[rule.id] = out.get(rule.id, 0) + count
+        return out
+
+
+def _eager_for(plugins: list[Any]) -> EagerLines:
+    """The eager pass's view of the session's plugins: the keyword plugin and the entropy plugins."""
+    keyword = next((i for i, p in enumerate(plugins) if type(p).__name__ == "KeywordDetector"), None)
+    words = sys.modules[type(plugins[keyword]).__module__].DENYLIST if keyword is not None else ()
+    entropy = [(i, str(p.charset), float(p.entropy_limit)) for i, p in enumerate(plugins)
+               if hasattr(p, "charset") and hasattr(p, "entropy_limit")]
+    return EagerLines(keyword, words, entropy)
+
+
+def _add(first: dict[RuleId, int], second: dict[RuleId, int]) -> dict[RuleId, int]:
+    return {rule: first.get(rule, 0) + second.get(rule, 0) for rule in first.keys() | second.keys()}
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether detect-secrets would read `data` as text (the eager pass decodes only the lines it picks),
+    checked a MiB at a time: the decoded text of a large file would take up to four times its size."""
+    if data.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for offset in range(0, len(data), 1 << 20):
+            decoder.decode(view[offset:offset + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _Lines(Sequence[str]):
+    """`count` lines of which only some are known; the others are empty (code snippets slice them)."""
+
+    def __init__(self, lines: dict[int, str], count: int) -> None:
+        self._lines, self._count = lines, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._lines.get(i, "") for i in range(*index.indices(self._count))]
+        return self._lines.get(index, "")
 
 
 def _union(first: list[Hit], second: list[Hit]) -> list[Hit]:
@@ -343,7 +417,8 @@ class _SparseLines(Sequence[str]):
 
 def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[int, set[int] | None, int]],
                    windows: Callable[[bytes, Regions], list[tuple[int, int]] | None], allowlist: bool,
-                   ) -> Iterator[tuple[PotentialSecret, str]]:
+                   stopped: set[int] | None = None, skipped: Counter[int] | None = None,
+                   ) -> Iterator[tuple[int, PotentialSecret, str]]:
     """detect-secrets' `_process_line_based_plugins`, with the same output, doing less work; each secret
     with the text its plugin read.
 
@@ -361,13 +436,21 @@ def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[i
     secret longer than WINDOW_BEFORE bytes may be missed, and the per-secret filters see only the window.
     """
     plugins = get_plugins()
+    stopped = set() if stopped is None else stopped
     for index, possible, _ in candidates:
+        if stopped:  # plugins that found enough in this file (the caller adds to `stopped` as it goes)
+            wanted = (set(range(len(plugins))) if possible is None else possible) - stopped
+            if skipped is not None:
+                skipped.update(stopped if possible is None else possible & stopped)
+            if not wanted:
+                continue
+            possible = wanted
         line_number = index + 1
         line = lines[index].rstrip()
         code_snippet = get_code_snippet(lines=cast("list[str]", lines), line_number=line_number)  # it only slices
         texts = _windows(line, windows) if len(line) > MAX_LINE else [line]
         found = [
-            (plugin, secret, text)
+            (position, plugin, secret, text)
             for text in texts
             for position, plugin in enumerate(plugins)
             if possible is None or position in possible
@@ -379,11 +462,11 @@ def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[i
         if ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
                                     context=code_snippet):
             continue
-        for plugin, secret, text in found:
+        for position, plugin, secret, text in found:
             if not ds_scan._is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
                                             secret=secret.secret_value, plugin=plugin, line=text,
                                             context=code_snippet):
-                yield secret, text
+                yield position, secret, text
 
 
 def _windows(line: str, windows: Callable[[bytes, Regions], list[tuple[int, int]] | None]) -> list[str]:

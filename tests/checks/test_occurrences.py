@@ -7,6 +7,8 @@ Values are assembled from pieces (j()) so no literal here is a credential a scan
 
 from __future__ import annotations
 
+import hashlib
+
 import io
 import json
 import os
@@ -66,14 +68,29 @@ def test_two_values_on_one_line_are_two_hits_and_one_value_twice_on_a_line_is_on
     assert [(h.line, h.secret) for h in hits if h.rule == "dockerhub-token"] == [(1, DOCKERHUB)]
 
 
-@pytest.mark.parametrize("rule, value", [("ds-aws-access-key", AWS_A), ("dockerhub-token", DOCKERHUB)])
-def test_a_minified_file_is_capped_per_rule_with_the_rest_counted(scanner: Scanner, rule: str, value: str) -> None:
+@pytest.mark.parametrize("rule, value, counted", [
+    ("ds-aws-access-key", AWS_A, "up to 37"),  # detect-secrets' plugin stops after the cap: lines left are counted
+    ("dockerhub-token", DOCKERHUB, "37"),
+])
+def test_a_minified_file_is_capped_per_rule_with_the_rest_counted(scanner: Scanner, rule: str, value: str,
+                                                                  counted: str) -> None:
     count = MAX_PER_RULE + 37
     hits = [h for h in scanner.scan_file("/app/big.txt", f"k = {value}\n".encode() * count) if h.rule == rule]
     assert len(hits) == MAX_PER_RULE
     assert [h.line for h in hits] == list(range(1, MAX_PER_RULE + 1))
-    assert hits[-1].message.endswith("(and 37 more in this file, not listed)")
+    assert hits[-1].message.endswith(f"(and {counted} more in this file, not listed)")
     assert "more in this file" not in hits[-2].message
+
+
+def test_a_plugin_stops_after_the_cap_and_counts_the_lines_it_left(scanner: Scanner) -> None:
+    """Tens of thousands of md5 sums in an apt index (every line `Key: value`, read by the eager pass) are
+    not each given to detect-secrets' filters: the entropy plugin stops once it has more than a file lists."""
+    lines = "".join(f"Description-md5: {hashlib.md5(str(i).encode()).hexdigest()}\nPackage: p{i}\n"
+                    for i in range(3000))
+    hits = [h for h in scanner.every_hit("/var/lib/apt/lists/x_Translation-en", lines.encode())
+            if h.rule == "ds-high-entropy-hex"]
+    assert len(hits) == MAX_PER_RULE
+    assert hits[-1].message.endswith("(and up to 2900 more in this file, not listed)")
 
 
 def test_cap_keeps_order_counts_per_rule_and_leaves_exactly_the_limit_alone() -> None:

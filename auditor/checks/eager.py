@@ -1,0 +1,137 @@
+"""The lines detect-secrets' eager config-file transformer can add findings on, found without visiting
+every line in Python.
+
+The eager transformer reads a file of no known type as an INI file and gives each setting `key: value`
+as `key = "value"`. Only the plugins that need a quoted value can find something on that form that they
+cannot find on the raw line (every other plugin sees the same value either way): the keyword plugin,
+whose expressions want a quoted value after a key naming a password or secret, and the entropy plugins,
+which look only at quoted strings. So a line is worth transforming only when its key names a keyword or
+its whole value could pass an entropy plugin: all of it in the plugin's alphabet and with more distinct
+characters than 2**limit (a string of n distinct characters has at most log2(n) bits of entropy). Regular
+expressions over the file's bytes find those lines at C speed; only they are decoded, transformed and
+given to the plugins, and an entropy plugin is given a bounded number of lines per file (a file lists at
+most `occurrences.MAX_PER_RULE` hits of a rule anyway; the lines past the bound are counted). An apt
+index of 30 MB (every line `Key: value`, a third of them md5 sums) took a minute when every line was
+transformed and given to the plugins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from auditor.checks.prefilter import Prefilter
+
+_ASSIGNMENT = re.compile(r"(.*?)\s*[=:]\s*(.*)")  # configparser's option line: the first `=` or `:`
+_INTERPOLATION = re.compile(r"%(?!%)")
+
+
+def eager_line(line: str) -> str:
+    """One line as the eager config-file transformer gives it when that line is the whole file: a setting
+    `key = value` (or `key: value`) becomes `key = "value"` (quotes around the value taken off, inner
+    double quotes escaped), anything else "". A value needing interpolation (a `%` not doubled), which
+    configparser refuses, gives ""; `%%` is read as `%`."""
+    text = line.strip()
+    if not text or text[0] in "#;[":
+        return ""
+    match = _ASSIGNMENT.fullmatch(text)
+    if match is None or not match.group(1) or not match.group(2):
+        return ""
+    key, value = match.group(1), match.group(2)
+    if _INTERPOLATION.search(value.replace("%%", "")):
+        return ""
+    value = value.replace("%%", "%")
+    if value[0] in "'\"" and value[-1] == value[0] and len(value) > 1:
+        value = value[1:-1]
+    if not value:
+        return ""
+    return f'{key} = "{value.replace(chr(34), chr(92) + chr(34))}"'
+
+
+@dataclass(frozen=True)
+class Entropy:
+    """An entropy plugin as the eager pass needs it: its position among the plugins, the fewest distinct
+    characters a value needs to pass its limit, and the setting lines whose whole value is in its alphabet
+    and that long."""
+
+    position: int
+    fewest: int  # distinct characters: floor(2**limit) + 1
+    settings: re.Pattern[str]
+
+
+class EagerLines:
+    """Which lines of a file, once transformed, the keyword and entropy plugins may find something on."""
+
+    def __init__(self, keyword: int | None, keywords: Sequence[str], entropy: Iterable[tuple[int, str, float]]
+                 ) -> None:
+        """`keyword`: the keyword plugin's position (None when no rule selects it) and its key words
+        (regular expressions, matched case-insensitively); `entropy`: (position, charset, limit) of each
+        entropy plugin."""
+        patterns: list[tuple[int, str, int]] = []
+        self._keyword: tuple[int, re.Pattern[str]] | None = None
+        if keyword is not None and keywords:
+            words = "(?:" + "|".join(keywords) + ")"
+            self._keyword = (keyword, re.compile(words, re.IGNORECASE))
+            patterns.append((keyword, words, re.IGNORECASE))
+        self._entropy: dict[int, Entropy] = {}
+        for position, charset, limit in entropy:
+            fewest = int(2 ** limit) + 1
+            chars = "".join(re.escape(c) for c in sorted(charset))
+            setting = rf"^[ \t]*[^\s#;\[=:][^\n=:]*[=:][ \t]*(['\"]?)([{chars}]{{{fewest},}})\1[ \t\r]*$"
+            self._entropy[position] = Entropy(position, fewest, re.compile(setting))
+            patterns.append((position, setting, 0))
+        self._prefilter = Prefilter.from_patterns(patterns)
+        self._positions = [position for position, _, _ in patterns]
+
+    def lines(self, data: bytes, budget: int) -> tuple[list[tuple[int, str, set[int]]], dict[int, int]]:
+        """(0-based line index, transformed line, positions of the plugins to run on it) for each line of
+        `data` (UTF-8 text, `\\n` newlines) that may hold an eager-only finding; and for each entropy plugin
+        given more than `budget` lines, how many further lines it was not given (without a closer look:
+        each may or may not have been one). Each possible match is looked at as it is found, so memory
+        holds only the lines picked, whatever the file's size."""
+        picked: dict[int, set[int]] = {}  # line start -> plugins
+        taken: dict[int, int] = {}
+        skipped: dict[int, int] = {}
+        seen: dict[int, int] = {}  # plugin -> the start of the last line looked at for it
+
+        def look(position: int, offset: int) -> None:
+            start = data.rfind(b"\n", 0, offset) + 1
+            if seen.get(position) == start:
+                return
+            seen[position] = start
+            if taken.get(position, 0) >= budget and position in self._entropy:
+                skipped[position] = skipped.get(position, 0) + 1
+                return
+            end = data.find(b"\n", offset)
+            if self._holds(position, data[start:len(data) if end < 0 else end].decode("utf-8")):
+                picked.setdefault(start, set()).add(position)
+                taken[position] = taken.get(position, 0) + 1
+
+        database, owner = self._prefilter.database, self._prefilter.owner
+        if database is None:  # no Hyperscan: every line, for every plugin
+            offset = 0
+            while offset <= len(data):
+                for position in self._positions:
+                    look(position, offset)
+                next_line = data.find(b"\n", offset)
+                offset = len(data) + 1 if next_line < 0 else next_line + 1
+        else:
+            database.scan(data, match_event_handler=lambda i, _s, end, *_: look(owner[i], max(end - 1, 0)))
+        out: list[tuple[int, str, set[int]]] = []
+        line, counted = 0, 0
+        for start in sorted(picked):
+            line += data.count(b"\n", counted, start)
+            counted = start
+            end = data.find(b"\n", start)
+            transformed = eager_line(data[start:len(data) if end < 0 else end].decode("utf-8"))
+            if transformed:
+                out.append((line, transformed, picked[start]))
+        return out, skipped
+
+    def _holds(self, position: int, line: str) -> bool:
+        if self._keyword is not None and position == self._keyword[0]:
+            return self._keyword[1].search(line) is not None
+        entropy = self._entropy[position]
+        match = entropy.settings.match(line)
+        return match is not None and len(set(match.group(2))) >= entropy.fewest
