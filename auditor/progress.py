@@ -101,7 +101,8 @@ class Lines(Progress):
             return self._label
         read = size(self._done) + (f" of {size(self._total)}" if self._total else "")
         elapsed = now - self._since
-        rate = f", {self._done / elapsed / 1e6:.0f} MB/s" if elapsed > 0 else ""
+        speed = self._done / elapsed / 1e6 if elapsed > 0 else None
+        rate = "" if speed is None else f", {speed:.1f} MB/s" if speed < 10 else f", {speed:.0f} MB/s"
         return f"{self._label}: {read}{rate}"
 
     def _tick(self) -> None:

@@ -55,7 +55,7 @@ def test_plain_lines_come_at_most_once_per_interval_however_many_bytes_go_by():
         clock.now += 1
         shown.advance(MiB)
     assert len(lines(out)) == 10
-    assert lines(out)[0] == "audit: exporting app:1 from the engine: 30 MiB, 1 MB/s"  # no total: none shown
+    assert lines(out)[0] == "audit: exporting app:1 from the engine: 30 MiB, 1.0 MB/s"  # no total: none shown
 
 
 def test_a_run_shorter_than_the_interval_writes_no_line():
