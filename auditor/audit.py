@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,9 +39,9 @@ from auditor.model import (
 from auditor.ownership import findings as owned
 from auditor.ownership.ledger import Ledger
 from auditor.parallel import ScanPool, default_jobs
+from auditor.progress import SILENT, Progress, metered
 from auditor.walk import resolve
 
-Progress = Callable[[int, int, int], None]  # (layers done, layer count, bytes read)
 # An entry with its fate, the content hits of its tar entry, and (an archive file) its text members
 Walked = tuple[Entry, list[Hit], list[ArchiveMember]]
 Grouped = dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]]  # directory-grouped path rules
@@ -72,10 +72,10 @@ def audit(
     image: Image,
     rules: list[Rule],
     settings: Settings | None = None,
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> tuple[Report, list[Entry]]:
-    """Audit `image` against `rules`; returns the report and the full entry inventory (empty when the
-    report memo answered: `settings.inventory` False)."""
+    """Audit `image` against `rules`, telling `progress` what it reads; returns the report and the full
+    entry inventory (empty when the report memo answered: `settings.inventory` False)."""
     settings = settings or Settings()
     hsdb.use_cache(settings.cache_dir)
     scanner = Scanner(rules)
@@ -89,6 +89,7 @@ def audit(
     with scanner.secrets.session():
         scans, cached = _read_layers(image, scanner, rules, settings, progress)
         metadata = _metadata_findings(image, rules, scanner, settings.base_config)
+    progress.step("building the report")
     walked = list(_walk(scans))
     ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits, _ in walked) else None
     findings = _file_findings(walked, rules, settings.skip_layers, ledger)
@@ -129,7 +130,7 @@ def build_report(image: Image, rules: list[Rule], settings: Settings, layers: La
 
 
 def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Settings,
-                 progress: Progress | None) -> tuple[list[LayerScan], int]:
+                 progress: Progress) -> tuple[list[LayerScan], int]:
     """Read every layer, base first, scanning file contents on `settings.jobs` processes; a layer the
     cache holds is not read. Returns the scans (every hit resolved) and how many came from the cache.
     Layers below `settings.skip_layers` are read for their entries only, never scanned or cached."""
@@ -142,7 +143,6 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
 
     unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
-    total = 0
     with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=scanner.warm) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit)
         cached = None
@@ -151,11 +151,9 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
             scanned = cached = CachedReader(scanned, store, lookup=settings.cache_read)
         for layer in image.layers:
             settings.deadline.check()
-            scan = (scanned if layer.index >= settings.skip_layers else unscanned)(layer)
-            total += scan.bytes_read
-            scans.append(scan)
-            if progress:
-                progress(len(scans), len(image.layers), total)
+            read = scanned if layer.index >= settings.skip_layers else unscanned
+            scans.append(read(metered(layer, len(image.layers), progress)))
+        progress.step("scanning file contents")
         pool.flush()
         for scan in scans:
             scan.resolve()

@@ -7,9 +7,10 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from auditor import __version__, baseline, provenance
+from auditor import __version__, baseline, progress, provenance
 from auditor.audit import Settings, audit
 from auditor.cache import default_dir as cache_dir
 from auditor.cache import untrusted as cache_untrusted
@@ -86,15 +87,17 @@ def run(args: argparse.Namespace) -> int:
     skip_base = args.skip_base or config.skip_base
     cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
     reports = []
-    for ref in args.ref:
-        with open_image(ref, options) as image:
-            skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
-            settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
-                                cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),
-                                inventory=False, deadline=options.deadline,
-                                include_package_files=args.include_package_files)
-            report, _ = audit(image, rules, settings, progress=common.progress(sys.stderr, args.quiet))
-        reports.append(provenance.map_dockerfile(report, args.dockerfile) if args.dockerfile else report)
+    with progress.for_stream(sys.stderr, args.quiet) as meter:  # taken down before the report is written
+        options = replace(options, progress=meter, cache_dir=cache)
+        for ref in args.ref:
+            with open_image(ref, options) as image:
+                skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
+                settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config,
+                                    cache_dir=cache, cache_read=not args.show_secrets,
+                                    jobs=int(args.jobs or default_jobs()), inventory=False, deadline=options.deadline,
+                                    include_package_files=args.include_package_files)
+                report, _ = audit(image, rules, settings, progress=meter)
+            reports.append(provenance.map_dockerfile(report, args.dockerfile) if args.dockerfile else report)
     if args.write_baseline:
         count = baseline.write(args.write_baseline, [f for r in reports for f in r.findings])
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)

@@ -1,33 +1,17 @@
 """What the subcommands share once arguments are parsed: configuration and rules, source options, output,
-progress, and whether an audit was complete enough to pass."""
+and whether an audit was complete enough to pass."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Callable
-from typing import TextIO
 
 from auditor import localfile
 from auditor.config import Config, find_config, load_config
 from auditor.errors import UsageError
 from auditor.model import Report
 from auditor.rules import Rule, default_pack_paths, load_rules
-
-Progress = Callable[[int, int, int], None]
-
-
-def progress(stream: TextIO, quiet: bool) -> Progress | None:
-    if quiet or not stream.isatty():
-        return None
-
-    def show(done: int, total: int, nbytes: int) -> None:
-        end = "\n" if done == total else ""
-        stream.write(f"\rread {done}/{total} layers, {nbytes / 1e6:.1f} MB{end}")
-        stream.flush()
-
-    return show
 
 
 def write(text_out: str, output: str | None) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
+from auditor import progress
 from auditor.audit import Settings, audit
 from auditor.commands import args as common_args
 from auditor.commands import common, image_options
@@ -26,8 +28,9 @@ def parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     options = image_options.options(args)
     settings = Settings(limits=options.limits, deadline=options.deadline, hash_files=True)
-    with open_image(args.ref, options) as image:
-        report, entries = audit(image, [], settings, progress=common.progress(sys.stderr, args.quiet))
+    with progress.for_stream(sys.stderr, args.quiet) as shown, \
+            open_image(args.ref, replace(options, progress=shown)) as image:
+        report, entries = audit(image, [], settings, progress=shown)
     from auditor.formats import json_format, text
 
     render = json_format.render_files if args.format == "json" else text.render_files

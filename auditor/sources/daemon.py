@@ -1,4 +1,16 @@
-"""The local Docker engine (or anything speaking its API, such as Podman): `docker save` spooled to a file.
+"""The local Docker engine (or anything speaking its API, such as Podman): `docker save` spooled to a file,
+exported only when a layer must be read.
+
+The engine's image id is the sha256 of the image's config (the classic image store), so a config this
+module exported once is kept in the cache directory by that digest (`auditor.sources.configs`) and, the
+next time, found by asking the engine only for the id (`inspect`). The layers are then named by the
+config's diff_ids, which is all the layer cache and the report memo need: an image whose every layer is
+cached is audited without an export. Otherwise the image is exported by its id (never by a tag that may
+move meanwhile) the first time a layer is opened, and the layers are read from that archive.
+
+Such layers are `pinned` (`auditor.identity`): the layer cache takes the engine's diff_ids as the layers'
+identity, as it takes a registry's digests, instead of exporting them to hash them; a layer that is read
+is still checked against both digests as it is read.
 
 Only this module talks to the engine; it hands the spooled archive to the archive source.
 """
@@ -7,28 +19,110 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import IO, Any
 
+from auditor import jsondoc
 from auditor.errors import SourceError
-from auditor.sources import archive
-from auditor.sources.interface import Opened, Options, private_dir
+from auditor.limits import JSON_FLAG
+from auditor.model import Digest
+from auditor.sources import archive, configs
+from auditor.sources.interface import LayerRef, Located, Opened, Options, private_dir
 from auditor.sources.store import TarStore
 
 
 @contextlib.contextmanager
 def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options) -> Iterator[Opened]:
-    """`docker-daemon:NAME` (or a bare name): `docker save NAME` spooled to a private temporary file, which
-    is removed when the image is closed, and read as a docker archive. `extra` is never set."""
+    """`docker-daemon:NAME` (or a bare name): the image's config from the cache when the engine's id names
+    it, its layers exported (`docker save` spooled to a private temporary file, removed when the image is
+    closed) when one is first read; else exported now and read as a docker archive. `extra` is never set."""
+    image_id = inspect(name, options)
     with private_dir() as folder:
         spool = os.path.join(folder, "image.tar")
-        save(name, options, spool)
-        store = TarStore(spool)
-        yield Opened(store, archive.locate(store, replace(options, image=None, pull=False), ref))
+        raw = configs.get(options.cache_dir, image_id) if options.cache_dir else None
+        if raw is None:
+            save(name, image_id, options, spool)
+            store = TarStore(spool)
+            located = archive.locate(store, replace(options, image=None, pull=False), ref)
+            if options.cache_dir:
+                configs.put(options.cache_dir, image_id, _config_bytes(store, image_id))
+            yield Opened(store, located)
+            return
+        if len(raw) > options.limits.max_json_bytes:
+            raise SourceError(f"{ref}: image config larger than {options.limits.max_json_bytes} bytes (--{JSON_FLAG})")
+        config = jsondoc.parse(raw, f"{ref} config")
+        diff_ids = jsondoc.mapping(jsondoc.mapping(config).get("rootfs")).get("diff_ids")
+        diff_ids = diff_ids if isinstance(diff_ids, list) else []
+        export = _Export(lambda: _exported(name, image_id, options, spool, ref, len(diff_ids)))
+        # named by diff_id, as an export names an uncompressed layer: so the layers are pinned
+        layers = [LayerRef(name=str(index), digest=Digest(diff_id) if isinstance(diff_id, str) else None)
+                  for index, diff_id in enumerate(diff_ids)]
+        yield Opened(export, Located(config=config, layers=layers, digest=Digest(image_id)), pinned=True)
 
 
-def save(name: str, options: Options, dest: str) -> str:
-    """Write `docker save NAME` to `dest` (a file in a private temp dir); return the image id."""
+@dataclass
+class _Export:
+    """The layers of an image not exported yet, by position: the first `open` exports the image (`spool`
+    returns its archive and the name of each layer in it)."""
+
+    spool: Callable[[], tuple[TarStore, list[str]]]
+    _done: tuple[TarStore, list[str]] | None = None
+
+    def open(self, name: str) -> IO[bytes]:
+        if self._done is None:
+            self._done = self.spool()
+        store, names = self._done
+        return store.open(names[int(name)])
+
+    def exists(self, name: str) -> bool:
+        return name.isdigit()
+
+
+def _exported(name: str, image_id: str, options: Options, spool: str, ref: str,
+              count: int) -> tuple[TarStore, list[str]]:
+    """Export the image now that a layer must be read; its archive, and where each layer is in it. The
+    export is by id, so it is the image whose config was used; a layer count that differs is an error."""
+    save(name, image_id, options, spool)
+    store = TarStore(spool)
+    located = archive.locate(store, replace(options, image=None, pull=False), ref)
+    if located.digest != image_id or len(located.layers) != count:
+        raise SourceError(f"{ref}: the engine exported another image than {image_id}")
+    return store, [layer.name for layer in located.layers]
+
+
+def _config_bytes(store: TarStore, image_id: str) -> bytes | None:
+    """The config of a `docker save` archive as stored, under the name either layout gives it."""
+    hexpart = image_id.removeprefix("sha256:")
+    for name in (f"{hexpart}.json", f"blobs/sha256/{hexpart}"):
+        if store.exists(name):
+            with store.open(name) as handle:
+                return handle.read()
+    return None
+
+
+def inspect(name: str, options: Options) -> str:
+    """The engine's id of image `name` (pulled first with --pull)."""
+    with _engine(name) as client:
+        if options.pull:
+            repo, tag = _split(name)
+            client.images.pull(repo, tag=tag)
+        return str(client.api.inspect_image(name)["Id"])
+
+
+def save(name: str, image_id: str, options: Options, dest: str) -> None:
+    """Write `docker save IMAGE_ID` to `dest` (a file in a private temp dir), telling `options.progress`."""
+    options.progress.step(f"exporting {name} from the engine")
+    with _engine(name) as client, open(dest, "wb") as out:
+        for chunk in client.api.get_image(image_id):
+            options.deadline.check()
+            out.write(chunk)
+            options.progress.advance(len(chunk))
+
+
+@contextlib.contextmanager
+def _engine(name: str) -> Iterator[Any]:
+    """A client of the engine (DOCKER_HOST), its errors about image `name` turned into SourceErrors."""
     import docker  # the SDK (and requests) only when an engine is asked for
     import docker.errors
 
@@ -39,14 +133,7 @@ def save(name: str, options: Options, dest: str) -> str:
         host = os.environ.get("DOCKER_HOST", "the default socket")
         raise SourceError(f"cannot reach a Docker engine at {host}: {_reason(exc)}") from None
     try:
-        if options.pull:
-            repo, tag = _split(name)
-            client.images.pull(repo, tag=tag)
-        image = client.images.get(name)
-        with open(dest, "wb") as out:
-            for chunk in image.save(named=True):
-                options.deadline.check()
-                out.write(chunk)
+        yield client
     except docker.errors.ImageNotFound:
         raise SourceError(
             f"image {name!r} is not in the local Docker engine; pass --pull to pull it first"
@@ -57,7 +144,6 @@ def save(name: str, options: Options, dest: str) -> str:
         raise SourceError(f"Docker engine error for {name!r}: {_reason(exc)}") from None
     finally:
         client.close()
-    return str(image.id)
 
 
 def _split(name: str) -> tuple[str, str | None]:

@@ -22,6 +22,7 @@ from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.errors import SourceError
 from auditor.limits import JSON_FLAG, Limits
 from auditor.model import Digest, Image, Layer
+from auditor.progress import SILENT, Progress
 from auditor.registry.settings import RegistryOptions
 
 
@@ -47,6 +48,8 @@ class Options:
     registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
     limits: Limits = field(default_factory=Limits)  # max_json_bytes and max_archive_bytes are the sources'
     deadline: Deadline = NO_DEADLINE  # --deadline: when the whole audit must be over
+    progress: Progress = SILENT  # what an engine export reports as it goes
+    cache_dir: str | None = None  # the layer cache: the engine source keeps the configs it exported there
 
 
 @dataclass

@@ -78,7 +78,7 @@ class _Slice(io.RawIOBase):
     def __init__(self, path: str, offset: int, size: int) -> None:
         self._file = open(path, "rb")
         self._file.seek(offset)
-        self._left = size
+        self._left = self.size = size
 
     def readable(self) -> bool:
         return True

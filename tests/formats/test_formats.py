@@ -19,11 +19,8 @@ import os
 import re
 import secrets
 import string
-import subprocess
-import sys
 import tarfile
 import textwrap
-import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -43,6 +40,7 @@ from testing import imagekit as kit
 from testing import readers
 from testing.cli import Result
 from testing.imagekit import Blob, Dir, File, History, ImageSpec, Raw, Whiteout
+from testing.spawn import spawn
 from testing.tokens import github_token
 
 ALL_FORMATS = sorted(FORMATS)
@@ -232,55 +230,6 @@ def report(cli: Callable[..., Result], ref: str, fmt: str, *extra: str, code: in
     result = cli(ref, "--format", fmt, *extra)
     assert result.code == code, (fmt, result.code, result.err)
     return result.out
-
-
-@dataclass(frozen=True)
-class Spawned:
-    code: int
-    out: bytes
-    err: bytes
-
-
-def spawn(args: list[str], cwd: Path, tty: str | None = None, env: dict[str, str] | None = None) -> Spawned:
-    """Run `python -m auditor ARGS` with stdout or stderr (`tty`) on a pseudo-terminal, the other a pipe."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("AUDITOR_") and k not in ("NO_COLOR", "FORCE_COLOR")}
-    clean["XDG_CACHE_HOME"] = str(cwd / ".cache")  # never the user's own cache
-    clean.update(env or {})
-    master = slave = None
-    if tty:
-        master, slave = os.openpty()
-    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    if tty:
-        streams[tty] = slave
-    proc = subprocess.Popen([sys.executable, "-m", "auditor", *args, "--no-config"], cwd=cwd, env=clean,
-                            stdin=subprocess.DEVNULL, **streams)  # type: ignore[call-overload]
-    captured = bytearray()
-    reader = None
-    if master is not None:
-        os.close(slave)  # type: ignore[arg-type]
-
-        def drain() -> None:
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    return
-                if not chunk:
-                    return
-                captured.extend(chunk)
-
-        reader = threading.Thread(target=drain, daemon=True)
-        reader.start()
-    out, err = proc.communicate(timeout=300)
-    if reader is not None:
-        reader.join(timeout=60)
-        os.close(master)  # type: ignore[arg-type]
-    if tty == "stdout":
-        out = bytes(captured)
-    elif tty == "stderr":
-        err = bytes(captured)
-    return Spawned(proc.returncode, out or b"", err or b"")
 
 
 # --- SARIF ---------------------------------------------------------------------------------------------
@@ -661,7 +610,7 @@ def test_no_format_shows_a_secret_without_show_secrets(cli, images, fmt):
 # --- progress ------------------------------------------------------------------------------------------
 
 
-PROGRESS = re.compile(r"read \d+/\d+ layers")
+PROGRESS = re.compile(r"layer \d+/\d+")
 
 
 @pytest.mark.slow
@@ -669,7 +618,7 @@ def test_progress_goes_to_stderr_when_it_is_a_terminal(images, tmp_path):
     run = spawn([images.ref("leaky"), "--format", "json"], tmp_path, tty="stderr")
     assert run.code == 1, run.err
     err = run.err.decode()
-    assert "read 4/4 layers" in err, err
+    assert "layer 4/4" in err, err
     assert not PROGRESS.search(run.out.decode())
     assert json.loads(run.out)["summary"]["findings"] > 0  # stdout stays valid JSON
 
