@@ -376,9 +376,8 @@ def model_fates(layers: list[list[tuple[str, str, int]]]) -> dict[tuple[str, int
     """(path, layer) -> (type, size, status, hidden_by), by replaying the layers base first on a plain dict.
 
     A `.wh.NAME` removes NAME and everything under it, `.wh..wh..opq` everything under its directory,
-    both only from lower layers; a new entry at a path hides what was there (overwritten if both hold
-    content, deleted if the type changes, and everything under a replaced directory), except that a
-    directory over a directory merges.
+    both only from lower layers; a new entry at a path overwrites what was there, whatever the types, and
+    deletes everything under a replaced directory, except that a directory over a directory merges.
     """
     fates: dict[tuple[str, int], list[Any]] = {}
     live: dict[str, list[int]] = {}  # path -> layers whose entry at path is still visible
@@ -408,9 +407,7 @@ def model_fates(layers: list[list[tuple[str, str, int]]]) -> dict[tuple[str, int
             if below:
                 old = fates[(path, below[-1])][0]
                 if not (old == "dir" and kind == "dir"):
-                    content = {"file", "hardlink"}
-                    same = old == kind or (old in content and kind in content)
-                    hide(path, "overwritten" if same else "deleted", index)
+                    hide(path, "overwritten", index)
                     if old == "dir":
                         hide_under(path, index)
             fates[(path, index)] = [kind, size, "visible", None]
