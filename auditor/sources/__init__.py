@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from auditor.errors import SourceError
 from auditor.model import Image
-from auditor.sources import archive, daemon, oci_layout, registry
+from auditor.sources import archive, daemon, oci_layout, registry, selection
 from auditor.sources.interface import Open, Options, assemble
 from auditor.tarsafe import SafeTarInfo
 
@@ -89,4 +89,5 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
     options = options or Options()
     transport, location, extra = parse_reference(ref)
     with OPENERS[transport](ref, location, extra, options) as opened:
+        opened.located.warnings.extend(selection.platform_notes(opened.located.config, options.platform, ref))
         yield assemble(ref, opened.store, opened.located, pinned=opened.pinned)

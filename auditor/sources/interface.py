@@ -41,7 +41,7 @@ class Store(Protocol):
 class Options:
     """How to pick and read an image; set from the command line."""
 
-    platform: str = "linux/amd64"
+    platform: str | None = None  # os/arch[/variant]; None: the host's if the image has it, else its only one
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
     registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
