@@ -1,6 +1,7 @@
 """The local Docker engine (or anything speaking its API, such as Podman): `docker save` spooled to a file.
 
-Only this module talks to the engine; it hands the spooled archive to the archive source.
+Only this module talks to the engine; it hands the spooled archive to the archive source. Another engine
+with a Docker-compatible API (`sources.podman`) passes its own `base_url` and `engine` name.
 """
 
 from __future__ import annotations
@@ -17,27 +18,29 @@ from auditor.sources.store import TarStore
 
 
 @contextlib.contextmanager
-def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options) -> Iterator[Opened]:
+def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options, base_url: str | None = None,
+                       engine: str = "Docker engine") -> Iterator[Opened]:
     """`docker-daemon:NAME` (or a bare name): `docker save NAME` spooled to a private temporary file, which
-    is removed when the image is closed, and read as a docker archive. `extra` is never set."""
+    is removed when the image is closed, and read as a docker archive. `extra` is never set. `base_url`:
+    the engine's API address (default: DOCKER_HOST, as the docker CLI), `engine` its name in messages."""
     with private_dir() as folder:
         spool = os.path.join(folder, "image.tar")
-        save(name, options, spool)
+        save(name, options, spool, base_url, engine)
         store = TarStore(spool)
         yield Opened(store, archive.locate(store, replace(options, image=None, pull=False), ref))
 
 
-def save(name: str, options: Options, dest: str) -> str:
+def save(name: str, options: Options, dest: str, base_url: str | None = None, engine: str = "Docker engine") -> str:
     """Write `docker save NAME` to `dest` (a file in a private temp dir); return the image id."""
     import docker  # the SDK (and requests) only when an engine is asked for
     import docker.errors
 
     try:
-        client = docker.from_env(timeout=600)
+        client = docker.DockerClient(base_url=base_url, timeout=600) if base_url else docker.from_env(timeout=600)
         client.ping()
     except docker.errors.DockerException as exc:
-        host = os.environ.get("DOCKER_HOST", "the default socket")
-        raise SourceError(f"cannot reach a Docker engine at {host}: {_reason(exc)}") from None
+        host = base_url or os.environ.get("DOCKER_HOST", "the default socket")
+        raise SourceError(f"cannot reach a {engine} at {host}: {_reason(exc)}") from None
     try:
         if options.pull:
             repo, tag = _split(name)
@@ -49,12 +52,12 @@ def save(name: str, options: Options, dest: str) -> str:
                 out.write(chunk)
     except docker.errors.ImageNotFound:
         raise SourceError(
-            f"image {name!r} is not in the local Docker engine; pass --pull to pull it first"
+            f"image {name!r} is not in the local {engine}; pass --pull to pull it first"
         ) from None
     except docker.errors.NotFound as exc:
         raise SourceError(f"image {name!r} not found: {_reason(exc)}") from None
     except docker.errors.DockerException as exc:
-        raise SourceError(f"Docker engine error for {name!r}: {_reason(exc)}") from None
+        raise SourceError(f"{engine} error for {name!r}: {_reason(exc)}") from None
     finally:
         client.close()
     return str(image.id)
