@@ -93,5 +93,5 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
     options = options or Options()
     transport, location, extra = parse_reference(ref)
     with OPENERS[transport](ref, location, extra, options) as opened:
-        opened.located.warnings.extend(selection.platform_notes(opened.located.config, options.platform, ref))
+        opened.located.warnings.extend(selection.platform_notes(opened.located, options.platform, ref))
         yield assemble(ref, opened.store, opened.located, pinned=opened.pinned)

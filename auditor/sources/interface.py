@@ -67,6 +67,7 @@ class Located:
     layers: list[LayerRef]
     digest: Digest | None = None
     warnings: list[str] = field(default_factory=list)
+    platform: str | None = None  # what the index entry that chose it names; else the config says
 
 
 @dataclass(frozen=True)

@@ -200,19 +200,23 @@ def located(chosen: Chosen, read_config: Callable[[str], Any], blob_name: Callab
                 size=int_or_none(layer.get("size")),
             )
         )
-    return Located(config=config, layers=refs, digest=Digest(str(digest)), warnings=list(chosen.warnings))
+    return Located(config=config, layers=refs, digest=Digest(str(digest)), warnings=list(chosen.warnings),
+                   platform=_platform_of(chosen.descriptor))
 
 
-def platform_notes(config: Any, platform: str | None, where: str) -> list[str]:
-    """Check the chosen image's own platform (its config's os, architecture and variant) against what was
-    asked: an explicit `platform` it is not for is a SourceError; without one, an image for another
-    platform than the host's is audited, with a note naming its platform. A config naming no platform
-    passes."""
-    found = _platform_text(config)
+def platform_notes(located: Located, platform: str | None, where: str) -> list[str]:
+    """Check the chosen image's platform against what was asked: an explicit `platform` it is not for is a
+    SourceError; without one, an image for another platform than the host's is audited, with a note
+    naming its platform. Its platform is what the index entry that chose it names (an index is what
+    platforms are chosen by, and a hand-made one may list a config under another name), else its
+    config's os, architecture and variant (a docker archive has no index); one naming none passes."""
+    found = located.platform or _platform_text(located.config)
     if found is None:
         return []
     wanted = platform or host_platform()
-    if _fits(config, parse_platform(wanted)):
+    os_, arch, variant = parse_platform(wanted)
+    base = f"{os_}/{arch}"  # as `_fits`: a variant on one side only still matches
+    if found == base or found == f"{base}/{variant}" or (variant is None and found.startswith(base + "/")):
         return []
     if platform is not None:
         raise SourceError(f"{where}: the image is for {found}, not {platform} (--platform)")

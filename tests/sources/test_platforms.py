@@ -164,3 +164,15 @@ def test_a_registry_index_follows_the_same_rule(tmp_path, images, platform, outc
         assert arch == "arm64" and "linux/arm64/v8 image" in note
     else:
         assert isinstance(got, str) and outcome in got
+
+
+def test_the_index_entrys_platform_decides_over_the_config(tmp_path, cli):
+    """A hand-made index may list an image under another platform than its config names (the registry
+    integration test does): the index is what platforms are chosen by."""
+    kit.write_oci_layout(tmp_path, AMD64)
+    index = json.loads((tmp_path / "index.json").read_text())
+    index["manifests"][0]["platform"] = {"os": "linux", "architecture": "arm64"}
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    result = cli(tmp_path, "--format", "json", "--platform", "linux/arm64")
+    assert result.code in (0, 1), result.err
+    assert result.json()["warnings"] == []
