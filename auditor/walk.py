@@ -46,24 +46,20 @@ def _ancestors(path: str) -> list[str]:
     return out
 
 
-def _same_class(a: Kind, b: Kind) -> bool:
-    """Whether replacing `a` with `b` at one path is an overwrite rather than a type change."""
-    content = (Kind.FILE, Kind.HARDLINK)
-    return a == b or (a in content and b in content)
-
-
 def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
     """Work out the fate of every change in every layer (layers base first).
 
     The result mirrors the input: a `Fate` for each entry, None for each marker. An entry is hidden by
     the lowest later layer that whites it (or an ancestor) out, marks an ancestor opaque, puts a non-dir
-    at an ancestor, or writes its own path. A later directory over a directory merges and hides nothing.
-    Within one layer the later tar entry wins: a repeated path hides its earlier occurrences, and a
-    non-directory hides what earlier entries of the layer put under its path.
+    at an ancestor, or writes its own path. Writing its own path, with any type, is an overwrite: the
+    path is still there in the final image (a file replaced by a symlink or a directory, overlay2's
+    `rm f && ln -s x f`); the others delete it. A later directory over a directory merges and hides
+    nothing. Within one layer the later tar entry wins: a repeated path overwrites its earlier
+    occurrences, and a non-directory deletes what earlier entries of the layer put under its path.
     """
     # Covers from the layers above the one being resolved; each maps path -> lowest layer index.
     dir_at: dict[str, int] = {}  # a directory written at exactly this path
-    file_at: dict[str, tuple[int, Kind]] = {}  # a non-directory written at exactly this path
+    file_at: dict[str, int] = {}  # a non-directory written at exactly this path
     gone: dict[str, int] = {}  # path and everything under it removed (whiteout)
     below: dict[str, int] = {}  # everything strictly under path removed (opaque dir, non-dir entry)
 
@@ -80,8 +76,7 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
             dup = later_in_layer.get(path)
             ancestors = _ancestors(path)
             if dup is not None and not (kind is Kind.DIR and dup is Kind.DIR):
-                status = Status.OVERWRITTEN if _same_class(kind, dup) else Status.DELETED
-                fates[pos] = Fate(status, index)
+                fates[pos] = Fate(Status.OVERWRITTEN, index)
             elif path in later_non_dirs or not later_non_dirs.isdisjoint(ancestors):
                 fates[pos] = Fate(Status.DELETED, index)
             else:
@@ -99,7 +94,7 @@ def resolve(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
             elif kind is Kind.DIR:
                 dir_at[path] = index
             else:
-                file_at[path] = (index, kind)
+                file_at[path] = index
                 below[path] = index
     return result
 
@@ -109,19 +104,18 @@ def _fate(
     kind: Kind,
     ancestors: list[str],
     dir_at: dict[str, int],
-    file_at: dict[str, tuple[int, Kind]],
+    file_at: dict[str, int],
     gone: dict[str, int],
     below: dict[str, int],
 ) -> Fate:
     best: Fate = VISIBLE
-    over = file_at.get(path)
-    if over is not None:
-        layer, later_kind = over
-        status = Status.OVERWRITTEN if _same_class(kind, later_kind) else Status.DELETED
-        best = Fate(status, layer)
-    deleting = [gone.get(path)]  # layers that delete it: a whiteout, a directory over it, an ancestor's end
+    over = [file_at.get(path)]  # layers that write its path: a non-directory, or a directory over a non-directory
     if kind is not Kind.DIR:
-        deleting.append(dir_at.get(path))
+        over.append(dir_at.get(path))
+    for hider in over:
+        if hider is not None:
+            best = _lower(best, Fate(Status.OVERWRITTEN, hider))
+    deleting = [gone.get(path)]  # layers that delete it: a whiteout of it or an ancestor, an ancestor's end
     if gone or below:
         deleting += [table.get(ancestor) for ancestor in ancestors for table in (gone, below)]
     for hider in deleting:

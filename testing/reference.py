@@ -3,7 +3,8 @@
 Deliberately written apart from `auditor.walk` (forward, state-based, no lookups from above) so the two
 can be compared. Semantics, as docs/formats.md states them: entries of a layer apply in tar order and a later
 entry replaces an earlier one at the same path (a directory over a directory merges); replacing a
-directory removes everything under it; whiteout and opaque markers apply only to lower layers,
+directory removes everything under it (deleted), while what stood at the path itself, of whatever type, is
+overwritten (the path is still there); whiteout and opaque markers apply only to lower layers,
 wherever they stand in the tar. An entry's fate is set by the first thing that removes or replaces it.
 """
 
@@ -17,16 +18,11 @@ from auditor.model import VISIBLE, Fate, Kind, Marker, Status
 from testing.imagekit import Blob, Dir, Entry, File, Hardlink, ImageSpec, Opaque, Raw, Symlink, Whiteout
 
 Change = tuple[str, Kind | Marker]
-CONTENT = frozenset({Kind.FILE, Kind.HARDLINK})
 
 
 def _under(path: str, root: str) -> bool:
     """Whether `path` lies strictly under `root`."""
     return path != root and (root == "/" or path.startswith(root + "/"))
-
-
-def _same_class(old: Kind, new: Kind) -> bool:
-    return old is new or (old in CONTENT and new in CONTENT)
 
 
 def fates(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
@@ -56,7 +52,7 @@ def fates(layers: Sequence[Sequence[Change]]) -> list[list[Fate | None]]:
                     raise ValueError(f"layer {index} writes {path} under the non-directory {parent}")
             old = kind_at.get(path)
             if old is not None and not (old is Kind.DIR and kind is Kind.DIR):
-                hide(path, Status.OVERWRITTEN if _same_class(old, kind) else Status.DELETED, index)
+                hide(path, Status.OVERWRITTEN, index)  # the path is still there, whatever its new type
                 if old is Kind.DIR:
                     for below in [p for p in live if _under(p, path)]:
                         hide(below, Status.DELETED, index)

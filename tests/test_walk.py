@@ -71,15 +71,23 @@ CASES = {
         [[("/bin", D), ("/bin/sh", F)], [("/", OPQ), ("/etc", D)]],
         [[gone(1), gone(1)], [None, V]],
     ),
-    "file replaced by a directory": ([[("/x", F)], [("/x", D), ("/x/y", F)]], [[gone(1)], [V, V]]),
-    "directory replaced by a file takes its contents": (
+    "file replaced by a directory is overwritten: the path is still there": (
+        [[("/x", F)], [("/x", D), ("/x/y", F)]], [[over(1)], [V, V]]),
+    "file replaced by an opaque directory is overwritten too (overlay2's rm f && mkdir f)": (
+        [[("/x", F)], [("/x", D), ("/x", OPQ)]], [[over(1)], [V, None]]),
+    "directory replaced by a file: the directory is overwritten, its contents deleted": (
         [[("/x", D), ("/x/y", D), ("/x/y/z", F)], [("/x", F)]],
-        [[gone(1), gone(1), gone(1)], [V]],
+        [[over(1), gone(1), gone(1)], [V]],
     ),
-    "file replaced by a symlink": ([[("/x", F)], [("/x", L)]], [[gone(1)], [V]]),
-    "directory replaced by a symlink takes its contents": (
+    "file replaced by a symlink is overwritten (rm f && ln -s x f)": ([[("/x", F)], [("/x", L)]], [[over(1)], [V]]),
+    "symlink replaced by a file is overwritten": ([[("/x", L)], [("/x", F)]], [[over(1)], [V]]),
+    "directory replaced by a symlink: its contents are deleted": (
         [[("/x", D), ("/x/y", F)], [("/x", L)]],
-        [[gone(1), gone(1)], [V]],
+        [[over(1), gone(1)], [V]],
+    ),
+    "removed and recreated directory: opaque marker deletes the old contents (rm -r d && mkdir d)": (
+        [[("/a", D), ("/a/g", D), ("/a/g/x", F)], [("/a", D), ("/a/g", D), ("/a/g", OPQ)]],
+        [[V, V, gone(1)], [V, V, None]],
     ),
     "overwrite": ([[("/x", F)], [("/x", F)]], [[over(1)], [V]]),
     "hard link over a file is an overwrite": ([[("/x", F)], [("/x", H)]], [[over(1)], [V]]),
@@ -90,11 +98,11 @@ CASES = {
     ),
     "re-add after whiteout": ([[("/x", F)], [("/x", WH)], [("/x", F)]], [[gone(1)], [None], [V]]),
     "duplicate file in one layer: the later tar entry wins": ([[("/x", F), ("/x", F)]], [[over(0), V]]),
-    "duplicate of another type in one layer": ([[("/x", F), ("/x", D)]], [[gone(0), V]]),
+    "duplicate of another type in one layer": ([[("/x", F), ("/x", D)]], [[over(0), V]]),
     "duplicate directory in one layer merges": ([[("/a", D), ("/a", D)]], [[V, V]]),
     "a later non-directory in the same layer removes what an earlier entry put under it": (
         [[("/a", D), ("/a/f", F), ("/a", F)]],
-        [[gone(0), gone(0), V]],
+        [[over(0), gone(0), V]],
     ),
     "whiteout of a path that never existed": ([[("/x", F)], [("/nope", WH), ("/x/y", WH)]], [[V], [None, None]]),
     "markers never touch their own layer": (

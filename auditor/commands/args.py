@@ -92,8 +92,9 @@ def add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
                         "oci-archive:PATH[:TAG], docker://REGISTRY/REPO[:TAG|@DIGEST], or a path to an archive or "
                         "layout")
     parser.add_argument("--pull", action="store_true", help="pull the image into the local engine first")
-    parser.add_argument("--platform", default=env("PLATFORM", "linux/amd64"),
-                        help="os/arch[/variant] to pick from a multi-platform index (default: %(default)s)")
+    parser.add_argument("--platform", default=os.environ.get("AUDITOR_PLATFORM") or None, metavar="OS/ARCH",
+                        help="os/arch[/variant] to pick from a multi-platform image; an image without it is an "
+                        "error (default: this machine's platform if the image has it, else the image's only one)")
     parser.add_argument("--image", metavar="NAME:TAG", help="which image of a multi-image docker archive")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or warnings on stderr")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from auditor.errors import SourceError
 from auditor.model import Image
-from auditor.sources import archive, daemon, oci_layout, registry
+from auditor.sources import archive, containerd, daemon, oci_layout, podman, registry, selection
 from auditor.sources.interface import Open, Options, assemble
 from auditor.tarsafe import SafeTarInfo
 
@@ -23,7 +23,10 @@ OPENERS: dict[str, Open] = {
     "oci": oci_layout.open_oci,
     "oci-archive": oci_layout.open_oci_archive,
     "docker": registry.open_docker,
+    "podman": podman.open_podman,
+    "containerd": containerd.open_containerd,
 }
+ENGINES = ("docker-daemon", "podman", "containerd")  # NAME:IMAGE or NAME://IMAGE: an image in an engine, no path
 ALIASES = {"registry": "docker"}
 
 
@@ -32,6 +35,7 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
 
     `docker-archive:PATH[:NAME:TAG]`, `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]`, `docker-daemon:NAME`,
     `docker://REGISTRY/REPO[:TAG|@DIGEST]` (or `registry:`, the same) for an image in a registry;
+    `podman://NAME` and `containerd://NAMESPACE/NAME` for an image in those engines;
     a bare argument is a path when one exists there, else an image name in the local engine (unless it
     starts like a path, "/", "./", "../" or "~", which no image name does).
     """
@@ -40,8 +44,8 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
     transport, sep, rest = ref.partition(":")
     transport = ALIASES.get(transport, transport)
     if sep and transport in OPENERS:
-        if transport == "docker-daemon":
-            return transport, rest, None
+        if transport in ENGINES:
+            return transport, rest.removeprefix("//"), None
         if transport == "docker":
             return transport, rest.removeprefix("//"), None
         return (transport, *_split_path(rest))
@@ -89,4 +93,5 @@ def open_image(ref: str, options: Options | None = None) -> Iterator[Image]:
     options = options or Options()
     transport, location, extra = parse_reference(ref)
     with OPENERS[transport](ref, location, extra, options) as opened:
+        opened.located.warnings.extend(selection.platform_notes(opened.located, options.platform, ref))
         yield assemble(ref, opened.store, opened.located, pinned=opened.pinned)

@@ -12,7 +12,8 @@ Such layers are `pinned` (`auditor.identity`): the layer cache takes the engine'
 identity, as it takes a registry's digests, instead of exporting them to hash them; a layer that is read
 is still checked against both digests as it is read.
 
-Only this module talks to the engine; it hands the spooled archive to the archive source.
+Only this module talks to the engine; it hands the spooled archive to the archive source. Another engine
+with a Docker-compatible API (`sources.podman`) passes its own `base_url` and `engine` name.
 """
 
 from __future__ import annotations
@@ -33,16 +34,20 @@ from auditor.sources.store import TarStore
 
 
 @contextlib.contextmanager
-def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options) -> Iterator[Opened]:
+def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options, base_url: str | None = None,
+                       engine: str = "Docker engine") -> Iterator[Opened]:
     """`docker-daemon:NAME` (or a bare name): the image's config from the cache when the engine's id names
     it, its layers exported (`docker save` spooled to a private temporary file, removed when the image is
-    closed) when one is first read; else exported now and read as a docker archive. `extra` is never set."""
-    image_id = inspect(name, options)
+    closed) when one is first read; else exported now and read as a docker archive. `extra` is never set.
+    `base_url`: the engine's API address (default: DOCKER_HOST, as the docker CLI), `engine` its name in
+    messages."""
+    api = _Api(base_url, engine)
+    image_id = inspect(name, options, api)
     with private_dir() as folder:
         spool = os.path.join(folder, "image.tar")
         raw = configs.get(options.cache_dir, image_id) if options.cache_dir else None
         if raw is None:
-            save(name, image_id, options, spool)
+            save(name, image_id, options, spool, api)
             store = TarStore(spool)
             located = archive.locate(store, replace(options, image=None, pull=False), ref)
             if options.cache_dir:
@@ -54,7 +59,7 @@ def open_docker_daemon(ref: str, name: str, extra: str | None, options: Options)
         config = jsondoc.parse(raw, f"{ref} config")
         diff_ids = jsondoc.mapping(jsondoc.mapping(config).get("rootfs")).get("diff_ids")
         diff_ids = diff_ids if isinstance(diff_ids, list) else []
-        export = _Export(lambda: _exported(name, image_id, options, spool, ref, len(diff_ids)))
+        export = _Export(lambda: _exported(name, image_id, options, spool, ref, len(diff_ids), api))
         # named by diff_id, as an export names an uncompressed layer: so the layers are pinned
         layers = [LayerRef(name=str(index), digest=Digest(diff_id) if isinstance(diff_id, str) else None)
                   for index, diff_id in enumerate(diff_ids)]
@@ -80,10 +85,10 @@ class _Export:
 
 
 def _exported(name: str, image_id: str, options: Options, spool: str, ref: str,
-              count: int) -> tuple[TarStore, list[str]]:
+              count: int, api: _Api) -> tuple[TarStore, list[str]]:
     """Export the image now that a layer must be read; its archive, and where each layer is in it. The
     export is by id, so it is the image whose config was used; a layer count that differs is an error."""
-    save(name, image_id, options, spool)
+    save(name, image_id, options, spool, api)
     store = TarStore(spool)
     located = archive.locate(store, replace(options, image=None, pull=False), ref)
     if located.digest != image_id or len(located.layers) != count:
@@ -101,19 +106,27 @@ def _config_bytes(store: TarStore, image_id: str) -> bytes | None:
     return None
 
 
-def inspect(name: str, options: Options) -> str:
+@dataclass(frozen=True)
+class _Api:
+    """Which engine: its API address (None: DOCKER_HOST, as the docker CLI) and its name in messages."""
+
+    base_url: str | None = None
+    engine: str = "Docker engine"
+
+
+def inspect(name: str, options: Options, api: _Api = _Api()) -> str:
     """The engine's id of image `name` (pulled first with --pull)."""
-    with _engine(name) as client:
+    with _engine(name, api) as client:
         if options.pull:
             repo, tag = _split(name)
             client.images.pull(repo, tag=tag)
         return str(client.api.inspect_image(name)["Id"])
 
 
-def save(name: str, image_id: str, options: Options, dest: str) -> None:
+def save(name: str, image_id: str, options: Options, dest: str, api: _Api = _Api()) -> None:
     """Write `docker save IMAGE_ID` to `dest` (a file in a private temp dir), telling `options.progress`."""
-    options.progress.step(f"exporting {name} from the engine")
-    with _engine(name) as client, open(dest, "wb") as out:
+    options.progress.step(f"exporting {name} from the {api.engine}")
+    with _engine(name, api) as client, open(dest, "wb") as out:
         for chunk in client.api.get_image(image_id):
             options.deadline.check()
             out.write(chunk)
@@ -121,27 +134,28 @@ def save(name: str, image_id: str, options: Options, dest: str) -> None:
 
 
 @contextlib.contextmanager
-def _engine(name: str) -> Iterator[Any]:
-    """A client of the engine (DOCKER_HOST), its errors about image `name` turned into SourceErrors."""
+def _engine(name: str, api: _Api) -> Iterator[Any]:
+    """A client of the engine, its errors about image `name` turned into SourceErrors."""
+    base_url, engine = api.base_url, api.engine
     import docker  # the SDK (and requests) only when an engine is asked for
     import docker.errors
 
     try:
-        client = docker.from_env(timeout=600)
+        client = docker.DockerClient(base_url=base_url, timeout=600) if base_url else docker.from_env(timeout=600)
         client.ping()
     except docker.errors.DockerException as exc:
-        host = os.environ.get("DOCKER_HOST", "the default socket")
-        raise SourceError(f"cannot reach a Docker engine at {host}: {_reason(exc)}") from None
+        host = base_url or os.environ.get("DOCKER_HOST", "the default socket")
+        raise SourceError(f"cannot reach a {engine} at {host}: {_reason(exc)}") from None
     try:
         yield client
     except docker.errors.ImageNotFound:
         raise SourceError(
-            f"image {name!r} is not in the local Docker engine; pass --pull to pull it first"
+            f"image {name!r} is not in the local {engine}; pass --pull to pull it first"
         ) from None
     except docker.errors.NotFound as exc:
         raise SourceError(f"image {name!r} not found: {_reason(exc)}") from None
     except docker.errors.DockerException as exc:
-        raise SourceError(f"Docker engine error for {name!r}: {_reason(exc)}") from None
+        raise SourceError(f"{engine} error for {name!r}: {_reason(exc)}") from None
     finally:
         client.close()
 

@@ -42,7 +42,7 @@ class Store(Protocol):
 class Options:
     """How to pick and read an image; set from the command line."""
 
-    platform: str = "linux/amd64"
+    platform: str | None = None  # os/arch[/variant]; None: the host's if the image has it, else its only one
     image: str | None = None  # which image of a multi-image docker archive
     pull: bool = False
     registry: RegistryOptions = field(default_factory=RegistryOptions)  # for docker:// references
@@ -70,6 +70,7 @@ class Located:
     layers: list[LayerRef]
     digest: Digest | None = None
     warnings: list[str] = field(default_factory=list)
+    platform: str | None = None  # what the index entry that chose it names; else the config says
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def open_oci_archive(ref: str, location: str, tag: str | None, options: Options)
 
 def locate(store: Store, tag: str | None, options: Options, where: str) -> Located:
     """Find the image manifest for `tag` (or the only image) and platform in an OCI layout."""
-    selection.parse_platform(options.platform)
+    if options.platform:
+        selection.parse_platform(options.platform)  # a malformed --platform is refused before any read
     if not store.exists("index.json"):
         raise SourceError(f"{where}: not an OCI image layout (no index.json)")
     limit = options.limits.max_json_bytes

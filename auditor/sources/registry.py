@@ -49,7 +49,8 @@ class RegistryStore:
 def locate(store: RegistryStore, options: Options, where: str) -> Located:
     """The image for `options.platform` behind the reference's tag or digest."""
     client = store.client
-    selection.parse_platform(options.platform)
+    if options.platform:
+        selection.parse_platform(options.platform)  # a malformed --platform is refused before any read
     media_type, document, digest = client.manifest(client.ref.version)
     fetched: dict[str, tuple[str | None, Any]] = {digest: (media_type, document)}
 

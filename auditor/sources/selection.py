@@ -2,6 +2,11 @@
 
 Shared by every source that reads OCI/Docker indexes and manifests (an OCI layout, a registry). The
 source supplies how to fetch a document a descriptor points at; the walk and the choice are here.
+
+Without `--platform` the choice is the host's platform when the image offers it, else the image's only
+platform (audited with a note naming it: an arm64-only image on an amd64 machine is still worth
+auditing), else an error listing the platforms. An explicit `--platform` the image lacks is an error.
+`platform_notes` applies the same rule to the chosen image's config, which is all a docker archive has.
 """
 
 from __future__ import annotations
@@ -38,6 +43,20 @@ class Chosen:
     warnings: list[str]
 
 
+# `uname -m` (what `platform.machine()` answers, lowercased) -> the architecture an OCI platform names
+MACHINES = {"x86_64": "amd64", "aarch64": "arm64", "armv8l": "arm64", "armv7l": "arm/v7", "armv6l": "arm/v6",
+            "i386": "386", "i686": "386", "x86": "386", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
+
+
+def host_platform() -> str:
+    """The platform an engine on this machine runs: linux (the images' OS, whatever the auditor runs on)
+    and this machine's architecture, e.g. "linux/amd64"."""
+    import platform  # only when no --platform is given (3 ms)
+
+    machine = platform.machine().lower()
+    return "linux/" + MACHINES.get(machine, machine)
+
+
 def parse_platform(text: str) -> tuple[str, str, str | None]:
     """"linux/arm64/v8" -> ("linux", "arm64", "v8")."""
     parts = text.split("/")
@@ -57,15 +76,22 @@ def is_attestation(desc: Descriptor) -> bool:
 
 
 def _platform_of(desc: Descriptor) -> str | None:
-    platform = desc.get("platform")
-    if not isinstance(platform, dict) or not platform.get("os"):
+    return _platform_text(desc.get("platform"))
+
+
+def _platform_text(platform: Any) -> str | None:
+    """"os/architecture[/variant]" of an OCI platform object (or an image config, which has the same keys)."""
+    if not isinstance(platform, dict) or not platform.get("os") or not platform.get("architecture"):
         return None
     text = f"{platform.get('os')}/{platform.get('architecture')}"
     return text + (f"/{platform['variant']}" if platform.get("variant") else "")
 
 
 def _matches(desc: Descriptor, wanted: tuple[str, str, str | None]) -> bool:
-    platform = desc.get("platform")
+    return _fits(desc.get("platform"), wanted)
+
+
+def _fits(platform: Any, wanted: tuple[str, str, str | None]) -> bool:
     if not isinstance(platform, dict):
         return True
     os_, arch, variant = wanted
@@ -91,15 +117,22 @@ def kind_of(media_type: str | None, document: Any) -> str:
     return str(media_type)
 
 
-def choose(descs: list[Descriptor], fetch: Fetch, platform: str, where: str) -> Chosen:
-    """The image manifest for `platform`: the first matching entry of `descs`, depth first through the
-    indexes it leads to. Only what leads to the choice is fetched; the other matching entries are
-    counted for the warning, never fetched (an index of thousands of entries costs one fetch per level)."""
-    wanted = parse_platform(platform)
+def choose(descs: list[Descriptor], fetch: Fetch, platform: str | None, where: str) -> Chosen:
+    """The image manifest for `platform` (None: the host's, else the only one offered): the first
+    matching entry of `descs`, depth first through the indexes it leads to. Only what leads to the choice
+    is fetched; the other matching entries are counted for the warning, never fetched (an index of
+    thousands of entries costs one fetch per level)."""
+    wanted = platform or host_platform()
     seen: list[str] = []
-    found = _first(descs, fetch, wanted, seen, 0, set())
+    found = _first(descs, fetch, parse_platform(wanted), seen, 0, set())
+    offered = sorted(set(seen))
+    if found is None and platform is None and len(offered) == 1:
+        found = _first(descs, fetch, parse_platform(offered[0]), [], 0, set())
     if found is None:
-        listed = ", ".join(sorted(set(seen))) or "none"
+        listed = ", ".join(offered) or "none"
+        if platform is None:
+            raise SourceError(f"{where}: no image for this host's platform {wanted} (found: {listed}); "
+                              "choose one with --platform")
         raise SourceError(f"{where}: no image for platform {platform} (found: {listed})")
     desc, manifest, others = found
     warnings = []
@@ -167,4 +200,24 @@ def located(chosen: Chosen, read_config: Callable[[str], Any], blob_name: Callab
                 size=int_or_none(layer.get("size")),
             )
         )
-    return Located(config=config, layers=refs, digest=Digest(str(digest)), warnings=list(chosen.warnings))
+    return Located(config=config, layers=refs, digest=Digest(str(digest)), warnings=list(chosen.warnings),
+                   platform=_platform_of(chosen.descriptor))
+
+
+def platform_notes(located: Located, platform: str | None, where: str) -> list[str]:
+    """Check the chosen image's platform against what was asked: an explicit `platform` it is not for is a
+    SourceError; without one, an image for another platform than the host's is audited, with a note
+    naming its platform. Its platform is what the index entry that chose it names (an index is what
+    platforms are chosen by, and a hand-made one may list a config under another name), else its
+    config's os, architecture and variant (a docker archive has no index); one naming none passes."""
+    found = located.platform or _platform_text(located.config)
+    if found is None:
+        return []
+    wanted = platform or host_platform()
+    os_, arch, variant = parse_platform(wanted)
+    base = f"{os_}/{arch}"  # as `_fits`: a variant on one side only still matches
+    if found == base or found == f"{base}/{variant}" or (variant is None and found.startswith(base + "/")):
+        return []
+    if platform is not None:
+        raise SourceError(f"{where}: the image is for {found}, not {platform} (--platform)")
+    return [f"{where}: a {found} image, not for this host's {wanted}; audited as it is"]

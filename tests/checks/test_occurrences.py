@@ -8,7 +8,6 @@ Values are assembled from pieces (j()) so no literal here is a credential a scan
 from __future__ import annotations
 
 import hashlib
-
 import io
 import json
 import os

@@ -141,6 +141,15 @@ def scenarios(v: Values) -> dict[str, Scenario]:
                 """),
             {"secrets/server.key": v.ec_key, "secrets/notes.txt": "rotate every quarter\n"},
         ),
+        Scenario(
+            "replaced",  # a file replaced by a symlink, a directory removed and made again
+            PRELUDE + textwrap.dedent("""\
+                COPY a/ /a/
+                RUN rm /a/f && ln -s x /a/f
+                RUN rm -r /a/g && mkdir /a/g
+                """),
+            {"a/f": f"GITHUB_TOKEN={v.github_token}\n", "a/g/notes.txt": "rotate every quarter\n"},
+        ),
         Scenario("multistage", textwrap.dedent(multistage), multistage_files),
         Scenario("multistage-builder", textwrap.dedent(multistage), multistage_files, target="builder"),
         Scenario(

@@ -8,6 +8,7 @@ layer.tar read with `tarfile`, whiteouts applied by the small model below.
 
 from __future__ import annotations
 
+import io
 import json
 import posixpath
 import subprocess
@@ -376,9 +377,8 @@ def model_fates(layers: list[list[tuple[str, str, int]]]) -> dict[tuple[str, int
     """(path, layer) -> (type, size, status, hidden_by), by replaying the layers base first on a plain dict.
 
     A `.wh.NAME` removes NAME and everything under it, `.wh..wh..opq` everything under its directory,
-    both only from lower layers; a new entry at a path hides what was there (overwritten if both hold
-    content, deleted if the type changes, and everything under a replaced directory), except that a
-    directory over a directory merges.
+    both only from lower layers; a new entry at a path overwrites what was there, whatever the types, and
+    deletes everything under a replaced directory, except that a directory over a directory merges.
     """
     fates: dict[tuple[str, int], list[Any]] = {}
     live: dict[str, list[int]] = {}  # path -> layers whose entry at path is still visible
@@ -408,9 +408,7 @@ def model_fates(layers: list[list[tuple[str, str, int]]]) -> dict[tuple[str, int
             if below:
                 old = fates[(path, below[-1])][0]
                 if not (old == "dir" and kind == "dir"):
-                    content = {"file", "hardlink"}
-                    same = old == kind or (old in content and kind in content)
-                    hide(path, "overwritten" if same else "deleted", index)
+                    hide(path, "overwritten", index)
                     if old == "dir":
                         hide_under(path, index)
             fates[(path, index)] = [kind, size, "visible", None]
@@ -418,7 +416,7 @@ def model_fates(layers: list[list[tuple[str, str, int]]]) -> dict[tuple[str, int
     return {key: tuple(value) for key, value in fates.items()}  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name", [*SCENARIOS, "replaced"])
 def test_files_agree_with_an_independent_reading_of_the_archive(name: str, audited: Any, routes: Any) -> None:
     _, layers = read_save_archive(routes.archive(name))
     expected = model_fates(layers)
@@ -438,3 +436,29 @@ def test_files_agree_with_an_independent_reading_of_the_archive(name: str, audit
             assert (finding["status"], finding["hidden_by"]) == (status, hidden_by), finding
     if name in ("deleted", "overwritten", "wiped"):
         assert {"deleted", "overwritten"} & {status for _, _, status, _ in expected.values()}
+
+
+def test_a_file_replaced_by_a_symlink_is_overwritten_and_a_recreated_directory_deletes_the_old_files(
+        audited: Any, images: Any, docker_client: Any) -> None:
+    """`rm /a/f && ln -s x /a/f` overwrites /a/f (the path is still there); `rm -r /a/g && mkdir /a/g`
+    deletes what was under /a/g. What `audit files` calls visible under /a is what overlay2 itself shows
+    in a container of the image."""
+    doc = audited("replaced")
+    rows = {(f["path"], f["layer"]): (f["type"], f["status"], f["hidden_by"])
+            for f in audited("replaced", files=True)["files"]}
+    copy, symlink, mkdir = (layer_index(doc, "COPY", "/a/"), layer_index(doc, "ln -s x /a/f"),
+                            layer_index(doc, "mkdir /a/g"))
+    assert rows[("/a/f", copy)] == ("file", "overwritten", symlink)
+    assert rows[("/a/f", symlink)] == ("symlink", "visible", None)
+    assert rows[("/a/g/notes.txt", copy)] == ("file", "deleted", mkdir)
+    assert {(f["status"], f["hidden_by"]) for f in at(doc, "/a/f")} == {("overwritten", symlink)}
+
+    container = docker_client.containers.create(images["replaced"].tag, command=["true"])
+    try:
+        with tarfile.open(fileobj=io.BytesIO(b"".join(container.export())), mode="r:") as tar:
+            merged = {posixpath.normpath("/" + info.name) for info in tar}
+    finally:
+        container.remove(force=True)
+    visible = {path for (path, _), (_, status, _) in rows.items() if status == "visible"}
+    under_a = {p for p in merged | visible if p == "/a" or p.startswith("/a/")}
+    assert {p for p in under_a if p in merged} == {p for p in under_a if p in visible} == {"/a", "/a/f", "/a/g"}
