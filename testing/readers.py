@@ -154,6 +154,12 @@ def from_text(out: str) -> list[Seen]:
     return seen
 
 
+def from_gitlab(out: str) -> list[Seen]:
+    """GitLab's secret-detection report: the rule from the identifier, the in-image path from the location."""
+    return [Seen(v["identifiers"][0]["value"], v["location"]["file"], v["location"].get("start_line"))
+            for v in json.loads(out)["vulnerabilities"]]
+
+
 READERS = {"text": from_text, "json": from_json, "sarif": from_sarif, "markdown": from_markdown,
-           "junit": from_junit, "github": from_github}
+           "junit": from_junit, "github": from_github, "gitlab": from_gitlab}
 WITH_FINGERPRINTS = ("json", "sarif", "junit")
