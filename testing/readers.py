@@ -125,7 +125,7 @@ def github_commands(out: str) -> list[tuple[str, dict[str, str], str]]:
 def from_github(out: str) -> list[Seen]:
     seen = []
     for _, props, _ in github_commands(out):
-        if props.get("title") == "not scanned":
+        if props.get("title") in ("not scanned", "more findings"):
             continue
         _severity, rule_where = props["title"].split(" ", 1)
         rule, where = rule_where.split(": ", 1)
