@@ -108,12 +108,12 @@ def run(args: argparse.Namespace) -> int:
     fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
     shown = _min_severity(args, fail_on)
     reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
-    for fmt, path in outputs:
+    for fmt, path, flag in outputs:
         color = path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         render: Callable[..., str] = FORMATS[fmt]
         if args.explain and fmt in EXPLAINED:
             render = functools.partial(render, explain=True)
-        common.write(render(reports, args.show_secrets, color), path)
+        common.write(render(reports, args.show_secrets, color), path, flag)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:
@@ -122,12 +122,17 @@ def run(args: argparse.Namespace) -> int:
     return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline), args.strict) for report in reports)
 
 
-def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
-    """Every report to write, (format, file or None for stdout): the main one, then each --FORMAT-output.
-    One scan renders them all, so a CI gate gets SARIF, JUnit and annotations without auditing twice."""
-    outputs: list[tuple[str, str | None]] = [(args.format, args.output)]
-    outputs += [(name, path) for name in sorted(FORMATS) if (path := getattr(args, f"{name}_output")) is not None]
-    paths = [os.path.realpath(path) for _, path in outputs if path is not None]
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
+    """Every report to write, (format, file or None for stdout, the flag that named it): the main one, then
+    each --FORMAT-output. One scan renders them all, so a CI gate gets SARIF, JUnit and annotations
+    without auditing twice. Checked before the scan: a missing directory or one file named twice."""
+    outputs: list[tuple[str, str | None, str]] = [(args.format, args.output, "--output")]
+    outputs += [(name, path, f"--{name}-output") for name in sorted(FORMATS)
+                if (path := getattr(args, f"{name}_output")) is not None]
+    for _, path, flag in outputs:
+        if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise UsageError(f"{flag} {path}: no such directory")
+    paths = [os.path.realpath(path) for _, path, _ in outputs if path is not None]
     if len(set(paths)) < len(paths):
         raise UsageError("two reports name the same output file; give each --*-output its own")
     return outputs

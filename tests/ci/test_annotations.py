@@ -1,45 +1,53 @@
 """`--format github` keeps to what GitHub shows: at most 10 annotations of each level per step, the last
-of a level with more saying how many were left out and where to find them."""
+of a level with more saying how many were left out and where to find them. Rendered from a Report built
+in memory (no scan), so it takes milliseconds."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from testing import imagekit as kit
+from auditor.formats.github import render_all
+from auditor.model import Finding, Image, NotScanned, Report, Severity, Status
 from testing import readers
-from testing.imagekit import Dir, File, ImageSpec
 
-COUNTS = {"high": 23, "medium": 12, "low": 3}  # -> error, warning, notice
-RULES = "rules:\n" + "".join(
-    f"  - id: kit-{sev}\n    kind: path\n    severity: {sev}\n    description: A {sev} file.\n"
-    f"    paths: [\"/srv/{sev}/*\"]\n    remediation: Remove it.\n" for sev in COUNTS)
+COUNTS = {Severity.HIGH: 23, Severity.MEDIUM: 12, Severity.LOW: 3}  # -> error, warning, notice
 
 
-def image(tmp_path: Path) -> str:
-    files = [File(f"/srv/{sev}/{i:02d}.txt", b"x\n") for sev, count in COUNTS.items() for i in range(count)]
-    kit.write_docker_archive(tmp_path / "many.tar",
-                             ImageSpec(layers=[[Dir("/srv"), *(Dir(f"/srv/{s}") for s in COUNTS), *files]]))
-    (tmp_path / "rules.yaml").write_text(RULES)
-    return str(tmp_path / "many.tar")
+def report(counts: dict[Severity, int], not_scanned: int = 0) -> Report:
+    findings = [Finding(rule=f"kit-{sev.value}", kind="file", severity=sev, status=Status.VISIBLE, message="A file",
+                        fingerprint=f"{sev.value}-{i}", path=f"/srv/{sev.value}/{i:02d}.txt", layer=0)
+                for sev, count in counts.items() for i in range(count)]
+    missed = [NotScanned(reason="unreadable", layer=i) for i in range(not_scanned)]
+    return Report(image=Image(reference="many:1", digest=None, config={}, layers=[]), findings=findings,
+                  not_scanned=missed)
 
 
-def test_each_level_is_capped_at_ten_with_a_line_counting_the_rest(tmp_path, cli):
-    ref = image(tmp_path)
-    result = cli(ref, "--no-config", "--rules", str(tmp_path / "rules.yaml"),
-                 "--format", "github", "--json-output", str(tmp_path / "all.json"))
-    assert result.code == 1, result.err
-    commands = readers.github_commands(result.out)
-    by_level: dict[str, list[tuple[dict[str, str], str]]] = {}
-    for level, props, message in commands:
-        by_level.setdefault(level, []).append((props, message))
-    assert {level: len(group) for level, group in by_level.items()} == {"error": 10, "warning": 10, "notice": 3}
+def by_level(out: str) -> dict[str, list[tuple[dict[str, str], str]]]:
+    levels: dict[str, list[tuple[dict[str, str], str]]] = {}
+    for level, props, message in readers.github_commands(out):
+        levels.setdefault(level, []).append((props, message))
+    return levels
+
+
+def test_each_level_is_capped_at_ten_with_a_line_counting_the_rest():
+    out = render_all([report(COUNTS)])
+    levels = by_level(out)
+    assert {level: len(group) for level, group in levels.items()} == {"error": 10, "warning": 10, "notice": 3}
     for level, total in (("error", 23), ("warning", 12)):
-        props, message = by_level[level][-1]
+        props, message = levels[level][-1]
         assert props["title"] == "more findings"
         assert message.startswith(f"{total - 9} more {level} annotation(s) not shown") and "SARIF/JSON" in message
-    assert all(props["title"] != "more findings" for props, _ in by_level["notice"])
-    shown = readers.from_github(result.out)
-    assert len(shown) == 9 + 9 + 3
-    everything = readers.from_json((tmp_path / "all.json").read_text())
-    assert len(everything) == sum(COUNTS.values())  # nothing is lost: the JSON report has them all
-    assert {s.key for s in shown} <= {s.key for s in everything}
+    assert all(props["title"] != "more findings" for props, _ in levels["notice"])
+    shown = readers.from_github(out)
+    assert [s.where for s in shown] == [f"/srv/{sev.value}/{i:02d}.txt" for sev, count in COUNTS.items()
+                                        for i in range(min(count, 9 if count > 10 else count))]
+
+
+def test_ten_of_a_level_are_all_shown_without_a_count_line():
+    levels = by_level(render_all([report({Severity.CRITICAL: 10})]))
+    assert len(levels["error"]) == 10
+    assert all(props["title"] != "more findings" for props, _ in levels["error"])
+
+
+def test_items_not_scanned_count_towards_the_error_cap_across_images():
+    out = render_all([report({Severity.HIGH: 6}, not_scanned=2), report({Severity.HIGH: 6})])
+    errors = by_level(out)["error"]
+    assert len(errors) == 10 and errors[-1][1].startswith("5 more error annotation(s)")

@@ -56,3 +56,10 @@ def test_two_reports_to_one_file_is_a_usage_error_before_the_scan(tmp_path, cli)
     assert result.code == 2 and scans.call_count == 0
     assert result.err.startswith("audit: error: ") and "same output file" in result.err
     assert not target.exists()
+
+
+def test_a_report_into_a_missing_directory_is_a_usage_error_before_the_scan(tmp_path, cli):
+    with mock.patch("auditor.commands.audit.audit") as scans:
+        result = cli(EXAMPLE, "--no-config", "--junit-output", str(tmp_path / "nowhere" / "r.xml"))
+    assert result.code == 2 and scans.call_count == 0
+    assert result.err.startswith("audit: error: --junit-output ") and "no such directory" in result.err
