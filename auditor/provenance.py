@@ -8,7 +8,13 @@ holds its secret (the instruction that put it in the config).
 
 The shipping stages' Dockerfile instructions produce the last history entries, one each (the base image's
 come first). Entries are paired with instructions from the end, by instruction keyword; an ARG that left
-no entry (BuildKit) is skipped, and the pairing stops at the first entry that fits no instruction.
+no entry (BuildKit) is skipped, and the pairing stops at the first entry that fits no instruction. When
+every instruction was paired, the entries left before them are the base image's: they map to the line of
+the FROM that names it.
+
+The Dockerfile is named relative to the root of the repository that holds it (the nearest directory
+above it with a `.git`), else to the current directory: code scanning and annotations resolve paths
+from the repository root, whatever directory the audit ran in.
 """
 
 from __future__ import annotations
@@ -36,7 +42,10 @@ def trace(image: Image, findings: Iterable[Finding]) -> Provenance:
 def map_dockerfile(report: Report, path: str) -> Report:
     """`report` with each finding's origin given the line of the instruction in the Dockerfile at `path`
     (its last stage built) that made the finding's history entry."""
-    dockerfile = os.path.relpath(path)
+    from auditor.dockerfile.parse import repository
+
+    root = repository(path)
+    dockerfile = os.path.relpath(path, root if os.path.exists(os.path.join(root, ".git")) else os.getcwd())
     lines = history_lines(path, report.image.config)
     origins = {finding: replace(origin, line=lines.get(origin.history) if origin.history is not None else None)
                for finding, origin in report.provenance.origins.items()}
@@ -97,7 +106,8 @@ def history_lines(path: str, config: dict[str, Any], target: str | None = None) 
     history = config.get("history")
     if not isinstance(history, list):
         return {}
-    instructions = [i for stage in shipping_stages(parse(path), target) for i in stage.instructions]
+    stages = shipping_stages(parse(path), target)
+    instructions = [i for stage in stages for i in stage.instructions]
     mapping: dict[int, int] = {}
     h = len(history) - 1
     i = len(instructions) - 1
@@ -112,4 +122,6 @@ def history_lines(path: str, config: dict[str, Any], target: str | None = None) 
             i -= 1
         else:
             break
+    if all(instruction.cmd in ("ARG", "ONBUILD") for instruction in instructions[: i + 1]):
+        mapping.update(dict.fromkeys(range(h + 1), stages[0].line))  # the base image's entries: its FROM
     return mapping

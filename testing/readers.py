@@ -125,7 +125,7 @@ def github_commands(out: str) -> list[tuple[str, dict[str, str], str]]:
 def from_github(out: str) -> list[Seen]:
     seen = []
     for _, props, _ in github_commands(out):
-        if props.get("title") == "not scanned":
+        if props.get("title") in ("not scanned", "more findings"):
             continue
         _severity, rule_where = props["title"].split(" ", 1)
         rule, where = rule_where.split(": ", 1)
@@ -154,6 +154,12 @@ def from_text(out: str) -> list[Seen]:
     return seen
 
 
+def from_gitlab(out: str) -> list[Seen]:
+    """GitLab's secret-detection report: the rule from the identifier, the in-image path from the location."""
+    return [Seen(v["identifiers"][0]["value"], v["location"]["file"], v["location"].get("start_line"))
+            for v in json.loads(out)["vulnerabilities"]]
+
+
 READERS = {"text": from_text, "json": from_json, "sarif": from_sarif, "markdown": from_markdown,
-           "junit": from_junit, "github": from_github}
+           "junit": from_junit, "github": from_github, "gitlab": from_gitlab}
 WITH_FINGERPRINTS = ("json", "sarif", "junit")

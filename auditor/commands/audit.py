@@ -17,6 +17,7 @@ from auditor.cache import untrusted as cache_untrusted
 from auditor.commands import COMMANDS, common, image_options
 from auditor.commands import args as common_args
 from auditor.config import BASELINE_NAME, GATE_STATUSES, Config
+from auditor.errors import UsageError
 from auditor.formats import FORMATS
 from auditor.formats.common import printable
 from auditor.limits import Limits
@@ -41,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     common_args.add_image_args(parser, many=True)
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
                         help="report format (default: %(default)s)")
+    reports = parser.add_argument_group(
+        "more reports from the same scan", "each also writes the report in its format to FILE (repeat for "
+        "several formats); --format and --output still choose the main report, and the exit code is the same")
+    for name in sorted(FORMATS):
+        reports.add_argument(f"--{name}-output", metavar="FILE", help=f"also write the {name} report to FILE")
     common_args.add_gate_args(parser)
     parser.add_argument("--min-severity", choices=[s.value for s in Severity],
                         default=os.environ.get("AUDITOR_MIN_SEVERITY"),
@@ -80,6 +86,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = _outputs(args)
     config = common.config(args)
     rules = common.effective_rules(args, config)
     baseline_fingerprints = _baseline(args, config)
@@ -104,17 +111,34 @@ def run(args: argparse.Namespace) -> int:
     fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
     shown = _min_severity(args, fail_on)
     reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
-    color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    render: Callable[..., str] = FORMATS[args.format]
-    if args.explain and args.format in EXPLAINED:
-        render = functools.partial(render, explain=True)
-    common.write(render(reports, args.show_secrets, color), args.output)
+    for fmt, path, flag in outputs:
+        color = path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        render: Callable[..., str] = FORMATS[fmt]
+        if args.explain and fmt in EXPLAINED:
+            render = functools.partial(render, explain=True)
+        common.write(render(reports, args.show_secrets, color), path, flag)
     if not args.quiet:
         for report in reports:
             for warning in report.image.warnings:
                 print(f"audit: warning: {warning}", file=sys.stderr)
     gate = Gate(fail_on=fail_on, status=args.fail_on_status or config.fail_on_status or "any")
     return max(_exit_code(report, gate, args.exit_zero or bool(args.write_baseline), args.strict) for report in reports)
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
+    """Every report to write, (format, file or None for stdout, the flag that named it): the main one, then
+    each --FORMAT-output. One scan renders them all, so a CI gate gets SARIF, JUnit and annotations
+    without auditing twice. Checked before the scan: a missing directory or one file named twice."""
+    outputs: list[tuple[str, str | None, str]] = [(args.format, args.output, "--output")]
+    outputs += [(name, path, f"--{name}-output") for name in sorted(FORMATS)
+                if (path := getattr(args, f"{name}_output")) is not None]
+    for _, path, flag in outputs:
+        if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise UsageError(f"{flag} {path}: no such directory")
+    paths = [os.path.realpath(path) for _, path, _ in outputs if path is not None]
+    if len(set(paths)) < len(paths):
+        raise UsageError("two reports name the same output file; give each --*-output its own")
+    return outputs
 
 
 def _min_severity(args: argparse.Namespace, fail_on: Severity) -> Severity:

@@ -14,9 +14,10 @@ from auditor.model import Report
 from auditor.rules import Rule, default_pack_paths, load_rules
 
 
-def write(text_out: str, output: str | None) -> None:
+def write(text_out: str, output: str | None, flag: str = "--output") -> None:
+    """`text_out` to the file `output` (an error names it and `flag`), or to stdout."""
     if output:
-        localfile.write_text(output, text_out, lambda message: UsageError(f"--output {message}"))
+        localfile.write_text(output, text_out, lambda message: UsageError(f"{flag} {message}"))
     else:
         sys.stdout.write(text_out)
         sys.stdout.flush()

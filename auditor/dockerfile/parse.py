@@ -120,7 +120,7 @@ def quote(text: str) -> str:
                     for word in text.split())
 
 
-def _repository(path: str) -> str:
+def repository(path: str) -> str:
     """The repository holding `path`: the nearest directory above it with a `.git`, else its own directory."""
     folder = os.path.dirname(os.path.abspath(path))
     probe = folder
@@ -140,7 +140,7 @@ def read(path: str) -> str:
         raise DockerfileError(f"{path}: is a directory, not a Dockerfile")
     if not os.path.lexists(path):
         raise DockerfileError(f"{path}: no such file")
-    root = os.path.realpath(_repository(path))
+    root = os.path.realpath(repository(path))
     real = os.path.realpath(path)
     if os.path.commonpath([root, real]) != root:
         raise DockerfileError(f"{path}: a symbolic link to a file outside the repository ({root}); not followed")

@@ -14,7 +14,7 @@ from auditor.model import Report
 Render = Callable[[list[Report], bool, bool], str]  # (reports, show_secrets, color)
 
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "markdown": "markdown", "junit": "junit",
-            "github": "github"}
+            "github": "github", "gitlab": "gitlab"}
 
 
 class _Formats(Mapping[str, Render]):

@@ -1,7 +1,8 @@
-"""The CI examples in examples/ci/ run as written: their shell steps, against a real engine.
+"""The GitLab CI template in examples/ci/gitlab/ runs as written: its shell steps, against a real engine.
+(The GitHub workflow example uses the action; tests/ci/test_action.py runs the action's steps.)
 
-The commands are taken from the YAML files themselves (GitHub Actions `run` steps, GitLab CI `script` and
-`after_script`), minus the step that pip-installs layer-auditor (the test environment has it), and run with
+The commands are taken from the YAML file itself (GitLab CI `script` and `after_script`; the
+`before_script` that pip-installs layer-auditor is left out: the test environment has it), and run with
 `bash -e` in a project directory whose image builds from `FROM scratch` plus a static busybox. The
 project carries a finding the team accepted (a `.env` written by a RUN, recorded in the committed baseline,
 which `audit dockerfile` cannot see); the gate passes with it and fails once a key is copied and removed.
@@ -45,24 +46,14 @@ class Example:
     artifact: str
 
 
-def github() -> Example:
-    doc = yaml.safe_load((EXAMPLES / "github-actions.yml").read_text())
-    steps = doc["jobs"]["audit"]["steps"]
-    runs = [s for s in steps if "run" in s and "pip install" not in s["run"]]
-    upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
-    assert upload.get("if") == "always()"
-    return Example([s["run"] for s in runs if "if" not in s],
-                   [s["run"] for s in runs if s.get("if") == "failure()"], {}, upload["with"]["path"])
-
-
 def gitlab() -> Example:
-    job = yaml.safe_load((EXAMPLES / "gitlab-ci.yml").read_text())["image-audit"]
+    job = yaml.safe_load((EXAMPLES / "gitlab" / "layer-auditor.gitlab-ci.yml").read_text())["image-audit"]
     assert job["artifacts"]["when"] == "always"
     return Example(list(job["script"]), list(job["after_script"]), {"CI_JOB_STATUS": "failed"},
                    job["artifacts"]["paths"][0])
 
 
-EXAMPLE_PARAMS = [pytest.param(github, id="github-actions"), pytest.param(gitlab, id="gitlab-ci")]
+EXAMPLE_PARAMS = [pytest.param(gitlab, id="gitlab-ci")]
 
 
 @pytest.mark.parametrize("load", EXAMPLE_PARAMS)
