@@ -23,6 +23,7 @@ from auditor.model import (
 
 LAYERS = 6
 PER_FILE = 4  # findings of one rule in one file, on different lines
+OWNERSHIP = (None, "package file, modified", "packaged (unverified)")  # the user's own, then `Standing`s
 RULES = ("generic-password", "token-assignment", "ds-private-key", "aws-access-key-id")
 
 
@@ -43,15 +44,17 @@ def _finding(i: int, n: int) -> Finding:
         return Finding(rule=rule, kind="secret", severity=severity, status=Status.METADATA,
                        message=f"KEY_{i}: {rule} in image config", fingerprint=f"fp{i:08d}", location=location,
                        secret=secret, remediation=f"Rotate it ({rule}).")
-    layer = min(i * LAYERS // n, LAYERS - 1)
+    first = i - i % (PER_FILE * 2)  # the file's first finding: a file is in one layer
+    layer = min(first * LAYERS // n, LAYERS - 1)
     status = (Status.DELETED, Status.VISIBLE, Status.OVERWRITTEN, Status.VISIBLE)[(i // (PER_FILE * 8)) % 4]
+    status = status if layer < LAYERS - 1 else Status.VISIBLE  # the top layer hides nothing of its own
     hidden_by = LAYERS - 1 if status.hidden else None
-    ownership = ("user", "modified", None)[(i // (PER_FILE * 3)) % 3]
+    ownership = OWNERSHIP[(i // (PER_FILE * 2)) % len(OWNERSHIP)]  # by file
     return Finding(rule=rule, kind="secret", severity=severity, status=status,
                    message=f"{rule} in file content", fingerprint=f"fp{i:08d}",
                    path=f"/srv/app/module_{i // (PER_FILE * 2)}/settings.py", layer=layer, hidden_by=hidden_by,
                    line=i % 100_000 + 1, secret=secret, remediation=f"Rotate it ({rule}).",
-                   ownership=ownership, package="app (pip)" if ownership == "modified" else None)
+                   ownership=ownership, package="app (pip)" if ownership else None)
 
 
 def synthetic(n: int) -> Report:
