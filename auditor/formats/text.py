@@ -165,8 +165,8 @@ def _short_list(out: _Out, report: Report) -> None:
                  else printable(f.location or ""))
         rules = Counter(g.rule for g in found)
         said = ", ".join(rule + (f" ×{count}" if count > 1 else "") for rule, count in rules.items())
-        owner, package = found[0].ownership, found[0].package
-        owned = f"  [{owner}{': ' + package if package else ''}]" if owner else ""
+        standing, package = found[0].ownership, found[0].package
+        owned = f"  [{standing}{': ' + package if package else ''}]" if standing else ""
         out(("  ", ""), (f"{f.severity.value.upper():<8}", SEVERITY_STYLE[f.severity.value]),
             (f" {where}: {said}{owned}", ""), hang=11, keep=11)
     if len(ranked) > SHORT_LIST:
