@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -128,9 +129,11 @@ def human_bytes(count: int | None) -> str:
     return f"{count} B"
 
 
+@functools.lru_cache(maxsize=1024)
 def instruction(created_by: str | None, width: int = 100, build_args: bool = True) -> str:
     """A history `created_by` as the Dockerfile instruction it was, on one line, safe to print (with the
-    build arguments the classic builder records, unless `build_args` is false)."""
+    build arguments the classic builder records, unless `build_args` is false). Remembered: a format asks
+    about the same few commands once per finding."""
     if not created_by:
         return "(no history for this layer)"
     text = SOURCE_DIGEST.sub(r"\1…", printable(" ".join(created_by.split())))

@@ -8,6 +8,7 @@ A Dockerfile's findings (`audit dockerfile`) point at their own file and line.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +41,7 @@ def _rule(f: Finding, report: Report) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=16384)  # a path with many findings is quoted once
 def uri(path: str) -> str:
     """A relative URI reference for a path: percent-encoded (spaces, `%`, `[`, a byte that is not UTF-8),
     and `:` too, so that a first segment never reads as a scheme."""
