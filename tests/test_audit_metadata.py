@@ -58,7 +58,7 @@ def test_metadata_findings_never_say_file_content(cli, tmp_path):
     assert found and not any("file content" in f["message"] for f in found)
 
 
-@pytest.mark.parametrize("fmt", ["sarif", "junit", "github"])
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "github", "markdown", "text"])
 def test_every_format_counts_the_merged_finding_once(cli, tmp_path, fmt):
     from testing import readers
 
