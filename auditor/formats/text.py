@@ -157,8 +157,8 @@ def _short_list(out: _Out, report: Report) -> None:
     ranked = sorted(places.values(), key=lambda fs: (owner.get(fs[0].ownership, 2),
                                                      -max(f.severity.rank for f in fs)))
     out.blank()
-    out(("Short list", "bold"), (f": {len(places)} place(s) with findings; your own files first, then modified "
-                                 "package files, then the rest", ""))
+    out(("Short list", "bold"), (f": {len(places)} place(s); your own files first, then modified package files, "
+                                 "then the rest", ""))
     for found in ranked[:SHORT_LIST]:
         f = max(found, key=lambda f: f.severity.rank)
         where = (f"{printable(f.path or '')}  (layer {f.layer}, {status_phrase(f)})" if f.layer is not None
