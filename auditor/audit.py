@@ -319,7 +319,9 @@ def _entry_finding(rule: Rule, entry: Entry, kind: str, message: str, secret: st
 def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
                        base_config: dict[str, Any] | None) -> list[Finding]:
     """The findings of the image config and history, leaving out what `base_config` (--skip-base) holds too;
-    recomputed on every run, also when the report memo answers (their raw values redact history lines)."""
+    recomputed on every run, also when the report memo answers (their raw values redact history lines).
+    Each message says where the value is (`_place`); an ENV value that both config.Env and its history
+    line show is one finding (`_one_per_env_value`)."""
     by_id = {rule.id: rule for rule in rules}
     check = item_check(rules)
     findings: list[Finding] = []
@@ -329,9 +331,10 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
         if item in inherited:
             continue
         found: list[tuple[Rule, str | None, str, str | None]] = [
-            (rule, item.value, rule.headline, _judged(rule, item.value, item.key, item.text))
+            (rule, item.value, f"{rule.headline} (in {_place(item.location, image)})",
+             _judged(rule, item.value, item.key, item.text))
             for rule in check.match(item)]
-        found += [(by_id[h.rule], h.secret, h.message, h.rejected)
+        found += [(by_id[h.rule], h.secret, _located(h.message, item.location, image), h.rejected)
                   for h in scanner.scan_text(item.text, "image-config")]
         for rule, secret, message, rejected in found:
             key = (rule.id, item.location, secret)
@@ -351,7 +354,64 @@ def _metadata_findings(image: Image, rules: list[Rule], scanner: Scanner,
                 remediation=rule.remediation,
                 rejected=rejected,
             ))
-    return findings
+    return _one_per_env_value(findings, image)
+
+
+IN_FILE_CONTENT = " in file content"  # what a detect-secrets hit's message says (`checks.secrets`)
+
+
+def _located(message: str, location: str, image: Image) -> str:
+    """A content check's message about a metadata item, saying where the item is instead of "file"."""
+    if IN_FILE_CONTENT in message:
+        return message.replace(IN_FILE_CONTENT, f" in {_place(location, image)}", 1)
+    return f"{message} (in {_place(location, image)})"
+
+
+def _place(location: str, image: Image) -> str:
+    """Where a metadata item is, for a person: "image config: Env", "history: layer 3's RUN" (or, for an
+    entry that made no layer, "history: entry 1's ENV")."""
+    if location.startswith("config."):
+        return f"image config: {location[len('config.'):]}"
+    index = _history_index(location)
+    word = _keyword(image, index)
+    if index is None or word is None:
+        return location
+    layer = next((layer.index for layer in image.layers if layer.history_index == index), None)
+    return f"history: layer {layer}'s {word}" if layer is not None else f"history: entry {index}'s {word}"
+
+
+def _keyword(image: Image, index: int | None) -> str | None:
+    """The instruction keyword of history entry `index` ("RUN", "ENV", ...), None if there is none."""
+    history = image.config.get("history")
+    if index is None or not isinstance(history, list) or not 0 <= index < len(history):
+        return None
+    entry = history[index]
+    command = entry.get("created_by") if isinstance(entry, dict) else None
+    return provenance.keyword(command) if isinstance(command, str) else None
+
+
+def _history_index(location: str) -> int | None:
+    """N of "history[N].created_by"."""
+    if not location.startswith("history["):
+        return None
+    number = location[len("history["):].split("]", 1)[0]
+    return int(number) if number.isdigit() else None
+
+
+def _one_per_env_value(findings: list[Finding], image: Image) -> list[Finding]:
+    """An ENV value found by a rule both in config.Env and on the ENV instruction's history line is one
+    finding: the history line's, which names the instruction (and its layer), saying it is also in
+    config.Env. Only the same rule and the same value (its fingerprint's hash) merge."""
+    def env_line(f: Finding) -> bool:
+        return _keyword(image, _history_index(f.location or "")) == "ENV"
+
+    in_history = {(f.rule, f.secret) for f in findings if f.secret and env_line(f)}
+    in_config = {(f.rule, f.secret) for f in findings if f.location == "config.Env" and f.secret}
+    both = in_history & in_config
+    if not both:
+        return findings
+    return [replace(f, message=f"{f.message}; also in config.Env") if env_line(f) and (f.rule, f.secret) in both
+            else f for f in findings if not (f.location == "config.Env" and (f.rule, f.secret) in both)]
 
 
 def _judged(rule: Rule, value: str, key: str | None, text: str) -> str | None:

@@ -135,14 +135,29 @@ def from_github(out: str) -> list[Seen]:
 
 
 TEXT_PLACE = re.compile(r"^  (\S.*?)  (visible|deleted in layer \d+|overwritten in layer \d+|metadata)$")
-TEXT_FINDING = re.compile(r"^    (CRITICAL|HIGH|MEDIUM|LOW|INFO)\s+(\S+)\s+(?:line (\d+)\s+)?")
+TEXT_FINDING = re.compile(r"^    (CRITICAL|HIGH|MEDIUM|LOW|INFO)\s+(\S+)\s")
+TEXT_TIMES = re.compile(r" · (\d+) times(?: · |$)")
+TEXT_LINES = re.compile(r" · lines? ([\d, ]+)$")
+
+
+def _text_paragraphs(out: str) -> list[str]:
+    """The text report's lines with each wrapped finding line joined back (its continuation lines are
+    indented by 8 or more)."""
+    lines: list[str] = []
+    for line in out.splitlines():
+        if lines and TEXT_FINDING.match(lines[-1]) and line.startswith(" " * 8):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+    return lines
 
 
 def from_text(out: str) -> list[Seen]:
-    """Each finding line under the path (or metadata location) line above it."""
+    """Each finding under the path (or metadata location) line above it: a line per rule in a place,
+    which says how many times it matched there and on which lines."""
     seen = []
     where = None
-    for line in out.splitlines():
+    for line in _text_paragraphs(out):
         place = TEXT_PLACE.match(line)
         if place:
             where = place.group(1)
@@ -150,7 +165,12 @@ def from_text(out: str) -> list[Seen]:
         finding = TEXT_FINDING.match(line)
         if finding:
             assert where is not None, line
-            seen.append(Seen(finding.group(2), where, int(finding.group(3)) if finding.group(3) else None))
+            times = TEXT_TIMES.search(line)
+            numbers = TEXT_LINES.search(line)
+            found: list[int | None] = [int(n) for n in numbers.group(1).split(", ")] if numbers else []
+            count = int(times.group(1)) if times else 1
+            found += [None] * (count - len(found))
+            seen += [Seen(finding.group(2), where, n) for n in found]
     return seen
 
 

@@ -1,6 +1,6 @@
 """Report formats. Each renders a list of Reports (one per audited image) to text.
 
-A format's module is imported when it is first asked for: `rich` (text) and the others cost start-up
+A format's module is imported when it is first asked for: the formats' own imports cost start-up
 time that a cached run of a JSON gate should not pay.
 """
 

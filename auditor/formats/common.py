@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
+import sys
 from collections import Counter
 from typing import Any
 
@@ -24,18 +27,16 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}"
 
 
-def _unsafe(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF or code in _BIDI
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(chr(code) for code in sorted(_BIDI)) + "]")
 
 
 def printable(text: str) -> str:
     """`text` (a path, a history command, a label key: anything an image controls) safe to print, to
     write as UTF-8 and to put in XML: control characters (a newline, a terminal escape), bytes that are
     not UTF-8, and bidirectional overrides become escapes such as `\\n`, `\\x1b`, `\\xff`, `\\u202e`."""
-    if not any(_unsafe(c) for c in text):
+    if _UNSAFE.search(text) is None:
         return text
-    return "".join(_escape(c) if _unsafe(c) else c for c in text)
+    return _UNSAFE.sub(lambda match: _escape(match.group()), text)
 
 
 BUILD_ARGS = re.compile(r"^(?:RUN )?\|(\d+) ")  # classic builder, and BuildKit's `RUN |N ... # buildkit`
@@ -46,6 +47,13 @@ def safe_command(text: str | None, report: Report, show: bool) -> str | None:
     """A history `created_by` with build-argument values and every found secret redacted."""
     if text is None or show:
         return text
+    secrets, done = _known(report)
+    if text not in done:
+        done[text] = _redact_command(text, secrets)
+    return done[text]
+
+
+def _redact_command(text: str, secrets: list[str]) -> str:
     match = BUILD_ARGS.match(text)
     if match:
         words = text[match.end():].split(" ")
@@ -55,10 +63,25 @@ def safe_command(text: str | None, report: Report, show: bool) -> str | None:
             if sep and value:
                 words[i] = f"{key}={redact(value, False)}"
         text = text[: match.end()] + " ".join(words)
-    for finding in [*report.findings, *report.rejected]:
-        if finding.secret and len(finding.secret) >= 4 and finding.secret in text:
-            text = text.replace(finding.secret, redact(finding.secret, False) or "")
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, redact(secret, False) or "")
     return text
+
+
+# The last report `safe_command` was asked about: the distinct secrets of its findings (longest first) and
+# the commands already redacted. A format asks about the same few history commands once per finding, and
+# searching every secret each time made rendering quadratic (issue 16). Keyed by identity: a report is
+# not changed once built (`policy` and `provenance` make new ones).
+_memo: tuple[Report, list[str], dict[str, str]] | None = None
+
+
+def _known(report: Report) -> tuple[list[str], dict[str, str]]:
+    global _memo
+    if _memo is None or _memo[0] is not report:
+        found = {f.secret for f in [*report.findings, *report.rejected] if f.secret and len(f.secret) >= 4}
+        _memo = (report, sorted(found, key=lambda s: (-len(s), s)), {})
+    return _memo[1], _memo[2]
 
 
 def source_line(finding: Finding) -> str:
@@ -106,9 +129,11 @@ def human_bytes(count: int | None) -> str:
     return f"{count} B"
 
 
+@functools.lru_cache(maxsize=1024)
 def instruction(created_by: str | None, width: int = 100, build_args: bool = True) -> str:
     """A history `created_by` as the Dockerfile instruction it was, on one line, safe to print (with the
-    build arguments the classic builder records, unless `build_args` is false)."""
+    build arguments the classic builder records, unless `build_args` is false). Remembered: a format asks
+    about the same few commands once per finding."""
     if not created_by:
         return "(no history for this layer)"
     text = SOURCE_DIGEST.sub(r"\1…", printable(" ".join(created_by.split())))
@@ -133,3 +158,16 @@ def summary_lines(counts: PackageCounts) -> list[str]:
              ("file(s) of package directories without digests (node_modules, Go module cache)", counts.unverified),
              ("package manager index and cache file(s)", counts.indexes))
     return [f"{findings} finding(s) in {files} {what} {verb}." for what, (findings, files) in kinds if findings]
+
+
+INDENTED = 10_000  # findings up to which JSON and SARIF are indented on every Python
+
+
+def dumps(value: Any, findings: int, indent: int = 2) -> str:
+    """`value` as JSON (ASCII), indented, except a document of more than `INDENTED` findings before Python
+    3.13: there the standard library indents in pure Python, six to eight times slower than its compact
+    C encoder, and 100,000 SARIF results took half a minute to write (issue 16). Parsers see no
+    difference."""
+    if findings > INDENTED and sys.version_info < (3, 13):
+        return json.dumps(value, separators=(",", ":"))
+    return json.dumps(value, indent=indent)

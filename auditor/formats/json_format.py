@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from auditor.checks.judge import REASONS
-from auditor.formats.common import safe_command, summary
+from auditor.formats.common import dumps, safe_command, summary
 from auditor.model import Entry, Finding, PackageCounts, Report
 from auditor.redact import redact
 
@@ -82,18 +81,19 @@ def package_files(counts: PackageCounts) -> dict[str, Any]:
 
 
 def render(report: Report, show_secrets: bool = False, explain: bool = False) -> str:
-    return json.dumps(document(report, show_secrets, explain), indent=2, ensure_ascii=True) + "\n"
+    return dumps(document(report, show_secrets, explain), len(report.findings)) + "\n"
 
 
 def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False, explain: bool = False) -> str:
     """One image: the documented object. Several: `{"reports": [object, ...]}`. `explain` adds `rejected`."""
     if len(reports) == 1:
         return render(reports[0], show_secrets, explain)
-    return json.dumps({"reports": [document(r, show_secrets, explain) for r in reports]}, indent=2) + "\n"
+    return dumps({"reports": [document(r, show_secrets, explain) for r in reports]},
+                 sum(len(r.findings) for r in reports)) + "\n"
 
 
 def render_files(entries: list[Entry]) -> str:
-    return json.dumps(
+    return dumps(
         {
             "files": [
                 {
@@ -109,6 +109,6 @@ def render_files(entries: list[Entry]) -> str:
                 for e in entries
             ]
         },
+        len(entries),
         indent=1,
-        ensure_ascii=True,
     ) + "\n"

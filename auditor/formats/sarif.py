@@ -8,13 +8,13 @@ A Dockerfile's findings (`audit dockerfile`) point at their own file and line.
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 from typing import Any
 from urllib.parse import quote
 
 from auditor import __version__
-from auditor.formats.common import instruction, printable, safe_command, status_phrase
+from auditor.formats.common import dumps, instruction, printable, safe_command, status_phrase
 from auditor.model import Finding, Report, Severity
 from auditor.redact import redact
 
@@ -41,6 +41,7 @@ def _rule(f: Finding, report: Report) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=16384)  # a path with many findings is quoted once
 def uri(path: str) -> str:
     """A relative URI reference for a path: percent-encoded (spaces, `%`, `[`, a byte that is not UTF-8),
     and `:` too, so that a first segment never reads as a scheme."""
@@ -111,11 +112,13 @@ def _result(f: Finding, report: Report, rule_index: int, show_secrets: bool) -> 
 
 def _run(report: Report, show_secrets: bool) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
+    index: dict[str, int] = {}  # rule -> its position in `rules`
     results = []
     for f in report.findings:
         if f.rule not in rules:
+            index[f.rule] = len(rules)
             rules[f.rule] = _rule(f, report)
-        results.append(_result(f, report, list(rules).index(f.rule), show_secrets))
+        results.append(_result(f, report, index[f.rule], show_secrets))
     driver = {"name": "layer-auditor", "version": __version__,
               "informationUri": "https://pypi.org/project/layer-auditor/", "rules": list(rules.values())}
     if report.files:  # a Dockerfile report: results point at the Dockerfiles
@@ -157,4 +160,4 @@ def _invocation(report: Report) -> dict[str, Any]:
 
 
 def render_all(reports: list[Report], show_secrets: bool = False, color: bool = False) -> str:
-    return json.dumps(document(reports, show_secrets), indent=2) + "\n"
+    return dumps(document(reports, show_secrets), sum(len(r.findings) for r in reports)) + "\n"

@@ -519,8 +519,9 @@ def test_text_groups_findings_by_layer(cli, images):
     assert "  history[5].created_by  metadata" in lines
     # the instruction that hid a file, and why `docker run` does not show it
     deleted = lines.index("  /root/.ssh/id_rsa  deleted in layer 3")
-    assert "layer 3 deletes it (RUN rm /root/.ssh/id_rsa && echo DEBUG=0 > /app/.env)" in lines[deleted + 1]
-    assert "`docker run` does not show it, but layer 1 still ships it" in lines[deleted + 1]
+    note = " ".join(line.strip() for line in lines[deleted + 1:deleted + 3])  # wrapped at 100 columns
+    assert "layer 3 deletes it (RUN rm /root/.ssh/id_rsa && echo DEBUG=0 > /app/.env)" in note
+    assert "`docker run` does not show it, but layer 1 still ships it" in note
     # metadata names the instruction that put it there, redacted
     assert any("made by: ENV API_TOKEN=" in line and "********" in line for line in lines)
     assert sorted(s.key for s in readers.from_text(out)) == sorted(s.key for s in readers.from_json(json.dumps(doc)))
