@@ -43,9 +43,10 @@ from auditor.model import (
 )
 from auditor.redact import redact
 
-FORMAT = 5  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id);
+FORMAT = 6  # 2: names cleaned as the engines do, a refused name fatal; 3: keyed by (blob, diff_id);
 # 4: package databases and the digests of files with hits kept (package ownership), findings marked with it;
-# 5: each hit carries the value judge's verdict and its archive member; archives' text members kept
+# 5: each hit carries the value judge's verdict and its archive member; archives' text members kept;
+# 6: the eager pass reads only the lines the keyword and entropy plugins can newly match
 
 
 default_dir = private.default_root
