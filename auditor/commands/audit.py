@@ -79,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    common.check_output(args.output)
     config = common.config(args)
     rules = common.effective_rules(args, config)
     baseline_fingerprints = _baseline(args, config)

@@ -30,9 +30,19 @@ def progress(stream: TextIO, quiet: bool) -> Progress | None:
     return show
 
 
+def _output_error(message: str) -> UsageError:
+    return UsageError(f"--output {message}")
+
+
+def check_output(output: str | None) -> None:
+    """Fail before any work when the report could not be written (a missing directory, no permission)."""
+    if output:
+        localfile.check_writable(output, _output_error)
+
+
 def write(text_out: str, output: str | None) -> None:
     if output:
-        localfile.write_text(output, text_out, lambda message: UsageError(f"--output {message}"))
+        localfile.write_text(output, text_out, _output_error)
     else:
         sys.stdout.write(text_out)
         sys.stdout.flush()

@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    common.check_output(args.output)
     from auditor.dockerfile.checks import DockerfileAuditor
 
     config = common.config(args)

@@ -24,6 +24,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    common.check_output(args.output)
     options = image_options.options(args)
     settings = Settings(limits=options.limits, deadline=options.deadline, hash_files=True)
     with open_image(args.ref, options) as image:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from auditor.errors import SourceError
-from auditor.sources import archive
+from auditor.sources import archive, hints
 from auditor.sources.interface import Opened, Options, private_dir
 from auditor.sources.store import TarStore
 
@@ -36,8 +36,7 @@ def save(name: str, options: Options, dest: str) -> str:
         client = docker.from_env(timeout=600)
         client.ping()
     except docker.errors.DockerException as exc:
-        host = os.environ.get("DOCKER_HOST", "the default socket")
-        raise SourceError(f"cannot reach a Docker engine at {host}: {_reason(exc)}") from None
+        raise SourceError(hints.unreachable(exc)) from None
     try:
         if options.pull:
             repo, tag = _split(name)
@@ -48,9 +47,7 @@ def save(name: str, options: Options, dest: str) -> str:
                 options.deadline.check()
                 out.write(chunk)
     except docker.errors.ImageNotFound:
-        raise SourceError(
-            f"image {name!r} is not in the local Docker engine; pass --pull to pull it first"
-        ) from None
+        raise SourceError(hints.not_in_engine(name)) from None
     except docker.errors.NotFound as exc:
         raise SourceError(f"image {name!r} not found: {_reason(exc)}") from None
     except docker.errors.DockerException as exc:
