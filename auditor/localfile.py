@@ -49,6 +49,12 @@ def read_bytes(path: str, limit: int, error: Callable[[str], AuditorError]) -> b
         os.close(fd)
 
 
+def shown(path: str) -> str:
+    """`path` as a message names it: relative when it is under the current directory."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def write_text(path: str, text: str, error: Callable[[str], AuditorError]) -> None:
     """Create or truncate `path` and write `text` as UTF-8, refusing a symlink in its place. Names under
     /dev (`/dev/stdout`, `/dev/fd/3`) are the system's own links, which no checkout can plant: they are

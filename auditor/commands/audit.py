@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from auditor import __version__, baseline, provenance
+from auditor import __version__, baseline, localfile, provenance
 from auditor.audit import Settings, audit
 from auditor.cache import default_dir as cache_dir
 from auditor.cache import untrusted as cache_untrusted
@@ -24,6 +25,7 @@ from auditor.parallel import default_jobs
 from auditor.policy import Gate, condense, suppress, threshold
 from auditor.sources import Options, open_image
 
+STALE_SHOWN = 3  # stale baseline entries the note names before "…"
 EXPLAINED = ("text", "json")  # the formats whose render_all takes `explain` (--explain)
 
 
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     common.check_output(args.output)
     config = common.config(args)
     rules = common.effective_rules(args, config)
-    baseline_fingerprints = _baseline(args, config)
+    baseline_file = _baseline(args, config)
     options = image_options.options(args)
     skip_base = args.skip_base or config.skip_base
     cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
@@ -101,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
     fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
     shown = _min_severity(args, fail_on)
-    reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
+    if not args.write_baseline:
+        _stale_baseline(baseline_file, reports, args)
+    reports = [threshold(condense(suppress(report, config, baseline_file)), shown) for report in reports]
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     render: Callable[..., str] = FORMATS[args.format]
     if args.explain and args.format in EXPLAINED:
@@ -124,15 +128,29 @@ def _min_severity(args: argparse.Namespace, fail_on: Severity) -> Severity:
     return chosen if chosen.rank <= fail_on.rank else fail_on
 
 
-def _baseline(args: argparse.Namespace, config: Config) -> frozenset[str]:
+def _baseline(args: argparse.Namespace, config: Config) -> baseline.Baseline:
     if args.no_baseline:
-        return frozenset()
+        return baseline.Baseline()
     path = args.baseline or config.baseline
     if path is None:
         beside = os.path.dirname(config.path) if config.path else os.getcwd()
         candidate = os.path.join(beside, BASELINE_NAME)
         path = candidate if os.path.isfile(candidate) and not args.write_baseline else None
-    return baseline.read(path) if path else frozenset()
+    return baseline.read(path) if path else baseline.Baseline()
+
+
+def _stale_baseline(used: baseline.Baseline, reports: list[Report], args: argparse.Namespace) -> None:
+    """A note on stderr naming the baseline entries no finding of this run has any more, and how to drop
+    them, so that a baseline does not rot (a stale entry would accept that finding again unseen)."""
+    stale = used.stale(f.fingerprint for report in reports for f in report.findings)
+    if not stale or args.quiet:
+        return
+    shown = ", ".join(printable(entry) for entry in stale[:STALE_SHOWN]) + (", …" if len(stale) > STALE_SHOWN else "")
+    path = localfile.shown(str(used.path))
+    refresh = shlex.join(["audit", *args.ref, "--write-baseline", path])
+    entries = "1 entry" if len(stale) == 1 else f"{len(stale)} entries"
+    print(f"audit: note: {entries} of the baseline {printable(path)} no longer found ({shown}); refresh "
+          f"it with `{printable(refresh)}` and review the diff before committing", file=sys.stderr)
 
 
 def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, dict[str, Any]]:

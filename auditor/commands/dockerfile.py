@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from auditor.baseline import Baseline
 from auditor.commands import args as common_args
 from auditor.commands import common
 from auditor.formats import FORMATS, Render
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     cache = _private_cache()
     auditor = DockerfileAuditor(common.effective_rules(args, config, cache), context_dir=args.context,
                                 target=args.target, cache=cache)
-    report = suppress(auditor.report(list(args.paths)), config, frozenset())
+    report = suppress(auditor.report(list(args.paths)), config, Baseline())
     common.write(_render(args.format)([report], args.show_secrets, False), args.output)
     if args.exit_zero:
         return 0

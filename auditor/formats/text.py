@@ -21,6 +21,7 @@ from auditor.formats.common import (
     status_phrase,
     summary,
     summary_lines,
+    suppressed_line,
 )
 from auditor.model import Entry, Finding, Report, Status
 from auditor.redact import redact
@@ -212,7 +213,7 @@ def _summary(out: Console, report: Report, s: dict) -> None:  # type: ignore[typ
     for line in summary_lines(report.package_files):
         out.print(f"  {line}")
     if report.suppressed:
-        out.print(f"  {report.suppressed} finding(s) suppressed by the baseline or allowlist.")
+        out.print(f"  {suppressed_line(report)}")
     if report.below_severity:
         out.print(f"  {report.below_severity} finding(s) below the shown severity not listed "
                   "(`--show-info` or `--min-severity` lists them).")
