@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     reports = []
     for ref in args.ref:
         with open_image(ref, options) as image:
+            if not args.quiet:
+                print(f"audit: {common.image_line(image)}", file=sys.stderr)
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
                                 cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from auditor.commands.common import image_line
+from auditor.model import Image
 from auditor.sources import hints
 from testing import imagekit as kit
 from testing.imagekit import File, ImageSpec
@@ -100,3 +104,21 @@ def test_a_writable_output_is_left_as_it_was_until_the_report(cli, tmp_path):
     kit.write_docker_archive(image, ImageSpec(layers=[[File("/a", b"hello\n")]]))
     report = tmp_path / "report.json"
     assert cli(image, "--format", "json", "--output", report).code == 0 and report.read_text().startswith("{")
+
+
+def test_the_image_line_names_the_image_its_id_and_its_age():
+    image = Image(reference="myapp:latest", digest="sha256:" + "0f3c" * 16,
+                  config={"created": "2026-11-30T10:00:00.123456789Z"}, layers=[])
+    now = datetime.datetime(2026, 12, 2, 10, 30, tzinfo=datetime.timezone.utc)
+    expected = "myapp:latest: image sha256:0f3c0f3c0f3c, created 2026-11-30 10:00 UTC (2 days ago)"
+    assert image_line(image, now) == expected
+    assert image_line(replace(image, config={}), now) == "myapp:latest: image sha256:0f3c0f3c0f3c"
+
+
+def test_each_audited_image_is_named_on_stderr_unless_quiet(cli, tmp_path):
+    image = tmp_path / "image.tar"
+    kit.write_docker_archive(image, ImageSpec(layers=[[File("/a", b"hello\n")]]))
+    loud = cli(image, "--format", "json")
+    assert f"audit: {image}: image sha256:" in loud.err and ", created " in loud.err
+    assert loud.json()  # stdout stays the report alone
+    assert "image sha256:" not in cli(image, "--quiet").err
