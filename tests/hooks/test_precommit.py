@@ -300,6 +300,33 @@ def test_manual_stage_runs_audit_image_as_the_readme_says(project: Project, hook
         assert f"audit: {image}: image sha256:" in proc.out and ", created " in proc.out
 
 
+def readme_block(heading: str) -> str:
+    """The first ```sh block under `heading` in the README."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index(heading):]
+    return section[section.index("```sh\n") + 6:section.index("\n```", section.index("```sh\n"))]
+
+
+def test_readme_pre_commit_block_works_as_written(project: Project, hooks_repo: tuple[str, str], tmp_path: Path,
+                                                  env: dict[str, str]) -> None:
+    """The README's Use 3 block, pasted into a project's shell: only where the clone is (LA), the image
+    `args` name (an archive, so no engine is needed) and the `pip install` (done) differ."""
+    clean = tmp_path / "clean.tar"
+    kit.write_docker_archive(clean, kit.ImageSpec(layers=[[kit.File("/app/main.py", b"print('hi')\n")]]))
+    block = readme_block("## Use 3: a pre-commit hook")
+    assert "LA=~/layer-auditor\n" in block and "args: [myapp:latest]" in block and "pip install pre-commit\n" in block
+    script = (block.replace("LA=~/layer-auditor\n", f"LA={hooks_repo[0]}\n")
+              .replace("args: [myapp:latest]", f"args: [{clean}, --no-cache]")
+              .replace("pip install pre-commit\n", ""))
+    project.write({"Dockerfile": "FROM scratch\nCOPY main.py /app/\n", "main.py": "print('hi')\n",
+                   ".dockerignore": "*\n!main.py\n"})
+    bindir = str(Path(sys.executable).parent)  # the test environment's pre-commit
+    proc = _run(["bash", "-e", "-c", script], project.root, {**env, "PATH": f"{bindir}:{env.get('PATH', '')}"})
+    assert proc.code == 0, proc.out
+    assert "audit Dockerfiles (layer-auditor)" in proc.out and "audit container images (layer-auditor)" in proc.out
+    assert proc.out.count("Passed") == 2 and f"audit: {clean}: image sha256:" in proc.out
+
+
 def test_hook_skips_dockerfile_specific_dockerignore(project: Project, hooks_repo: tuple[str, str]) -> None:
     project.write({"Dockerfile": CONTEXT_LEAK, "app.py": "", "requirements.txt": "",
                    "Dockerfile.dockerignore": ".env\n.git\n"})
