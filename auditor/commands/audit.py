@@ -91,8 +91,6 @@ def run(args: argparse.Namespace) -> int:
     reports = []
     for ref in args.ref:
         with open_image(ref, options) as image:
-            if not args.quiet:
-                print(f"audit: {common.image_line(image)}", file=sys.stderr)
             skip, base_config = _shared_layers(skip_base, image, options) if skip_base else (0, None)
             settings = Settings(limits=options.limits, skip_layers=skip, base_config=base_config, cache_dir=cache,
                                 cache_read=not args.show_secrets, jobs=int(args.jobs or default_jobs()),
@@ -114,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
         render = functools.partial(render, explain=True)
     common.write(render(reports, args.show_secrets, color), args.output)
     if not args.quiet:
-        for report in reports:
+        for report in reports:  # after the report, so that an error during the audit stays one line
+            print(f"audit: {common.image_line(report.image)}", file=sys.stderr)
             for warning in report.image.warnings:
                 print(f"audit: warning: {warning}", file=sys.stderr)
     gate = Gate(fail_on=fail_on, status=args.fail_on_status or config.fail_on_status or "any")
