@@ -8,8 +8,10 @@ incomplete audit (a layer that could not be read; with --strict, anything not sc
 from __future__ import annotations
 
 import contextlib
+import difflib
 import importlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -59,15 +61,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    hint = None
     try:
         if argv and argv[0] in COMMANDS:
             name, argv = COMMANDS[argv[0]][0], argv[1:]
         else:
-            name = DEFAULT
+            name, hint = DEFAULT, _did_you_mean(argv)
         command = importlib.import_module(f"auditor.commands.{name}")
-        return int(command.run(command.parser().parse_args(argv)))
+        try:
+            return int(command.run(command.parser().parse_args(argv)))
+        except SystemExit as exc:  # argparse refused the arguments: after its usage line, the likely command
+            if hint and exc.code == 2:
+                print(f"audit: {hint}", file=sys.stderr)
+            raise
     except AuditorError as exc:
-        print(f"audit: error: {exc}", file=sys.stderr)
+        print(f"audit: error: {exc}{f'; {hint}' if hint else ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("audit: interrupted", file=sys.stderr)
@@ -83,6 +91,16 @@ def _main(argv: list[str]) -> int:
         print(f"audit: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for a traceback)",
               file=sys.stderr)
         return 3
+
+
+def _did_you_mean(argv: list[str]) -> str | None:
+    """For a first argument that is close to a subcommand's name and names no file (`audit file x.tar`),
+    the command the user most likely meant; it is shown only if the run then fails (an image of that name
+    is audited as asked)."""
+    if not argv or argv[0].startswith("-") or os.path.exists(argv[0]):
+        return None
+    match = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.75)
+    return f"did you mean `audit {shlex.join([match[0], *argv[1:]])}`?" if match else None
 
 
 if __name__ == "__main__":

@@ -49,21 +49,49 @@ def read_bytes(path: str, limit: int, error: Callable[[str], AuditorError]) -> b
         os.close(fd)
 
 
+def shown(path: str) -> str:
+    """`path` as a message names it: relative when it is under the current directory."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def write_text(path: str, text: str, error: Callable[[str], AuditorError]) -> None:
     """Create or truncate `path` and write `text` as UTF-8, refusing a symlink in its place. Names under
     /dev (`/dev/stdout`, `/dev/fd/3`) are the system's own links, which no checkout can plant: they are
     followed."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-    if not os.path.abspath(path).startswith("/dev/"):
-        flags |= os.O_NOFOLLOW
-    try:
-        fd = os.open(path, flags, 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise error(f"{path}: is a symbolic link; refusing to write through it") from None
-        raise error(f"{path}: {exc.strerror}") from None
+    fd = _open_for_writing(path, os.O_CREAT | os.O_TRUNC, error)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
+        raise error(f"{path}: {exc.strerror}") from None
+
+
+def check_writable(path: str, error: Callable[[str], AuditorError]) -> None:
+    """Raise `error(message)` now if `write_text(path, ...)` would fail later, so that a run that cannot
+    write its report fails before it starts: an existing file is opened for writing but not truncated, a
+    new one is created and removed again. A FIFO is left to the write (opening it waits for a reader)."""
+    if os.path.lexists(path):
+        try:
+            fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+        except OSError:
+            fifo = False  # a dangling link: the open below says so
+        if not fifo:
+            os.close(_open_for_writing(path, 0, error))
+        return
+    os.close(_open_for_writing(path, os.O_CREAT | os.O_EXCL, error))
+    os.unlink(path)
+
+
+def _open_for_writing(path: str, flags: int, error: Callable[[str], AuditorError]) -> int:
+    """`os.open(path)` for writing with `flags`, never through a final symlink outside /dev; a failure is
+    `error(message)`."""
+    flags |= os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
+    if not os.path.abspath(path).startswith("/dev/"):
+        flags |= os.O_NOFOLLOW
+    try:
+        return os.open(path, flags, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{path}: is a symbolic link; refusing to write through it") from None
         raise error(f"{path}: {exc.strerror}") from None

@@ -232,6 +232,7 @@ class Report:
     hidden_bytes: int = 0
     total_bytes: int = 0
     suppressed: int = 0
+    suppressed_by: dict[str, int] = field(default_factory=dict)  # "the baseline FILE" -> findings it suppressed
     below_severity: int = 0  # findings under --min-severity: counted, not shown
     skipped_layers: int = 0
     cached_layers: int = 0  # layers whose results came from the layer cache

@@ -3,9 +3,12 @@ image's report and a Dockerfile's (an allowlist entry's `layers` never match a D
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
+from auditor.baseline import Baseline
 from auditor.config import Config
+from auditor.localfile import shown
 from auditor.model import Finding, Report, Severity, Status
 
 SHOWN_LINES = 5  # line numbers a condensed finding lists before "…"
@@ -28,10 +31,20 @@ class Gate:
         return True
 
 
-def suppress(report: Report, config: Config, baseline: frozenset[str]) -> Report:
-    """`report` without its allowlisted and baselined findings, counting them in `suppressed`."""
-    kept = [f for f in report.findings if not (f.fingerprint in baseline or config.allowed(f, report.image))]
-    return replace(report, findings=kept, suppressed=report.suppressed + len(report.findings) - len(kept))
+def suppress(report: Report, config: Config, baseline: Baseline) -> Report:
+    """`report` without its baselined and allowlisted findings, counting them in `suppressed` and, by the
+    file that suppressed them (the baseline first), in `suppressed_by`."""
+    by = Counter[str]()
+    kept = []
+    for f in report.findings:
+        if f.fingerprint in baseline.entries:
+            by[f"the baseline {shown(str(baseline.path))}"] += 1
+        elif config.allowed(f, report.image):
+            by[f"the allowlist in {shown(config.path)}" if config.path else "the allowlist"] += 1
+        else:
+            kept.append(f)
+    merged = Counter(report.suppressed_by) + by
+    return replace(report, findings=kept, suppressed=report.suppressed + by.total(), suppressed_by=dict(merged))
 
 
 def condense(report: Report) -> Report:

@@ -46,6 +46,23 @@ def human(count: int) -> str:
     return f"{count} bytes"
 
 
+def human_duration(seconds: float) -> str:
+    """A duration as `--help` shows it: 30 min, 2 h, 90 s, 2.5 s."""
+    for unit, factor in (("h", 3600), ("min", 60)):
+        if seconds >= factor and seconds % factor == 0:
+            return f"{int(seconds // factor)} {unit}"
+    return f"{seconds:g} s"
+
+
+def _seconds(text: str) -> str:
+    """A number of seconds from the environment as `--help` shows it (a bad one is shown as it is; using it
+    is the error)."""
+    try:
+        return human_duration(float(text))
+    except ValueError:
+        return text
+
+
 def duration(text: str) -> float:
     """A positive duration in seconds: 90, 2.5, 90s, 30m, 2h."""
     number, unit = text.strip(), 1
@@ -112,12 +129,14 @@ def add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
     registry.add_argument("--insecure-registry", action="store_true",
                           help="allow plain HTTP and unverified TLS (always allowed for loopback addresses: "
                           "plain HTTP only)")
-    registry.add_argument("--timeout", type=float, default=env("TIMEOUT", str(DEFAULT_TIMEOUT)),
-                          metavar="SECONDS", help="registry network timeout: to connect, and between bytes "
-                          "(default: %(default)s)")
-    parser.add_argument("--deadline", type=duration, metavar="DURATION", default=env_duration("DEADLINE", "30m"),
+    timeout = env("TIMEOUT", str(DEFAULT_TIMEOUT))
+    registry.add_argument("--timeout", type=float, default=timeout, metavar="SECONDS",
+                          help="registry network timeout: to connect, and between bytes "
+                          f"(default: {_seconds(timeout)})")
+    deadline = env_duration("DEADLINE", "30m")
+    parser.add_argument("--deadline", type=duration, metavar="DURATION", default=deadline,
                         help="end the whole audit with an error (exit 2, no report) if it is not done after "
-                        "DURATION: seconds, or a number with s, m or h (default: 30m)")
+                        f"DURATION: seconds, or a number with s, m or h (default: {human_duration(deadline)})")
     add_limit_args(parser)
 
 
@@ -128,8 +147,9 @@ def add_limit_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-layer-bytes", type=size, metavar="BYTES", default=max_layer,
                         help="uncompressed bytes read per layer; the rest is not scanned "
                         f"(default: {human(max_layer)})")
-    parser.add_argument("--max-entries", type=size, metavar="N", default=env_size("MAX_ENTRIES", default.max_entries),
-                        help="tar entries read per layer; the rest are not scanned (default: %(default)s)")
+    max_entries = env_size("MAX_ENTRIES", default.max_entries)
+    parser.add_argument("--max-entries", type=size, metavar="N", default=max_entries,
+                        help=f"tar entries read per layer; the rest are not scanned (default: {max_entries:,})")
     max_json = env_size("MAX_JSON_SIZE", default.max_json_bytes)
     parser.add_argument("--max-json-size", type=size, metavar="BYTES", default=max_json,
                         help="largest manifest, index or config document; a larger one is an error "

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from auditor import __version__, baseline, progress, provenance
+from auditor import __version__, baseline, localfile, progress, provenance
 from auditor.audit import Settings, audit
 from auditor.cache import default_dir as cache_dir
 from auditor.cache import untrusted as cache_untrusted
@@ -26,6 +27,7 @@ from auditor.parallel import default_jobs
 from auditor.policy import Gate, condense, suppress, threshold
 from auditor.sources import Options, open_image
 
+STALE_SHOWN = 3  # stale baseline entries the note names before "…"
 EXPLAINED = ("text", "json")  # the formats whose render_all takes `explain` (--explain)
 
 
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = _outputs(args)
     config = common.config(args)
     rules = common.effective_rules(args, config)
-    baseline_fingerprints = _baseline(args, config)
+    baseline_file = _baseline(args, config)
     options = image_options.options(args)
     skip_base = args.skip_base or config.skip_base
     cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
@@ -110,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"audit: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
     fail_on = Severity(args.fail_on or (config.fail_on.value if config.fail_on else "low"))
     shown = _min_severity(args, fail_on)
-    reports = [threshold(condense(suppress(report, config, baseline_fingerprints)), shown) for report in reports]
+    if not args.write_baseline:
+        _stale_baseline(baseline_file, reports, args)
+    reports = [threshold(condense(suppress(report, config, baseline_file)), shown) for report in reports]
     for fmt, path, flag in outputs:
         color = path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         render: Callable[..., str] = FORMATS[fmt]
@@ -118,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
             render = functools.partial(render, explain=True)
         common.write(render(reports, args.show_secrets, color), path, flag)
     if not args.quiet:
-        for report in reports:
+        for report in reports:  # after the report, so that an error during the audit stays one line
+            print(f"audit: {common.image_line(report.image)}", file=sys.stderr)
             for warning in report.image.warnings:
                 print(f"audit: warning: {warning}", file=sys.stderr)
     gate = Gate(fail_on=fail_on, status=args.fail_on_status or config.fail_on_status or "any")
@@ -132,12 +137,11 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
     outputs: list[tuple[str, str | None, str]] = [(args.format, args.output, "--output")]
     outputs += [(name, path, f"--{name}-output") for name in sorted(FORMATS)
                 if (path := getattr(args, f"{name}_output")) is not None]
-    for _, path, flag in outputs:
-        if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-            raise UsageError(f"{flag} {path}: no such directory")
     paths = [os.path.realpath(path) for _, path, _ in outputs if path is not None]
     if len(set(paths)) < len(paths):
         raise UsageError("two reports name the same output file; give each --*-output its own")
+    for _, path, flag in outputs:
+        common.check_output(path, flag)
     return outputs
 
 
@@ -150,15 +154,29 @@ def _min_severity(args: argparse.Namespace, fail_on: Severity) -> Severity:
     return chosen if chosen.rank <= fail_on.rank else fail_on
 
 
-def _baseline(args: argparse.Namespace, config: Config) -> frozenset[str]:
+def _baseline(args: argparse.Namespace, config: Config) -> baseline.Baseline:
     if args.no_baseline:
-        return frozenset()
+        return baseline.Baseline()
     path = args.baseline or config.baseline
     if path is None:
         beside = os.path.dirname(config.path) if config.path else os.getcwd()
         candidate = os.path.join(beside, BASELINE_NAME)
         path = candidate if os.path.isfile(candidate) and not args.write_baseline else None
-    return baseline.read(path) if path else frozenset()
+    return baseline.read(path) if path else baseline.Baseline()
+
+
+def _stale_baseline(used: baseline.Baseline, reports: list[Report], args: argparse.Namespace) -> None:
+    """A note on stderr naming the baseline entries no finding of this run has any more, and how to drop
+    them, so that a baseline does not rot (a stale entry would accept that finding again unseen)."""
+    stale = used.stale(f.fingerprint for report in reports for f in report.findings)
+    if not stale or args.quiet:
+        return
+    shown = ", ".join(printable(entry) for entry in stale[:STALE_SHOWN]) + (", …" if len(stale) > STALE_SHOWN else "")
+    path = localfile.shown(str(used.path))
+    refresh = shlex.join(["audit", *args.ref, "--write-baseline", path])
+    entries = "1 entry" if len(stale) == 1 else f"{len(stale)} entries"
+    print(f"audit: note: {entries} of the baseline {printable(path)} no longer found ({shown}); refresh "
+          f"it with `{printable(refresh)}` and review the diff before committing", file=sys.stderr)
 
 
 def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, dict[str, Any]]:

@@ -4,14 +4,54 @@ and whether an audit was complete enough to pass."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
+import re
 import sys
 
 from auditor import localfile
 from auditor.config import Config, find_config, load_config
 from auditor.errors import UsageError
-from auditor.model import Report
+from auditor.formats.common import printable
+from auditor.model import Image, Report
 from auditor.rules import Rule, default_pack_paths, load_rules
+
+# An image config's `created` (RFC 3339, nanoseconds from Go): the second, and the zone; the fraction is
+# dropped, since Python 3.10's fromisoformat takes only 3 or 6 digits of it.
+CREATED = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)?", re.ASCII)
+
+
+def check_output(output: str | None, flag: str = "--output") -> None:
+    """Fail before any work when the report could not be written (a missing directory, no permission)."""
+    if output:
+        localfile.check_writable(output, lambda message: UsageError(f"{flag} {message}"))
+
+
+def image_line(image: Image, now: datetime.datetime | None = None) -> str:
+    """The image as a stderr line names it, with its id and creation time, so that an audit of a stale tag
+    (a pre-push hook auditing yesterday's build) is noticed: `kit/app:1: image sha256:edd683b95f52,
+    created 2026-12-01 10:00 UTC (2 days ago)`."""
+    line = f"{printable(image.reference)}: image {(image.digest or 'without a digest')[:19]}"
+    match = CREATED.fullmatch(str(image.config.get("created")))
+    try:
+        when = datetime.datetime.fromisoformat(match[1] + (match[2] or "").replace("Z", "+00:00")) if match else None
+    except ValueError:
+        when = None
+    if when is None:
+        return line
+    when = (when if when.tzinfo else when.replace(tzinfo=datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    seconds = ((now or datetime.datetime.now(datetime.timezone.utc)) - when).total_seconds()
+    return f"{line}, created {when:%Y-%m-%d %H:%M} UTC ({_ago(seconds)})"
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 0:
+        return "in the future: check the clocks"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
 
 
 def write(text_out: str, output: str | None, flag: str = "--output") -> None:

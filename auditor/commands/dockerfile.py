@@ -5,7 +5,9 @@ Dockerfile checks, the scanner and the format asked for, never the layer reader,
 from __future__ import annotations
 
 import argparse
+import sys
 
+from auditor.baseline import Baseline
 from auditor.commands import args as common_args
 from auditor.commands import common
 from auditor.formats import FORMATS, Render
@@ -19,7 +21,9 @@ def parser() -> argparse.ArgumentParser:
         description="Check Dockerfiles for data a layer keeps after a later instruction hides it, secrets in "
         "ARG/ENV, package caches, downloads, and build-context files .dockerignore lets through.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfile(s) or Containerfile(s)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="Dockerfile(s) or Containerfile(s) (default: every one in the git work tree here, "
+                        "tracked or not ignored, or under this directory outside git)")
     parser.add_argument("--context", metavar="DIR", help="build context (default: each Dockerfile's directory)")
     parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
     parser.add_argument("--format", "-f", choices=sorted(FORMATS), default=common_args.env("FORMAT", "text"),
@@ -31,13 +35,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    common.check_output(args.output)
+    from auditor.dockerfile import find
     from auditor.dockerfile.checks import DockerfileAuditor
 
     config = common.config(args)
     cache = _private_cache()
     auditor = DockerfileAuditor(common.effective_rules(args, config, cache), context_dir=args.context,
                                 target=args.target, cache=cache)
-    report = suppress(auditor.report(list(args.paths)), config, frozenset())
+    paths = list(args.paths) or find.dockerfiles()
+    if not paths:
+        print("audit dockerfile: no Dockerfile or Containerfile here; nothing to check", file=sys.stderr)
+        return 0
+    report = suppress(auditor.report(paths), config, Baseline())
     common.write(_render(args.format)([report], args.show_secrets, False), args.output)
     if args.exit_zero:
         return 0

@@ -26,6 +26,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    common.check_output(args.output)
     options = image_options.options(args)
     settings = Settings(limits=options.limits, deadline=options.deadline, hash_files=True)
     with progress.for_stream(sys.stderr, args.quiet) as shown, \

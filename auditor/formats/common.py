@@ -118,6 +118,12 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
+def suppressed_line(report: Report) -> str:
+    """How many findings the baseline and the allowlist suppressed, naming each file that did."""
+    by = ", ".join(f"{count} by {printable(what)}" for what, count in report.suppressed_by.items())
+    return f"{report.suppressed} finding(s) suppressed" + (f": {by}." if by else " by the baseline or allowlist.")
+
+
 def human_bytes(count: int | None) -> str:
     if count is None:
         return "?"

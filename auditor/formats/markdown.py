@@ -22,6 +22,7 @@ from auditor.formats.common import (
     status_phrase,
     summary,
     summary_lines,
+    suppressed_line,
 )
 from auditor.model import Finding, Report
 from auditor.redact import redact
@@ -89,7 +90,7 @@ def _ending(report: Report) -> list[str]:
     if lines:
         out += ["", " ".join(lines)]
     if report.suppressed:
-        out += ["", f"{report.suppressed} finding(s) suppressed by the baseline or allowlist."]
+        out += ["", suppressed_line(report)]
     if report.below_severity:
         out += ["", f"{report.below_severity} finding(s) below the shown severity not listed "
                 "(`--show-info` or `--min-severity` lists them)."]

@@ -20,6 +20,7 @@ from auditor.formats.common import (
     status_phrase,
     summary,
     summary_lines,
+    suppressed_line,
 )
 from auditor.formats.layout import Run, paragraph, width
 from auditor.model import Entry, Finding, Report, Status
@@ -269,7 +270,7 @@ def _summary(out: _Out, report: Report, s: dict) -> None:  # type: ignore[type-a
             out(("  ", ""), ("fix ·", "green"), (f" {FIX_BY_STATUS[status]}", ""), hang=8)
     notes = [*summary_lines(report.package_files)]
     if report.suppressed:
-        notes.append(f"{report.suppressed} finding(s) suppressed by the baseline or allowlist.")
+        notes.append(suppressed_line(report))
     if report.below_severity:
         notes.append(f"{report.below_severity} finding(s) below the shown severity not listed "
                      "(`--show-info` or `--min-severity` lists them).")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from auditor.errors import SourceError
 from auditor.model import Image
-from auditor.sources import archive, containerd, daemon, oci_layout, podman, registry, selection
+from auditor.sources import archive, containerd, daemon, hints, oci_layout, podman, registry, selection
 from auditor.sources.interface import Open, Options, assemble
 from auditor.tarsafe import SafeTarInfo
 
@@ -37,7 +37,7 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
     `docker://REGISTRY/REPO[:TAG|@DIGEST]` (or `registry:`, the same) for an image in a registry;
     `podman://NAME` and `containerd://NAMESPACE/NAME` for an image in those engines;
     a bare argument is a path when one exists there, else an image name in the local engine (unless it
-    starts like a path, "/", "./", "../" or "~", which no image name does).
+    starts like a path or ends like an archive: `hints.missing_path`).
     """
     if ref.startswith("docker://"):
         return "docker", ref[len("docker://"):], None
@@ -51,8 +51,9 @@ def parse_reference(ref: str) -> tuple[str, str, str | None]:
         return (transport, *_split_path(rest))
     if os.path.exists(ref):
         return _sniff(ref), ref, None
-    if ref.startswith(("/", "./", "../", "~")):  # never an image name, so a mistyped path
-        raise SourceError(f"{ref}: no such file or directory")
+    mistyped = hints.missing_path(ref)
+    if mistyped:
+        raise SourceError(mistyped)
     return "docker-daemon", ref, None
 
 

@@ -28,7 +28,7 @@ from auditor import jsondoc
 from auditor.errors import SourceError
 from auditor.limits import JSON_FLAG
 from auditor.model import Digest
-from auditor.sources import archive, configs
+from auditor.sources import archive, configs, hints
 from auditor.sources.interface import LayerRef, Located, Opened, Options, private_dir
 from auditor.sources.store import TarStore
 
@@ -144,14 +144,11 @@ def _engine(name: str, api: _Api) -> Iterator[Any]:
         client = docker.DockerClient(base_url=base_url, timeout=600) if base_url else docker.from_env(timeout=600)
         client.ping()
     except docker.errors.DockerException as exc:
-        host = base_url or os.environ.get("DOCKER_HOST", "the default socket")
-        raise SourceError(f"cannot reach a {engine} at {host}: {_reason(exc)}") from None
+        raise SourceError(hints.unreachable(exc, base_url, engine)) from None
     try:
         yield client
     except docker.errors.ImageNotFound:
-        raise SourceError(
-            f"image {name!r} is not in the local {engine}; pass --pull to pull it first"
-        ) from None
+        raise SourceError(hints.not_in_engine(name, engine)) from None
     except docker.errors.NotFound as exc:
         raise SourceError(f"image {name!r} not found: {_reason(exc)}") from None
     except docker.errors.DockerException as exc:

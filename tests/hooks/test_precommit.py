@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 from auditor.rules import default_pack_paths
+from testing import imagekit as kit
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: tests/hooks/test_precommit.py -> ../..
 HOOK = "audit-dockerfile"
@@ -207,7 +208,10 @@ def test_manifest_and_example_config_are_valid(pre_commit: list[str], env: dict[
     example = yaml.safe_load((checkout / "examples" / "pre-commit-config.yaml").read_text())
     hooks = {h["id"]: h for h in example["repos"][0]["hooks"]}
     assert set(hooks) == {"audit-dockerfile", "audit-image"}
-    assert hooks["audit-image"]["args"] == ["myapp:latest"] and hooks["audit-image"]["stages"] == ["pre-push"]
+    # No `stages` of its own: the manifest's [pre-push, manual] apply, so `--hook-stage manual` finds it.
+    assert hooks["audit-image"] == {"id": "audit-image", "args": ["myapp:latest"]}
+    dockerfile = manifest["audit-dockerfile"]
+    assert dockerfile["always_run"] is True and dockerfile["pass_filenames"] is False
 
 
 # --- (a) copy a key, remove it later: refused, with both lines and the fix ------------------------------------
@@ -260,6 +264,67 @@ def test_hook_runs_on_dockerfile_variants_only(project: Project, hooks_repo: tup
         assert name in proc.out
     assert "finding(s) in 3 Dockerfile(s)" in proc.out
     assert "README.md" not in proc.out
+
+
+def test_hook_runs_when_only_the_build_context_changes(project: Project, hooks_repo: tuple[str, str]) -> None:
+    """A commit that stages only .dockerignore (which stops excluding .env), with a .env git ignores and so
+    never stages: the Dockerfile did not change, yet what it ships did."""
+    project.write({"Dockerfile": CONTEXT_LEAK, "app.py": "print('hi')\n", "requirements.txt": "flask\n",
+                   ".gitignore": ".env\n", ".dockerignore": ".env\n.git\n"})
+    project.write({".env": "DATABASE_URL=postgres://app:pw@db/app\n"}, add=False)
+    _ok([project.git, "commit", "-q", "--no-verify", "-m", "initial"], project.root, project.env)
+    config = project.root.parent / "config.yaml"
+    config.write_text(yaml.safe_dump({"repos": [{"repo": hooks_repo[0], "rev": hooks_repo[1],
+                                                 "hooks": [{"id": HOOK}]}]}))
+    project.write({".dockerignore": ".git\n"})  # the only staged change
+    failed = project.pre_commit_run("run", "--config", str(config))  # the staged files only, as a commit
+    assert failed.code == 1, failed.out
+    assert "Dockerfile:3: HIGH dotenv-file" in failed.out and "/app/.env" in failed.out
+
+
+def test_manual_stage_runs_audit_image_as_the_readme_says(project: Project, hooks_repo: tuple[str, str],
+                                                          checkout: Path, tmp_path: Path) -> None:
+    """`pre-commit run audit-image --hook-stage manual` with the example configuration runs the hook (it
+    used to say "No hook with id `audit-image` in stage `manual`" and exit 0), and its output, passing or
+    failing, names the image and when it was created."""
+    clean = tmp_path / "clean.tar"
+    kit.write_docker_archive(clean, kit.ImageSpec(layers=[[kit.File("/app/main.py", b"print('hi')\n")]]))
+    config = yaml.safe_load((checkout / "examples" / "pre-commit-config.yaml").read_text())
+    config["repos"][0].update(repo=hooks_repo[0], rev=hooks_repo[1])
+    for image, code in ((checkout / "examples" / "leaky-app.tar", 1), (clean, 0)):
+        config["repos"][0]["hooks"][1]["args"] = [str(image), "--no-cache"]
+        project.write({".pre-commit-config.yaml": yaml.safe_dump(config, sort_keys=False)})
+        proc = project.pre_commit_run("run", "audit-image", "--hook-stage", "manual")
+        assert proc.code == code, proc.out
+        assert "audit container images (layer-auditor)" in proc.out and "No hook" not in proc.out
+        assert f"audit: {image}: image sha256:" in proc.out and ", created " in proc.out
+
+
+def readme_block(heading: str) -> str:
+    """The first ```sh block under `heading` in the README."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index(heading):]
+    return section[section.index("```sh\n") + 6:section.index("\n```", section.index("```sh\n"))]
+
+
+def test_readme_pre_commit_block_works_as_written(project: Project, hooks_repo: tuple[str, str], tmp_path: Path,
+                                                  env: dict[str, str]) -> None:
+    """The README's Use 3 block, pasted into a project's shell: only where the clone is (LA), the image
+    `args` name (an archive, so no engine is needed) and the `pip install` (done) differ."""
+    clean = tmp_path / "clean.tar"
+    kit.write_docker_archive(clean, kit.ImageSpec(layers=[[kit.File("/app/main.py", b"print('hi')\n")]]))
+    block = readme_block("## Use 3: a pre-commit hook")
+    assert "LA=~/layer-auditor\n" in block and "args: [myapp:latest]" in block and "pip install pre-commit\n" in block
+    script = (block.replace("LA=~/layer-auditor\n", f"LA={hooks_repo[0]}\n")
+              .replace("args: [myapp:latest]", f"args: [{clean}, --no-cache]")
+              .replace("pip install pre-commit\n", ""))
+    project.write({"Dockerfile": "FROM scratch\nCOPY main.py /app/\n", "main.py": "print('hi')\n",
+                   ".dockerignore": "*\n!main.py\n"})
+    bindir = str(Path(sys.executable).parent)  # the test environment's pre-commit
+    proc = _run(["bash", "-e", "-c", script], project.root, {**env, "PATH": f"{bindir}:{env.get('PATH', '')}"})
+    assert proc.code == 0, proc.out
+    assert "audit Dockerfiles (layer-auditor)" in proc.out and "audit container images (layer-auditor)" in proc.out
+    assert proc.out.count("Passed") == 2 and f"audit: {clean}: image sha256:" in proc.out
 
 
 def test_hook_skips_dockerfile_specific_dockerignore(project: Project, hooks_repo: tuple[str, str]) -> None:
