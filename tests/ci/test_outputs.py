@@ -62,4 +62,4 @@ def test_a_report_into_a_missing_directory_is_a_usage_error_before_the_scan(tmp_
     with mock.patch("auditor.commands.audit.audit") as scans:
         result = cli(EXAMPLE, "--no-config", "--junit-output", str(tmp_path / "nowhere" / "r.xml"))
     assert result.code == 2 and scans.call_count == 0
-    assert result.err.startswith("audit: error: --junit-output ") and "no such directory" in result.err
+    assert result.err.startswith("audit: error: --junit-output ") and "No such file or directory" in result.err
