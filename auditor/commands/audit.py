@@ -12,12 +12,10 @@ from typing import Any
 from auditor import __version__, baseline, provenance
 from auditor.audit import Settings, audit
 from auditor.cache import default_dir as cache_dir
-from auditor.cache import untrusted as cache_untrusted
 from auditor.commands import COMMANDS, common, image_options
 from auditor.commands import args as common_args
 from auditor.config import BASELINE_NAME, GATE_STATUSES, Config
 from auditor.formats import FORMATS
-from auditor.formats.common import printable
 from auditor.limits import Limits
 from auditor.model import Image, Report, Severity
 from auditor.parallel import default_jobs
@@ -84,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     baseline_fingerprints = _baseline(args, config)
     options = image_options.options(args)
     skip_base = args.skip_base or config.skip_base
-    cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
+    cache = None if args.no_cache else common.trusted_cache(cache_dir(), args.quiet)
     reports = []
     for ref in args.ref:
         with open_image(ref, options) as image:
@@ -149,17 +147,6 @@ def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, 
             f"--skip-base {base_ref}: the image shares only {shared} of the base's {len(base_ids)} layers"
         )
     return shared, config
-
-
-def _trusted_cache(directory: str, quiet: bool) -> str | None:
-    """`directory` when only the user can write it; else None (the audit runs without a cache) and a
-    one-line warning, since entries another user could forge decide what is not read again."""
-    reason = cache_untrusted(directory)
-    if reason is None:
-        return directory
-    if not quiet:
-        print(f"audit: warning: not using the cache {printable(directory)}: {printable(reason)}", file=sys.stderr)
-    return None
 
 
 def _exit_code(report: Report, gate: Gate, exit_zero: bool, strict: bool = False) -> int:
