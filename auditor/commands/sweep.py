@@ -13,6 +13,7 @@ import sys
 
 from auditor.audit import Settings
 from auditor.cache import default_dir as cache_dir
+from auditor.checks import hsdb
 from auditor.commands import args as common_args
 from auditor.commands import common, image_options
 from auditor.errors import UsageError
@@ -64,7 +65,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", "-j", type=common_args.positive, default=os.environ.get("AUDITOR_JOBS"), metavar="N",
                      help="local worker processes (default: every core this process may use)")
     run.add_argument("--no-cache", action="store_true",
-                     help="neither look up nor fill the layer cache ($XDG_CACHE_HOME/layer-auditor)")
+                     help="neither look up nor fill the user's cache ($XDG_CACHE_HOME/layer-auditor: layers, "
+                     "validated rules, compiled patterns)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     registry = parser.add_argument_group("registry access (as for docker:// references)")
     registry.add_argument("--username", "-u", metavar="USER", help="log in as USER (with --password-stdin)")
@@ -95,8 +97,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("sweep: name a REGISTRY[/PREFIX], or give --from-file (not both)")
     if args.from_file == "-" and args.password_stdin:
         raise UsageError("--from-file - and --password-stdin cannot both read stdin")
+    cache = None if args.no_cache else common.trusted_cache(cache_dir(), args.quiet)
+    hsdb.use_cache(cache)
     config = common.config(args)
-    rules = common.effective_rules(args, config)
+    rules = common.effective_rules(args, config, cache)
     options = _options(args)
     wanted = catalog.Tags.parse(args.tags)
     if args.from_file:
@@ -104,7 +108,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         registry, prefix = catalog.split_target(args.target)
         outcomes = resolve.from_registry(registry, prefix, args.repo, wanted, options)
-    cache = None if args.no_cache else common.trusted_cache(cache_dir(), args.quiet)
     settings = Settings(limits=options.limits, cache_dir=cache, inventory=False)
     store = Store(args.db)
     try:
