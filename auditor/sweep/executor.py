@@ -23,8 +23,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from auditor import cache
 from auditor.cache import to_doc
-from auditor.checks import KINDS
+from auditor.checks import KINDS, hsdb
 from auditor.checks.scanner import Scanner
 from auditor.errors import UsageError
 from auditor.identity import claimed
@@ -82,6 +83,8 @@ _scanners: dict[int, Scanner] = {}  # per worker process: compiling the patterns
 def _scanner(rules: Sequence[Rule]) -> Scanner:
     key = hash(tuple(repr(rule) for rule in rules))
     if key not in _scanners:
+        root = cache.default_dir()
+        hsdb.use_cache(root if cache.untrusted(root) is None else None)  # as audit: compiled once per machine
         _scanners.clear()
         _scanners[key] = Scanner(list(rules))
     return _scanners[key]
@@ -175,7 +178,7 @@ class DaskExecutor:
         if not tasks:
             return
         try:
-            client = distributed.Client(self.address, set_as_default=False, timeout=30)
+            client = distributed.Client(self.address, timeout=30)
         except OSError as exc:
             raise UsageError(f"--executor: no Dask scheduler answers at {self.address} ({exc})") from None
         with client:
