@@ -15,6 +15,8 @@ import requests
 
 from testing import imagekit as kit
 
+_gzipped: dict[str, bytes] = {}  # diff_id -> its gzip blob: a layer shared by many images is compressed once
+
 
 @dataclass(frozen=True)
 class Pushed:
@@ -49,7 +51,7 @@ def push(address: str, repository: str, tag: str, spec: kit.ImageSpec,
     known: set[str] = set()
     descs = []
     for layer in built.layers:
-        blob = kit.gzip_bytes(layer.data)
+        blob = _gzipped.get(layer.diff_id) or _gzipped.setdefault(layer.diff_id, kit.gzip_bytes(layer.data))
         descs.append({"mediaType": kit.LAYER_TYPES["gzip"], "digest": _put_blob(session, base, repository, blob, known),
                       "size": len(blob)})
     config = {"mediaType": kit.OCI_CONFIG, "digest": _put_blob(session, base, repository, built.config, known),
