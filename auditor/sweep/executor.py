@@ -21,13 +21,13 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from auditor import cache
 from auditor.cache import to_doc
 from auditor.checks import KINDS, hsdb
 from auditor.checks.scanner import Scanner
-from auditor.errors import UsageError
+from auditor.errors import SweepError, UsageError
 from auditor.identity import claimed
 from auditor.layers import read_layer, with_digests
 from auditor.limits import Limits
@@ -152,10 +152,10 @@ class LocalExecutor:
             return
         with ProcessPoolExecutor(min(self.jobs, len(tasks)), initializer=_set_rules,
                                  initargs=(tuple(rules),)) as pool:
-            futures = [pool.submit(_pooled, task) for task in tasks]
+            futures = {pool.submit(_pooled, task): task for task in tasks}
             try:
                 for future in as_completed(futures):
-                    yield future.result()
+                    yield _outcome(future, futures[future])
             finally:
                 for future in futures:
                     future.cancel()
@@ -185,12 +185,23 @@ class DaskExecutor:
             [shared] = client.scatter([tuple(rules)], broadcast=True, hash=False)
             keys = [f"layer-{task.digest.partition(':')[2][:32]}-{os.getpid()}-{n}" for n, task in enumerate(tasks)]
             futures = client.map(scan_layer, tasks, rules=shared, key=keys, pure=False, retries=2)
+            by_key = {future.key: task for future, task in zip(futures, tasks, strict=True)}
             try:
                 for future in distributed.as_completed(futures):
-                    yield future.result()
+                    yield _outcome(future, by_key[future.key])
                     future.release()
             finally:
                 client.cancel(futures)
+
+
+def _outcome(future: Any, task: LayerTask) -> LayerResult:
+    """A finished task's result; a task that failed outright (its process killed again and again, an
+    error in the worker) ends the sweep with one line: what was stored so far stays, for a re-run."""
+    try:
+        return cast(LayerResult, future.result())
+    except Exception as exc:  # noqa: BLE001 - whatever a worker or its pool raised
+        raise SweepError(f"layer {task.digest} of {task.registry}/{task.repository}: its task failed "
+                         f"({type(exc).__name__}); what is done is in the store, run the sweep again") from None
 
 
 def executor(spec: str, jobs: int) -> Executor:

@@ -116,3 +116,16 @@ def test_the_store_is_private_and_refuses_another_sqlite_file(tmp_path):
         other.execute("INSERT INTO meta VALUES ('schema', '0')")
     with pytest.raises(UsageError, match="schema 0"):
         Store(str(tmp_path / "other.db"))
+
+
+def test_a_task_that_fails_outright_ends_the_sweep_with_one_line_naming_the_layer():
+    from concurrent.futures import Future
+
+    from auditor.errors import SweepError
+
+    task = executor.LayerTask("r.example", "team/app", "sha256:" + "c" * 64, None, 10, None, Limits(),
+                              RegistryOptions())
+    failed: Future[executor.LayerResult] = Future()
+    failed.set_exception(RuntimeError("worker died"))
+    with pytest.raises(SweepError, match=r"layer sha256:c{64} of r.example/team/app: its task failed \(RuntimeError\)"):
+        executor._outcome(failed, task)
