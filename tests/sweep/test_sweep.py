@@ -48,23 +48,24 @@ def report(cli, db: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def swept(fleet, tmp_path_factory) -> tuple[Path, Counter[str]]:
-    """One sweep of the whole fleet, its catalog and tag lists read in pages of 3: the store and the
-    layers it read."""
+def swept(fleet, tmp_path_factory) -> tuple[Path, Counter[str], Path]:
+    """One sweep of the whole fleet, its catalog and tag lists read in pages of 3: the store, the layers
+    it read, and the cache it filled."""
     from auditor.cli import main
 
     db = tmp_path_factory.mktemp("swept") / "sweep.db"
+    cache = tmp_path_factory.mktemp("swept-cache")
     counted: Counter[str] = Counter()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(catalog, "PAGE", 3)
         patch.setattr(executor, "scan_layer", counting(counted))
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("swept-cache")))
+        patch.setenv("XDG_CACHE_HOME", str(cache))
         assert main(["sweep", fleet.address, "--tags", "all", "--db", str(db), "--jobs", "1", "-q"]) == 0
-    return db, counted
+    return db, counted, cache
 
 
 def test_finds_the_shared_secret_once_with_every_image_and_reads_each_layer_once(cli, fleet, swept):
-    db, scanned = swept
+    db, scanned, _ = swept
     assert set(scanned) == fleet.distinct_layers and len(scanned) == 25
     assert set(scanned.values()) == {1}, "a layer shared by several images was read more than once"
     doc = report(cli, db)
@@ -80,7 +81,7 @@ def test_finds_the_shared_secret_once_with_every_image_and_reads_each_layer_once
 
 
 def test_neither_the_store_nor_a_report_holds_a_secret_value(cli, fleet, swept):
-    db, _ = swept
+    db, _, _ = swept
     outputs = [cli("sweep", "report", "--db", db, "--format", fmt).out for fmt in ("text", "json", "sarif", "markdown")]
     for text in [store_text(db), *outputs]:
         assert fleet.shared_secret not in text and fleet.single_secret not in text
@@ -101,6 +102,32 @@ def test_a_second_sweep_reads_only_new_layers(cli, fleet, swept, scans, tmp_path
     assert "0 from the layer cache; 1 image(s) assessed, 22 unchanged" in again.err
     second = report(cli, db)
     assert second["root_causes"] == first["root_causes"]
+
+
+def test_layers_in_the_layer_cache_are_not_downloaded(cli, fleet, swept, scans, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(swept[2]))  # the cache the first sweep filled
+    db = tmp_path / "fresh.db"
+    result = sweep(cli, fleet, db, "--repo", "other/*")  # other/db: not grown by another test, and has both secrets
+    assert result.code == 0, result.err
+    assert not scans and "0 scanned, 0 from the store, " in result.err
+    everything = report(cli, swept[0])["root_causes"]
+    from_cache = report(cli, db)["root_causes"]
+    assert [c["fingerprint"] for c in from_cache] == [c["fingerprint"] for c in everything]
+
+
+def test_a_new_rule_reassesses_the_images_without_reading_a_layer(cli, fleet, swept, scans, tmp_path):
+    db = tmp_path / "sweep.db"
+    shutil.copy(swept[0], db)
+    pack = tmp_path / "extra.yaml"
+    pack.write_text("pack: extra\nrules:\n  - id: build-notes\n    kind: path\n    severity: low\n"
+                    "    description: A build note file.\n    remediation: Leave it out.\n    paths: [build.txt]\n")
+    result = sweep(cli, fleet, db, "--rules", pack, "--repo", "other/*")
+    assert result.code == 0, result.err
+    assert not scans, "a path rule decides nothing a layer scan keeps: no layer is read again"
+    others = [p.reference for p in fleet.pushed if "/other/" in p.reference]
+    assert f"{len(others)} image(s) assessed, 0 unchanged" in result.err
+    notes = [c for c in report(cli, db)["root_causes"] if c["rule"] == "build-notes"]
+    assert sorted(c["images"][0]["reference"] for c in notes) == sorted(others)
 
 
 def test_an_interrupted_sweep_resumes_with_the_layers_it_had_not_read(cli, fleet, scans, tmp_path, monkeypatch):
