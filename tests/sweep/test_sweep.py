@@ -13,9 +13,11 @@ import pytest
 from auditor.sweep import catalog, executor
 from testing import imagekit as kit
 from testing.sweepkit import push
+from tests.formats import test_formats
 from tests.sweep.conftest import IMAGES, LONER, REPOSITORIES, Fleet, store_text
 
 pytestmark = pytest.mark.slow
+sarif_schema = test_formats.sarif_validator  # the official SARIF 2.1.0 schema fixture, as a validator
 
 
 def counting(counted: Counter[str]):
@@ -171,3 +173,10 @@ def test_repo_glob_and_newest_tags_narrow_the_catalog(cli, fleet, tmp_path):
     assert result.code == 0, result.err
     repos = {i["reference"].split("/", 1)[1].rsplit(":", 1)[0] for i in report(cli, db)["images"]}
     assert repos == {r for r in REPOSITORIES if r.startswith("team/")}
+
+
+def test_the_sarif_report_validates_against_the_official_schema(cli, swept, sarif_schema):
+    doc = json.loads(cli("sweep", "report", "--db", swept[0], "--format", "sarif").out)
+    errors = sorted(sarif_schema.iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    assert len(doc["runs"][0]["results"]) == len(report(cli, swept[0])["root_causes"])
