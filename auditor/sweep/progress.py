@@ -15,6 +15,8 @@ from auditor.formats.common import human_bytes
 
 @dataclass
 class Progress:
+    """The counters the runner updates, and the line `show` writes from them."""
+
     stream: TextIO | None  # None: --quiet
     every: float = 10.0
     images: int = 0

@@ -40,6 +40,8 @@ class Outcomes:
 
 @dataclass
 class Sweep:
+    """One sweep into `store`: `run` takes the resolved (or failed) references and returns what it did."""
+
     store: Store
     rules: list[Rule]
     settings: Settings  # limits; cache_dir: the layer cache, also looked up (None: not used)
