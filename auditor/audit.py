@@ -90,16 +90,33 @@ def audit(
         scans, cached = _read_layers(image, scanner, rules, settings, progress)
         metadata = _metadata_findings(image, rules, scanner, settings.base_config)
     progress.step("building the report")
-    walked = list(_walk(scans))
-    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits, _ in walked) else None
-    findings = _file_findings(walked, rules, settings.skip_layers, ledger)
-    layers = _layer_audit(scans, walked, findings)
+    layers, walked, ledger = assess(scans, rules, settings)
     if memo is not None and _verified(image, scans) and not any(item.broken for item in layers.not_scanned):
         memo.put(layers)
     entries = [entry for entry, *_ in walked]
     if settings.hash_files and ledger is not None:
         entries = [_owned_entry(ledger, entry) for entry in entries]
     return build_report(image, rules, settings, layers, metadata, cached), entries
+
+
+def assess(scans: list[LayerScan], rules: list[Rule],
+           settings: Settings) -> tuple[LayerAudit, list[Walked], Ledger | None]:
+    """The layers' part of a report from every layer's scan, base first (read now, from the layer cache,
+    or from a sweep's store): the walk, then the file findings. Also the walked entries and the package
+    ledger, for `audit files`."""
+    walked = list(_walk(scans))
+    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits, _ in walked) else None
+    findings = _file_findings(walked, rules, settings.skip_layers, ledger)
+    return _layer_audit(scans, walked, findings), walked, ledger
+
+
+def report_of(image: Image, rules: list[Rule], settings: Settings, scanner: Scanner, scans: list[LayerScan],
+              cached_layers: int) -> Report:
+    """The report of `image` from its layers' scans, the same walk and rules as `audit` (`audit sweep`
+    assembles each image of a registry this way from the scans of its distinct layers)."""
+    with scanner.secrets.session():
+        metadata = _metadata_findings(image, rules, scanner, settings.base_config)
+    return build_report(image, rules, settings, assess(scans, rules, settings)[0], metadata, cached_layers)
 
 
 def build_report(image: Image, rules: list[Rule], settings: Settings, layers: LayerAudit, metadata: list[Finding],

@@ -107,7 +107,7 @@ class LayerCache:
             self.misses += 1
             return None
         try:
-            scan = _from_doc(_read(self.root, path), layer.index)
+            scan = from_doc(_read(self.root, path), layer.index)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             self.misses += 1
             return None
@@ -120,7 +120,7 @@ class LayerCache:
         digests, or with a layer or entry left unread, is not kept."""
         if scan.identity is None or any(n.broken for n in scan.not_scanned):
             return
-        _write(self.root, self._path(scan.identity), _to_doc(scan))
+        _write(self.root, self._path(scan.identity), to_doc(scan))
 
 
 class CachedReader:
@@ -162,7 +162,9 @@ def _write(root: str, path: str, doc: Any) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _to_doc(scan: LayerScan) -> dict[str, Any]:
+def to_doc(scan: LayerScan) -> dict[str, Any]:
+    """A scan as JSON-ready data that holds no secret value (each hit's redacted preview and sha256):
+    what the cache and a sweep's store keep, and what a sweep's worker sends back."""
     return {
         "records": [[r.path, r.kind.value, isinstance(r.kind, Marker), r.size, r.mode, r.link, r.target]
                     for r in scan.records],
@@ -180,7 +182,8 @@ def _to_doc(scan: LayerScan) -> dict[str, Any]:
     }
 
 
-def _from_doc(doc: dict[str, Any], index: int) -> LayerScan:
+def from_doc(doc: dict[str, Any], index: int) -> LayerScan:
+    """The scan `to_doc` described, as the layer at `index` of an image."""
     scan = LayerScan(index=index, compression=doc["compression"], bytes_read=int(doc["bytes_read"]))
     scan.records = [Record(path, Marker(kind) if marker else Kind(kind), size, mode, link, target)
                     for path, kind, marker, size, mode, link, target in doc["records"]]

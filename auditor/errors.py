@@ -31,3 +31,8 @@ class DeadlineExceeded(AuditorError):
         budget = f" {seconds:g}s" if seconds is not None else ""
         super().__init__(f"the audit did not finish within --deadline{budget}; stopped with nothing reported "
                          "(the audit is incomplete)")
+
+
+class SweepError(AuditorError):
+    """A sweep's layer task failed outright on its executor (not a layer that could not be read, which is
+    kept as not scanned): what the sweep stored so far stays, for the next run."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "files": ("files", "list every entry each layer adds, with its fate (deleted, overwritten, visible)"),
     "dockerfile": ("dockerfile", "check Dockerfiles before the build: no engine, no image needed"),
+    "sweep": ("sweep", "audit every image of a registry, each distinct layer once, into a store; `sweep report`"),
     "rules": ("rules", "list the effective rules, or check a rule pack or configuration file"),
 }
 DEFAULT = "audit"

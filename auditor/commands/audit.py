@@ -14,7 +14,6 @@ from typing import Any
 from auditor import __version__, baseline, localfile, progress, provenance
 from auditor.audit import Settings, audit
 from auditor.cache import default_dir as cache_dir
-from auditor.cache import untrusted as cache_untrusted
 from auditor.commands import COMMANDS, common, image_options
 from auditor.commands import args as common_args
 from auditor.config import BASELINE_NAME, GATE_STATUSES, Config
@@ -94,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     baseline_file = _baseline(args, config)
     options = image_options.options(args)
     skip_base = args.skip_base or config.skip_base
-    cache = None if args.no_cache else _trusted_cache(cache_dir(), args.quiet)
+    cache = None if args.no_cache else common.trusted_cache(cache_dir(), args.quiet)
     reports = []
     with progress.for_stream(sys.stderr, args.quiet) as meter:  # taken down before the report is written
         options = replace(options, progress=meter, cache_dir=cache)
@@ -194,17 +193,6 @@ def _shared_layers(base_ref: str, image: Image, options: Options) -> tuple[int, 
             f"--skip-base {base_ref}: the image shares only {shared} of the base's {len(base_ids)} layers"
         )
     return shared, config
-
-
-def _trusted_cache(directory: str, quiet: bool) -> str | None:
-    """`directory` when only the user can write it; else None (the audit runs without a cache) and a
-    one-line warning, since entries another user could forge decide what is not read again."""
-    reason = cache_untrusted(directory)
-    if reason is None:
-        return directory
-    if not quiet:
-        print(f"audit: warning: not using the cache {printable(directory)}: {printable(reason)}", file=sys.stderr)
-    return None
 
 
 def _exit_code(report: Report, gate: Gate, exit_zero: bool, strict: bool = False) -> int:

@@ -93,3 +93,16 @@ def incomplete(report: Report, strict: bool) -> bool:
               file=sys.stderr)
         return True
     return False
+
+
+def trusted_cache(directory: str, quiet: bool) -> str | None:
+    """`directory` when only the user can write it; else None (the audit runs without a cache) and a
+    one-line warning, since entries another user could forge decide what is not read again."""
+    from auditor.cache import untrusted  # not at import: `audit dockerfile` never loads the layer machinery
+
+    reason = untrusted(directory)
+    if reason is None:
+        return directory
+    if not quiet:
+        print(f"audit: warning: not using the cache {printable(directory)}: {printable(reason)}", file=sys.stderr)
+    return None

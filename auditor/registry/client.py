@@ -157,6 +157,14 @@ class RegistryClient:
         response = self._get(f"blobs/{digest}", what, {"Accept-Encoding": "identity"})
         return io.BufferedReader(BlobStream(response, what, size, self.deadline))
 
+    def api_json(self, path: str, what: str) -> tuple[Any, str | None]:
+        """GET a JSON document of the registry API outside the repository (`/v2/_catalog?n=100`, or a
+        repository's `tags/list`): the parsed document and the path of the next page its `Link` header
+        names (same origin only), if any."""
+        response = self._request(path, what, {"Accept": "application/json"})
+        following = _next_page(response.headers.get("Link", ""), self.ref.host)
+        return _parse(self._read_capped(response, what, self.max_json_bytes), what), following
+
     def exists(self, digest: str) -> bool:
         """HEAD a blob."""
         try:
@@ -169,7 +177,9 @@ class RegistryClient:
 
     def _get(self, path: str, what: str, headers: dict[str, str], method: str = "GET") -> requests.Response:
         """Send a request (the response streamed, its body not yet read), answering one auth challenge."""
-        url_path = f"/v2/{self.ref.repository}/{path}"
+        return self._request(f"/v2/{self.ref.repository}/{path}", what, headers, method)
+
+    def _request(self, url_path: str, what: str, headers: dict[str, str], method: str = "GET") -> requests.Response:
         response = self._send(method, url_path, headers)
         if response.status_code == 401 and self._is_own(response.url):
             authorization = self._answer(response.headers.get("WWW-Authenticate", ""))
@@ -360,6 +370,20 @@ class RegistryClient:
         if seconds >= self.deadline.remaining():
             raise DeadlineExceeded(self.deadline.seconds)
         self._sleep(seconds)
+
+
+def _next_page(link: str, host: str) -> str | None:
+    """The path and query of a `Link: </v2/...>; rel="next"` header (RFC 8288, as the distribution API
+    paginates), or None; a link to another host than `host` or outside /v2/ is not followed."""
+    for part in link.split(","):
+        target, _, params = part.strip().partition(";")
+        if 'rel="next"' not in params.replace(" ", "") and "rel=next" not in params.replace(" ", ""):
+            continue
+        parts = urlsplit(target.strip().strip("<>"))
+        if (parts.netloc and parts.netloc != host) or not parts.path.startswith("/v2/"):
+            return None
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return None
 
 
 def _checkable(digest: str) -> str:

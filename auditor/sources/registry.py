@@ -46,12 +46,13 @@ class RegistryStore:
         return self.client.exists(name)
 
 
-def locate(store: RegistryStore, options: Options, where: str) -> Located:
-    """The image for `options.platform` behind the reference's tag or digest."""
+def locate(store: RegistryStore, options: Options, where: str, version: str | None = None) -> Located:
+    """The image for `options.platform` behind the reference's tag or digest (or `version`, another tag
+    or digest of the same repository: `audit sweep` reads a repository's tags through one client)."""
     client = store.client
     if options.platform:
         selection.parse_platform(options.platform)  # a malformed --platform is refused before any read
-    media_type, document, digest = client.manifest(client.ref.version)
+    media_type, document, digest = client.manifest(version or client.ref.version)
     fetched: dict[str, tuple[str | None, Any]] = {digest: (media_type, document)}
 
     def fetch(desc: dict[str, Any]) -> tuple[str | None, Any]:
