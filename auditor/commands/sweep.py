@@ -61,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", default=common_args.env("SWEEP_EXECUTOR", "local"),
                      metavar="local|dask://HOST:PORT",
                      help="where layers are scanned: this machine's processes (default), or a Dask distributed "
-                     "scheduler (dask://HOST:PORT, dask+tls://HOST:PORT; pip install 'layer-auditor[dask]')")
+                     "scheduler (dask://HOST:PORT, dask+tls://HOST:PORT; pip install '.[dask]' from a clone)")
     run.add_argument("--jobs", "-j", type=common_args.positive, default=os.environ.get("AUDITOR_JOBS"), metavar="N",
                      help="local worker processes (default: every core this process may use)")
     run.add_argument("--no-cache", action="store_true",

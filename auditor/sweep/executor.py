@@ -174,7 +174,7 @@ class DaskExecutor:
             distributed: Any = importlib.import_module("distributed")  # untyped; an optional extra
         except ImportError:
             raise UsageError("--executor dask://...: Dask is not installed; pip install "
-                             "'layer-auditor[dask]'") from None
+                             "'.[dask]' from a clone of layer-auditor") from None
         if not tasks:
             return
         try:
