@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor import localfile, yamlfile
 from auditor.checks import KINDS
+from auditor.checks.params import SHIPPED
 from auditor.errors import RuleError
 from auditor.fields import Checker, severity, str_list, string
 from auditor.model import Kind, Rule, RuleId, Status
@@ -126,8 +127,14 @@ def load_rules(paths: Iterable[str], cache: str | None = None) -> list[Rule]:
 
 def _validated(packs: Sequence[tuple[str, bytes | None]]) -> list[Rule]:
     rules: dict[str, Rule] = {}
+    shipped = {os.path.realpath(path) for path in default_pack_paths()}
     for file, raw in packs:
-        for rule in load_pack(file, raw):
+        token = SHIPPED.set(os.path.realpath(file) in shipped)
+        try:
+            loaded = load_pack(file, raw)
+        finally:
+            SHIPPED.reset(token)
+        for rule in loaded:
             if rule.id in rules:
                 raise RuleError(f"{file}: rule id '{rule.id}' is already defined in {rules[rule.id].source}")
             rules[rule.id] = rule
