@@ -106,7 +106,8 @@ def env_size(name: str, default: int) -> int:
 def add_image_args(parser: argparse.ArgumentParser, many: bool = False) -> None:
     parser.add_argument("ref", metavar="REF", nargs="+" if many else None,
                         help="image: NAME[:TAG], docker-daemon:NAME, docker-archive:PATH, oci:DIR[:TAG], "
-                        "oci-archive:PATH[:TAG], docker://REGISTRY/REPO[:TAG|@DIGEST], or a path to an archive or "
+                        "oci-archive:PATH[:TAG], docker://REGISTRY/REPO[:TAG|@DIGEST], podman://NAME, "
+                        "containerd://NAMESPACE/NAME, or a path to an archive or "
                         "layout")
     parser.add_argument("--pull", action="store_true", help="pull the image into the local engine first")
     parser.add_argument("--platform", default=os.environ.get("AUDITOR_PLATFORM") or None, metavar="OS/ARCH",
