@@ -25,6 +25,8 @@ from auditor.checks.prefilter import Prefilter
 
 _ASSIGNMENT = re.compile(r"(.*?)\s*[=:]\s*(.*)")  # configparser's option line: the first `=` or `:`
 _INTERPOLATION = re.compile(r"%(?!%)")
+# A character class of both quotes, not made optional: `['"]`, as a plugin's expression source writes it.
+_REQUIRED_QUOTE = re.compile(r"""\[\\?['"]\\?['"]\](?![?*])""")
 
 
 def eager_line(line: str) -> str:
@@ -63,12 +65,16 @@ class Entropy:
 class EagerLines:
     """Which lines of a file, once transformed, the keyword and entropy plugins may find something on."""
 
-    def __init__(self, keyword: int | None, keywords: Sequence[str], entropy: Iterable[tuple[int, str, float]]
-                 ) -> None:
+    def __init__(self, keyword: int | None, keywords: Sequence[str], entropy: Iterable[tuple[int, str, float]],
+                 quoted: Iterable[tuple[int, str, int]] = ()) -> None:
         """`keyword`: the keyword plugin's position (None when no rule selects it) and its key words
         (regular expressions, matched case-insensitively); `entropy`: (position, charset, limit) of each
-        entropy plugin."""
+        entropy plugin; `quoted`: (position, pattern, flags) of every other plugin's expressions (those
+        that require a quote, such as AWSKeyDetector's secret key after `aws...key`, are kept)."""
         patterns: list[tuple[int, str, int]] = []
+        for position, pattern, flags in quoted:
+            if _REQUIRED_QUOTE.search(pattern):  # the raw setting has no quotes: make them optional
+                patterns.append((position, _REQUIRED_QUOTE.sub(r"""['"]?""", pattern), flags))
         self._keyword: tuple[int, re.Pattern[str]] | None = None
         if keyword is not None and keywords:
             words = "(?:" + "|".join(keywords) + ")"
@@ -82,7 +88,7 @@ class EagerLines:
             self._entropy[position] = Entropy(position, fewest, re.compile(setting))
             patterns.append((position, setting, 0))
         self._prefilter = Prefilter.from_patterns(patterns)
-        self._positions = [position for position, _, _ in patterns]
+        self._positions = list(dict.fromkeys(position for position, _, _ in patterns))
 
     def lines(self, data: bytes, budget: int) -> tuple[list[tuple[int, str, set[int]]], dict[int, int]]:
         """(0-based line index, transformed line, positions of the plugins to run on it) for each line of
@@ -130,6 +136,8 @@ class EagerLines:
         return out, skipped
 
     def _holds(self, position: int, line: str) -> bool:
+        if position not in self._entropy and (self._keyword is None or position != self._keyword[0]):
+            return True  # a plugin whose expression wants quotes: it judges the transformed line itself
         if self._keyword is not None and position == self._keyword[0]:
             return self._keyword[1].search(line) is not None
         entropy = self._entropy[position]

@@ -44,7 +44,7 @@ from auditor.checks.checksum import judge
 from auditor.checks.eager import EagerLines
 from auditor.checks.interface import ContentCheck
 from auditor.checks.occurrences import MAX_PER_RULE, cap
-from auditor.checks.prefilter import Prefilter
+from auditor.checks.prefilter import Prefilter, plugin_patterns
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
 from auditor.globs import compile_globs
@@ -322,12 +322,15 @@ class SecretsCheck(ContentCheck):
 
 
 def _eager_for(plugins: list[Any]) -> EagerLines:
-    """The eager pass's view of the session's plugins: the keyword plugin and the entropy plugins."""
+    """The eager pass's view of the session's plugins: the keyword plugin, the entropy plugins and the
+    expressions of others that want a quote."""
     keyword = next((i for i, p in enumerate(plugins) if type(p).__name__ == "KeywordDetector"), None)
     words = sys.modules[type(plugins[keyword]).__module__].DENYLIST if keyword is not None else ()
     entropy = [(i, str(p.charset), float(p.entropy_limit)) for i, p in enumerate(plugins)
                if hasattr(p, "charset") and hasattr(p, "entropy_limit")]
-    return EagerLines(keyword, words, entropy)
+    others = {i for i, p in enumerate(plugins) if i != keyword and not hasattr(p, "entropy_limit")}
+    quoted = [(i, pattern, flags) for i, pattern, flags in plugin_patterns(plugins) if i in others]
+    return EagerLines(keyword, words, entropy, quoted)
 
 
 def _add(first: dict[RuleId, int], second: dict[RuleId, int]) -> dict[RuleId, int]:

@@ -1,0 +1,35 @@
+"""The eager pass (`checks.eager`) gives the plugins only the setting lines on which quoting the value can
+make a finding: every plugin whose expression wants a quote must still see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from auditor.checks.scanner import Scanner
+from auditor.rules import default_pack_paths, load_rules
+
+
+def j(*parts: str) -> str:
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Iterator[Scanner]:
+    s = Scanner(load_rules(default_pack_paths()))
+    with s.session():
+        yield s
+
+
+@pytest.mark.parametrize("line, rule", [
+    # AWSKeyDetector's secret key wants quotes after `aws...key`: only the transformed line has them
+    (j("AWS_SECRET_ACCESS_KEY=", "qrmlbJJXnMT6JSEnK5wwJ3MDbW16WB5djsk0pw2l"), "ds-aws-access-key"),
+    (j("db_password: ", "Xk9vLq2mWp7zRt4"), "ds-secret-keyword"),  # KeywordDetector wants a quoted value
+    (j("session = ", "Zq8Lm3Vx9Pz4Kw8NbR2tY6uH1jC5dF0gA7sE"), "ds-high-entropy-base64"),  # entropy: quoted strings
+])
+def test_an_unquoted_setting_is_read_by_every_plugin_that_wants_quotes(scanner: Scanner, line: str,
+                                                                        rule: str) -> None:
+    text = f"# settings\nREGION=eu-west-1\n{line}\n"
+    hits = scanner.every_hit("/app/.env", text.encode())
+    assert (rule, 3) in {(h.rule, h.line) for h in hits}
