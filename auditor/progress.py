@@ -18,8 +18,10 @@ processes. Three ways to show it:
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, TextIO
@@ -62,6 +64,26 @@ def for_stream(stream: TextIO, quiet: bool) -> Progress:
     if quiet:
         return SILENT
     return Display(stream) if stream.isatty() else Lines(stream)
+
+
+@contextlib.contextmanager
+def heartbeat(progress: Progress, every: float = 1.0) -> Iterator[None]:
+    """Tell `progress` every `every` seconds that the step goes on while nothing arrives (an engine
+    preparing an export can be silent for minutes): a CI log still gets its line every INTERVAL. The
+    thread is stopped before the block's end, so no scan worker is forked while it runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            progress.advance(0)
+
+    thread = threading.Thread(target=beat, name="audit-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def size(nbytes: float) -> str:

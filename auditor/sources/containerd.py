@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterator
 
 from auditor.errors import SourceError
+from auditor.progress import heartbeat
 from auditor.registry import reference
 from auditor.sources import oci_layout
 from auditor.sources.interface import Opened, Options, private_dir
@@ -73,10 +74,12 @@ def export(namespace: str, image: str, options: Options, dest: str) -> None:
         full = str(reference.parse(image))
         if full != image:
             names.append(full)
+    options.progress.step(f"exporting {image} from containerd")
     for name in names:
         try:
-            proc = subprocess.run([*argv, dest, name], capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                                  timeout=options.deadline.bound(EXPORT_TIMEOUT), check=False)
+            with heartbeat(options.progress):
+                proc = subprocess.run([*argv, dest, name], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                      timeout=options.deadline.bound(EXPORT_TIMEOUT), check=False)
         except subprocess.TimeoutExpired:
             options.deadline.check()
             raise SourceError(f"containerd://{namespace}/{image}: ctr export took over {EXPORT_TIMEOUT:.0f}s") from None

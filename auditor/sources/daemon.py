@@ -28,6 +28,7 @@ from auditor import jsondoc
 from auditor.errors import SourceError
 from auditor.limits import JSON_FLAG
 from auditor.model import Digest
+from auditor.progress import heartbeat
 from auditor.sources import archive, configs, hints
 from auditor.sources.interface import LayerRef, Located, Opened, Options, private_dir
 from auditor.sources.store import TarStore
@@ -126,7 +127,7 @@ def inspect(name: str, options: Options, api: _Api = _Api()) -> str:
 def save(name: str, image_id: str, options: Options, dest: str, api: _Api = _Api()) -> None:
     """Write `docker save IMAGE_ID` to `dest` (a file in a private temp dir), telling `options.progress`."""
     options.progress.step(f"exporting {name} from the {api.engine}")
-    with _engine(name, api) as client, open(dest, "wb") as out:
+    with heartbeat(options.progress), _engine(name, api) as client, open(dest, "wb") as out:
         for chunk in client.api.get_image(image_id):
             options.deadline.check()
             out.write(chunk)

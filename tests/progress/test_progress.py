@@ -192,3 +192,26 @@ def test_rich_display_appears_on_a_terminal(archive, tmp_path):
     assert any(frame in err for frame in "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")  # rich's default spinner
     assert "MiB" in err
     assert json.loads(run.out)["summary"]["findings"] >= 1
+
+
+def test_a_silent_export_still_gets_its_line_every_interval():
+    """An engine preparing an export sends nothing for a while; the heartbeat keeps the plain lines coming
+    (a CI runner that kills silent steps sees the audit alive)."""
+    import threading
+
+    stream = io.StringIO()
+    shown = Lines(stream, interval=0.0)
+    shown.step("exporting big:1 from the Docker engine")
+    stream.seek(0)
+    stream.truncate()
+    beats = threading.Event()
+    real = shown.advance
+
+    def advance(nbytes: int) -> None:
+        real(nbytes)
+        beats.set()
+
+    shown.advance = advance  # type: ignore[method-assign]
+    with progress.heartbeat(shown, every=0.01):
+        assert beats.wait(5), "no heartbeat in 5 s"
+    assert lines(stream)[-1] == "audit: exporting big:1 from the Docker engine"
