@@ -4,10 +4,12 @@ every line in Python.
 The eager transformer reads a file of no known type as an INI file and gives each setting `key: value`
 as `key = "value"`. Only the plugins that need a quoted value can find something on that form that they
 cannot find on the raw line (every other plugin sees the same value either way): the keyword plugin,
-whose expressions want a quoted value after a key naming a password or secret, and the entropy plugins,
-which look only at quoted strings. So a line is worth transforming only when its key names a keyword or
-its whole value could pass an entropy plugin: all of it in the plugin's alphabet and with more distinct
-characters than 2**limit (a string of n distinct characters has at most log2(n) bits of entropy). Regular
+whose expressions want a quoted value after a key naming a password or secret, the entropy plugins,
+which look only at quoted strings, and any other expression that requires a quote (AWSKeyDetector's
+secret key after `aws...key`). So a line is worth transforming only when its key names a keyword, its
+whole value could pass an entropy plugin (all of it in the plugin's alphabet and with more distinct
+characters than 2**limit: a string of n distinct characters has at most log2(n) bits of entropy), or such
+an expression matches it with its required quotes made optional. Regular
 expressions over the file's bytes find those lines at C speed; only they are decoded, transformed and
 given to the plugins, and an entropy plugin is given a bounded number of lines per file (a file lists at
 most `occurrences.MAX_PER_RULE` hits of a rule anyway; the lines past the bound are counted). An apt
@@ -53,17 +55,16 @@ def eager_line(line: str) -> str:
 
 @dataclass(frozen=True)
 class Entropy:
-    """An entropy plugin as the eager pass needs it: its position among the plugins, the fewest distinct
-    characters a value needs to pass its limit, and the setting lines whose whole value is in its alphabet
-    and that long."""
+    """An entropy plugin as the eager pass needs it: the fewest distinct characters a value needs to pass
+    its limit, and the setting lines whose whole value is in its alphabet and that long."""
 
-    position: int
     fewest: int  # distinct characters: floor(2**limit) + 1
     settings: re.Pattern[str]
 
 
 class EagerLines:
-    """Which lines of a file, once transformed, the keyword and entropy plugins may find something on."""
+    """Which lines of a file, once transformed, the plugins that want a quote (the keyword plugin, the
+    entropy plugins, others' expressions with a required quote) may find something on."""
 
     def __init__(self, keyword: int | None, keywords: Sequence[str], entropy: Iterable[tuple[int, str, float]],
                  quoted: Iterable[tuple[int, str, int]] = ()) -> None:
@@ -85,7 +86,7 @@ class EagerLines:
             fewest = int(2 ** limit) + 1
             chars = "".join(re.escape(c) for c in sorted(charset))
             setting = rf"^[ \t]*[^\s#;\[=:][^\n=:]*[=:][ \t]*(['\"]?)([{chars}]{{{fewest},}})\1[ \t\r]*$"
-            self._entropy[position] = Entropy(position, fewest, re.compile(setting))
+            self._entropy[position] = Entropy(fewest, re.compile(setting))
             patterns.append((position, setting, 0))
         self._prefilter = Prefilter.from_patterns(patterns)
         self._positions = list(dict.fromkeys(position for position, _, _ in patterns))
@@ -136,10 +137,10 @@ class EagerLines:
         return out, skipped
 
     def _holds(self, position: int, line: str) -> bool:
-        if position not in self._entropy and (self._keyword is None or position != self._keyword[0]):
-            return True  # a plugin whose expression wants quotes: it judges the transformed line itself
+        entropy = self._entropy.get(position)
+        if entropy is not None:
+            match = entropy.settings.match(line)
+            return match is not None and len(set(match.group(2))) >= entropy.fewest
         if self._keyword is not None and position == self._keyword[0]:
             return self._keyword[1].search(line) is not None
-        entropy = self._entropy[position]
-        match = entropy.settings.match(line)
-        return match is not None and len(set(match.group(2))) >= entropy.fewest
+        return True  # a plugin whose expression wants quotes: it judges the transformed line itself

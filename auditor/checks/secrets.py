@@ -354,7 +354,8 @@ def _is_utf8(data: bytes) -> bool:
 
 
 class _Lines(Sequence[str]):
-    """`count` lines of which only some are known; the others are empty (code snippets slice them)."""
+    """`count` lines of which only some are known; the others are empty (code snippets slice them, but
+    only around lines that are known)."""
 
     def __init__(self, lines: dict[int, str], count: int) -> None:
         self._lines, self._count = lines, count
@@ -381,13 +382,12 @@ def _union(first: list[Hit], second: list[Hit]) -> list[Hit]:
     return sorted(merged, key=lambda h: h.line or 0)
 
 
-class _SparseLines(Sequence[str]):
+class _SparseLines(_Lines):
     """The lines of UTF-8 bytes that scanning candidates needs: each candidate line and the lines of
     context around it that a code snippet holds; nothing else is decoded."""
 
     def __init__(self, data: bytes, candidates: list[tuple[int, set[int] | None, int]]) -> None:
-        self._count = data.count(b"\n") + (not data.endswith(b"\n") if data else 0)
-        self._lines: dict[int, str] = {}
+        super().__init__({}, data.count(b"\n") + (not data.endswith(b"\n") if data else 0))
         for index, _, offset in candidates:  # `offset` is a byte of the line (maybe its newline)
             self._take(data, index, data.rfind(b"\n", 0, offset) + 1)
 
@@ -402,20 +402,6 @@ class _SparseLines(Sequence[str]):
             if line not in self._lines:
                 self._lines[line] = data[position:end].decode("utf-8")
             position = end
-
-    def __len__(self) -> int:
-        return self._count
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self._lines[i] for i in range(*index.indices(self._count))]
-        return self._lines[index]
 
 
 def _process_lines(lines: Sequence[str], filename: str, candidates: list[tuple[int, set[int] | None, int]],
