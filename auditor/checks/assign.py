@@ -29,9 +29,8 @@ from functools import cached_property
 from re import Pattern
 
 from auditor.checks.gate import Gate
-from auditor.checks.interface import ContentCheck
+from auditor.checks.interface import ContentCheck, Scoped
 from auditor.checks.window import LineCounter
-from auditor.globs import compile_globs
 from auditor.model import Hit, Rule
 
 LEFT = 128  # bytes of key read before a keyword's end
@@ -348,11 +347,11 @@ def _strip(value: str) -> str:
     return value.strip().rstrip(",;")
 
 
-class _Compiled:
+class _Compiled(Scoped):
     """One rule's key patterns and path globs, compiled on first use."""
 
     def __init__(self, rule: Rule) -> None:
-        self.rule = rule
+        super().__init__(rule)
         self.min_length: int = rule.params.get("min_length", 1)
         self.shape: str = rule.params.get("shape", "any")
 
@@ -366,21 +365,8 @@ class _Compiled:
         joined = "|".join(f"(?:{p})" for p in patterns)
         return re.compile(f"(?<![a-z])(?:{joined})(?![a-z])", re.IGNORECASE) if patterns else None
 
-    @cached_property
-    def include(self) -> Pattern[str] | None:
-        return compile_globs(self.rule.paths)
-
-    @cached_property
-    def exclude(self) -> Pattern[str] | None:
-        return compile_globs(self.rule.exclude)
-
     def compile(self) -> None:
         _ = (self.keys, self.excluded, self.include, self.exclude)
-
-    def wants(self, path: str) -> bool:
-        if self.include is not None and not self.include.match(path):
-            return False
-        return self.exclude is None or not self.exclude.match(path)
 
     def takes(self, key: str, value: str) -> bool:
         """Whether this rule reports `value` assigned to `key` (already split into words)."""

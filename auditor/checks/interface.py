@@ -15,11 +15,34 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from re import Pattern
 from typing import Any
 
+from auditor.globs import compile_globs
 from auditor.model import Entry, Hit, Rule
 
 WHERE = ("env", "labels", "cmd", "entrypoint", "history")  # the places an `Item` comes from
+
+
+class Scoped:
+    """A rule's `paths` and `exclude` globs, compiled on first use, and whether a path is in its scope."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+
+    @cached_property
+    def include(self) -> Pattern[str] | None:
+        return compile_globs(self.rule.paths)
+
+    @cached_property
+    def exclude(self) -> Pattern[str] | None:
+        return compile_globs(self.rule.exclude)
+
+    def wants(self, path: str) -> bool:
+        if self.include is not None and not self.include.match(path):
+            return False
+        return self.exclude is None or not self.exclude.match(path)
 
 
 class ContentCheck(ABC):

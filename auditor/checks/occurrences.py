@@ -22,7 +22,7 @@ MAX_PER_RULE = 100  # hits of one rule in one file; the rest are counted in the 
 
 def cap(hits: list[Hit], limit: int = MAX_PER_RULE, unchecked: Mapping[RuleId, int] | None = None) -> list[Hit]:
     """`hits` (of one file, in order) with at most `limit` per rule; the last kept hit of a rule that had
-    more says how many more there were (at least, for a rule with `unchecked` places)."""
+    more says how many more there were ("up to" that many, for a rule with `unchecked` places)."""
     unchecked = unchecked or {}
     counts = Counter(h.rule for h in hits)
     if all(n <= limit for n in counts.values()):

@@ -25,10 +25,9 @@ from re import Pattern
 
 from auditor.checks.checksum import judge
 from auditor.checks.gate import Gate
-from auditor.checks.interface import ContentCheck
+from auditor.checks.interface import ContentCheck, Scoped
 from auditor.checks.occurrences import cap
 from auditor.checks.window import LineCounter, Regions, pieces
-from auditor.globs import compile_globs
 from auditor.model import Hit, Rule
 
 
@@ -72,12 +71,12 @@ def judge_decoded(secret: str, expected: Pattern[str] | None) -> str | None:
     return (match.group(1) or "") if expected.groups else ""
 
 
-class _Compiled:
+class _Compiled(Scoped):
     """One rule's expressions, each compiled on first use: checking a few files (`audit dockerfile`)
     compiles only what the gate lets through, and `warm` compiles them all before workers fork."""
 
     def __init__(self, rule: Rule) -> None:
-        self.rule = rule
+        super().__init__(rule)
         self.source: str = rule.params["pattern"]
         self.flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
         self.keywords = tuple(k.lower() for k in rule.params.get("keywords") or ())
@@ -86,14 +85,6 @@ class _Compiled:
     @cached_property
     def pattern(self) -> Pattern[str]:
         return re.compile(self.source, self.flags)
-
-    @cached_property
-    def include(self) -> Pattern[str] | None:
-        return compile_globs(self.rule.paths)
-
-    @cached_property
-    def exclude(self) -> Pattern[str] | None:
-        return compile_globs(self.rule.exclude)
 
     @cached_property
     def allow(self) -> Pattern[str] | None:
@@ -108,11 +99,6 @@ class _Compiled:
     def compile(self) -> None:
         """Compile every expression now (reading a property compiles it, once)."""
         _ = (self.pattern, self.include, self.exclude, self.allow, self.decoded)
-
-    def wants(self, path: str) -> bool:
-        if self.include is not None and not self.include.match(path):
-            return False
-        return self.exclude is None or not self.exclude.match(path)
 
 
 class RegexCheck(ContentCheck):

@@ -27,7 +27,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
-from re import Pattern
 from typing import Any, cast, overload
 
 import detect_secrets
@@ -42,12 +41,11 @@ from detect_secrets.util.filetype import FileType, determine_file_type
 from auditor.checks.allowlist import allowlisted
 from auditor.checks.checksum import judge
 from auditor.checks.eager import EagerLines
-from auditor.checks.interface import ContentCheck
+from auditor.checks.interface import ContentCheck, Scoped
 from auditor.checks.occurrences import MAX_PER_RULE, cap
 from auditor.checks.prefilter import Prefilter, plugin_patterns
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
-from auditor.globs import compile_globs
 from auditor.model import Hit, Rule, RuleId
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -164,7 +162,8 @@ class SecretsCheck(ContentCheck):
 
     def warm(self) -> None:
         """Compile the prefilter (inside a session) and the rules' paths before the first file needs them."""
-        _ = self._where
+        for scope in self._where.values():
+            _ = (scope.include, scope.exclude)
         if self._active and self._prefilter is None and self.rules:
             self._prefilter = Prefilter(get_plugins())
 
@@ -174,16 +173,13 @@ class SecretsCheck(ContentCheck):
         return [hit for hit in hits if self._wanted(hit, path)] if hits and self._limited else hits
 
     @cached_property
-    def _where(self) -> dict[RuleId, tuple[Pattern[str] | None, Pattern[str] | None]]:
-        """Rule id -> (paths, exclude) of the rules limited to some paths, compiled on first need."""
-        return {r.id: (compile_globs(r.paths), compile_globs(r.exclude)) for r in self._limited}
+    def _where(self) -> dict[RuleId, Scoped]:
+        """Rule id -> the scope of each rule limited to some paths."""
+        return {r.id: Scoped(r) for r in self._limited}
 
     def _wanted(self, hit: Hit, path: str) -> bool:
-        limits = self._where.get(hit.rule)
-        if limits is None:
-            return True
-        include, exclude = limits
-        return (include is None or bool(include.match(path))) and not (exclude and exclude.match(path))
+        scope = self._where.get(hit.rule)
+        return scope is None or scope.wants(path)
 
     def _scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Secrets in one file's bytes, wherever the rules look.
