@@ -4,10 +4,22 @@ format carries one (a token whose checksum fails is rejected as a look-alike, `c
 from __future__ import annotations
 
 import binascii
+import random
 import secrets
 import string
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def j(*parts: str) -> str:
+    """Join pieces, so a whole credential never appears as one literal in a test file (secret scanners
+    and push protection would flag the repository)."""
+    return "".join(parts)
+
+
+def draw(rng: random.Random, alphabet: str, n: int) -> str:
+    """n characters drawn from `alphabet` by a seeded `rng`: the same fakes on every run."""
+    return "".join(rng.choice(alphabet) for _ in range(n))
 
 
 def base62_crc32(body: str) -> str:

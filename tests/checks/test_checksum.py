@@ -17,19 +17,15 @@ import pytest
 from auditor.checks.regex import RegexCheck
 from auditor.errors import RuleError
 from auditor.rules import default_pack_paths, load_rules
-from testing.tokens import base62_crc32
+from testing.tokens import base62_crc32, draw, j
 
 RNG = random.Random(14)
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 
-def j(*parts: str) -> str:
-    return "".join(parts)
-
-
 def rand(alphabet: str, n: int) -> str:
-    return "".join(RNG.choice(alphabet) for _ in range(n))
+    return draw(RNG, alphabet, n)
 
 
 def npm_token() -> str:

@@ -9,10 +9,7 @@ import pytest
 
 from auditor.checks.scanner import Scanner
 from auditor.rules import default_pack_paths, load_rules
-
-
-def j(*parts: str) -> str:
-    return "".join(parts)
+from testing.tokens import j
 
 
 @pytest.fixture(scope="module")

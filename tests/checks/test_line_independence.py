@@ -22,11 +22,7 @@ from hypothesis import strategies as st
 
 from auditor.checks.scanner import Scanner
 from auditor.rules import default_pack_paths, load_rules
-
-
-def j(*parts: str) -> str:
-    return "".join(parts)
-
+from testing.tokens import j
 
 LINES = [
     j("AWS_ACCESS_KEY_ID=AKIA", "QYLPMN5HHHFPZAM2"),  # raw pass (AWSKeyDetector)

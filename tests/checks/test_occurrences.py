@@ -25,11 +25,7 @@ from auditor.cli import main
 from auditor.model import Hit, RuleId
 from auditor.rules import default_pack_paths, load_rules
 from testing import imagekit as kit
-
-
-def j(*parts: str) -> str:
-    return "".join(parts)
-
+from testing.tokens import j
 
 AWS_A = j("AKIA", "QYLPMN5HHHFPZAM2")
 AWS_B = j("AKIA", "ZX3KRT9WLPQMN7VD")

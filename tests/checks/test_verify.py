@@ -14,17 +14,14 @@ import random
 import pytest
 
 from auditor.checks import verify as v
+from testing.tokens import draw, j
 
 RNG = random.Random(20210405)
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def j(*parts: str) -> str:
-    return "".join(parts)
-
-
 def rand(alphabet: str, n: int) -> str:
-    return "".join(RNG.choice(alphabet) for _ in range(n))
+    return draw(RNG, alphabet, n)
 
 
 def to_base62(number: int) -> str:

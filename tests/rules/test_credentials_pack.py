@@ -23,6 +23,7 @@ from auditor.checks.path import PathCheck
 from auditor.checks.scanner import Scanner
 from auditor.model import Entry, Kind, Status
 from auditor.rules import default_pack_paths, load_rules
+from testing.tokens import draw, j
 
 RULES = load_rules(default_pack_paths())
 BY_ID = {r.id: r for r in RULES}
@@ -34,13 +35,8 @@ HEX = "0123456789abcdef"
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
-def j(*parts: str) -> str:
-    """Join pieces, so a whole credential never appears as one literal in this file."""
-    return "".join(parts)
-
-
 def r(alphabet: str, n: int) -> str:
-    return "".join(RNG.choice(alphabet) for _ in range(n))
+    return draw(RNG, alphabet, n)
 
 
 def b64(text: str) -> str:

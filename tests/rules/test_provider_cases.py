@@ -25,6 +25,7 @@ import pytest
 
 from auditor.audit import Scanner
 from auditor.rules import default_pack_paths, load_rules
+from testing.tokens import draw, j
 
 RULES = load_rules(default_pack_paths())
 BY_ID = {r.id: r for r in RULES}
@@ -43,14 +44,8 @@ DIGITS = "0123456789"
 BECH32 = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
 
 
-def j(*parts: str) -> str:
-    """Join pieces, so a whole token never appears as one literal in this file."""
-    return "".join(parts)
-
-
 def r(alphabet: str, n: int) -> str:
-    """n characters drawn from `alphabet` (seeded: the same fakes on every run)."""
-    return "".join(RNG.choice(alphabet) for _ in range(n))
+    return draw(RNG, alphabet, n)
 
 
 def uuid() -> str:

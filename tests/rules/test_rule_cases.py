@@ -27,15 +27,11 @@ from auditor.checks.scanner import Scanner
 from auditor.checks.verify import base62
 from auditor.model import Entry, Kind, Rule, Severity, Status
 from auditor.rules import default_pack_paths, load_rules
+from testing.tokens import j
 
 RULES = load_rules(default_pack_paths())
 BY_ID = {r.id: r for r in RULES}
 MiB = 1024 * 1024
-
-
-def j(*parts: str) -> str:
-    """Join pieces, so a whole token never appears as one literal in this file."""
-    return "".join(parts)
 
 
 def _b64url(data: dict[str, str]) -> str:
