@@ -79,7 +79,8 @@ class _Compiled(Scoped):
         super().__init__(rule)
         self.source: str = rule.params["pattern"]
         self.flags = re.MULTILINE | (re.IGNORECASE if rule.params.get("ignore_case") else 0)
-        self.keywords = tuple(k.lower() for k in rule.params.get("keywords") or ())
+        self.keywords = tuple(k.lower().encode() for k in rule.params.get("keywords") or ())
+        self.ascii_keywords = all(k.isascii() for k in self.keywords)
         self.checksum: str | None = rule.params.get("checksum")
 
     @cached_property
@@ -125,6 +126,7 @@ class RegexCheck(ContentCheck):
     def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
         regions = self._gate.regions(data)
         lowered: bytes | bytearray | None = None
+        ascii_text = data.isascii()
         lines = LineCounter(data)
         hits: list[Hit] = []
         for index in range(len(self._compiled)) if regions is None else regions:  # in rule order
@@ -132,12 +134,11 @@ class RegexCheck(ContentCheck):
             found = regions[index] if regions is not None else Regions().everywhere(len(data))
             if not found or (path is not None and not c.wants(path)):
                 continue
-            if c.keywords and not all(k.isascii() for k in c.keywords) and not data.isascii():
-                pass  # a keyword with letters bytes.lower() does not fold: the rule runs
-            elif c.keywords:
+            # bytes.lower() folds ASCII letters only: a rule with another keyword runs on non-ASCII text
+            if c.keywords and (c.ascii_keywords or ascii_text):
                 if lowered is None:  # ASCII letters folded in place of the decoded text (4 bytes a character)
                     lowered = data.lower()
-                if not any(k.encode() in lowered for k in c.keywords):
+                if not any(k in lowered for k in c.keywords):
                     continue
             hits.extend(cap(self._search(c, data, found, lines, errors)))
         return hits
