@@ -30,3 +30,20 @@ def test_an_unquoted_setting_is_read_by_every_plugin_that_wants_quotes(scanner: 
     text = f"# settings\nREGION=eu-west-1\n{line}\n"
     hits = scanner.every_hit("/app/.env", text.encode())
     assert (rule, 3) in {(h.rule, h.line) for h in hits}
+
+
+@pytest.mark.parametrize("shape", [
+    "password = {}",  # one setting: a keyword line, its value a long run of the entropy alphabet
+    "{}",  # no delimiter at all: every key character is a candidate start for the setting expressions
+    "k=v " * 2 + "{}",  # delimiters early, then a value that is not one token
+])
+def test_one_hostile_line_costs_time_linear_in_its_length(scanner: Scanner, shape: str) -> None:
+    """An attacker's file of one huge line (a `.env` of no known type, so the eager pass reads it): ten
+    times the line, about ten times the work."""
+    from testing.worstcase import growth
+
+    def scan(size: int) -> None:
+        value = ("aB3" * (size // 3 + 1))[:size] + "=:'\""[size % 4]
+        scanner.every_hit("/app/.env", (shape.format(value) + "\n").encode())
+
+    assert growth(scan, small=20_000) < 30
