@@ -160,7 +160,11 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
 
     unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
-    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=scanner.warm) as pool:
+    def prepare() -> None:  # on the pool's thread, while the first layers are read
+        scanner.warm()
+        entry_check(rules, "path").warm()
+
+    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit)
         cached = None
         if settings.cache_dir:

@@ -3,18 +3,23 @@
 The main process streams and decompresses the layers (and checks their digests); the text files it
 finds go, in batches, to worker processes forked from it, so they inherit the rules and the compiled
 Hyperscan databases. `submit` returns at once with a `Pending` that `LayerScan.resolve` turns into the
-file's hits later. At most a few batches and `IN_FLIGHT_BYTES` are in flight, so memory stays bounded
-however large the image: when they are all busy, `submit` waits for the oldest. A big file is scanned
-in the main process (scanning works on its bytes in place; a copy to a worker would double them).
+file's hits later. At most a few batches, `IN_FLIGHT_BYTES` of them and one big file are in flight, so
+memory stays bounded however large the image: when they are all busy, `submit` waits for the first done.
+A big file travels alone, so the main process never spends its time scanning one.
+
+Compiling the checks (`prepare`: Hyperscan databases, about a second on a first run) happens on a thread
+of its own from the start, while the main process reads the first layers: what is submitted meanwhile
+is held, up to `HELD_BYTES`, and goes to the scan once the checks are ready.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from auditor.model import Hit
 
@@ -23,8 +28,9 @@ ScanFile = Callable[[str, bytes], list[Hit]]
 BATCH_BYTES = 1 << 20  # small files travel together, up to this many bytes (or BATCH_FILES files)
 BATCH_FILES = 256
 INLINE_BYTES = 4 << 20  # text scanned in this process before any worker starts
-BIG_FILE = 4 << 20  # a file this large is scanned here: copying it to a worker costs memory and time
-IN_FLIGHT_BYTES = 16 << 20  # at most this much text waits for workers (besides one batch)
+BIG_FILE = 4 << 20  # a file this large travels alone to a worker, once nothing else is in flight
+IN_FLIGHT_BYTES = 16 << 20  # at most this much text waits for workers (besides one batch, or one big file)
+HELD_BYTES = 32 << 20  # at most this much text is held while the checks compile (besides one file)
 _worker_scan: ScanFile | None = None  # set in each worker before it forks (inherited), never pickled
 
 
@@ -56,25 +62,63 @@ class Pending:
 
 class ScanPool:
     """Runs `scan_file` on submitted files: in this process for the first `inline_bytes` of text (small
-    images never start a worker), then batched to `jobs` forked workers. Use as a context manager."""
+    images never start a worker), then batched to `jobs` forked workers. `prepare` (compiling what
+    `scan_file` needs) runs on a thread from the start; nothing is scanned before it is done. Use as a
+    context manager."""
 
     def __init__(self, scan_file: ScanFile, jobs: int, inline_bytes: int | None = None,
                  prepare: Callable[[], None] | None = None) -> None:
         inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self._scan_file = scan_file
-        self._prepare = prepare  # run once before the workers fork, so they inherit what it builds
         self._jobs = jobs
         self._inline_left = inline_bytes if jobs > 1 else -1
         self._executor: ProcessPoolExecutor | None = None
-        self._in_flight: deque[tuple[Future[list[list[Hit]]], int]] = deque()  # with the bytes each carries
+        # with the bytes each carries and whether it is a big file (counted apart: one at a time)
+        self._in_flight: deque[tuple[Future[list[list[Hit]]], int, bool]] = deque()
         self._in_flight_bytes = 0
         self._batch: list[tuple[str, bytes]] = []
         self._bytes = 0
         self._future: Future[list[list[Hit]]] = Future()
+        self._held: list[tuple[str, bytes, Held]] = []  # submitted while `prepare` runs
+        self._held_bytes = 0
+        self._failed: list[BaseException] = []
+        self._preparing: threading.Thread | None = None
+        if prepare is not None:
+            self._preparing = threading.Thread(target=self._prepare, args=(prepare,), name="prepare", daemon=True)
+            self._preparing.start()
 
-    def submit(self, path: str, data: bytes) -> list[Hit] | Pending:
-        if len(data) >= BIG_FILE:
-            return self._scan_file(path, data)
+    def _prepare(self, prepare: Callable[[], None]) -> None:
+        try:
+            prepare()
+        except BaseException as exc:  # raised again in the main thread, by `_ready`
+            self._failed.append(exc)
+
+    def _ready(self, wait: bool) -> bool:
+        """Whether the checks are compiled (with `wait`, once they are); then what was held is submitted."""
+        thread = self._preparing
+        if thread is not None:
+            if not wait and thread.is_alive():
+                return False
+            thread.join()
+            self._preparing = None
+            if self._failed:
+                raise self._failed[0]
+            if self._executor is None and 0 <= self._inline_left < self._held_bytes:
+                self._start()  # more than a small image's worth is waiting: to the workers, not scanned here
+            held, self._held, self._held_bytes = self._held, [], 0
+            for path, data, later in held:
+                later.value = self._dispatch(path, data)
+        return True
+
+    def submit(self, path: str, data: bytes) -> list[Hit] | Pending | Held:
+        if self._ready(wait=self._held_bytes + len(data) > HELD_BYTES):
+            return self._dispatch(path, data)
+        later = Held()
+        self._held.append((path, data, later))
+        self._held_bytes += len(data)
+        return later
+
+    def _dispatch(self, path: str, data: bytes) -> list[Hit] | Pending:
         if self._executor is None:
             if self._inline_left < len(data):
                 if self._inline_left < 0:
@@ -83,6 +127,11 @@ class ScanPool:
             else:
                 self._inline_left -= len(data)
                 return self._scan_file(path, data)
+        if len(data) >= BIG_FILE:
+            self.flush()
+            placeholder: Future[list[list[Hit]]] = Future()
+            self._send([(path, data)], len(data), placeholder, big=True)
+            return Pending(placeholder, 0)
         pending = Pending(self._future, len(self._batch))
         self._batch.append((path, data))
         self._bytes += len(data)
@@ -91,26 +140,42 @@ class ScanPool:
         return pending
 
     def flush(self) -> None:
-        """Send the batch being filled; its `Pending`s resolve when a worker is done with it."""
+        """Send the batch being filled (and whatever is held, once the checks are compiled); their
+        `Pending`s resolve when a worker is done with them."""
+        self._ready(wait=True)
         if not self._batch:
             return
-        assert self._executor is not None
-        while self._in_flight and (len(self._in_flight) >= 2 * self._jobs
-                                   or self._in_flight_bytes + self._bytes > IN_FLIGHT_BYTES):
-            done, size = self._in_flight.popleft()
-            done.result()
-            self._in_flight_bytes -= size
         batch, placeholder, size = self._batch, self._future, self._bytes
         self._batch, self._bytes, self._future = [], 0, Future()
+        self._send(batch, size, placeholder)
+
+    def _send(self, batch: list[tuple[str, bytes]], size: int, placeholder: Future[list[list[Hit]]],
+              big: bool = False) -> None:
+        """Send `batch` once there is room in flight: at most two batches a worker, `IN_FLIGHT_BYTES` of
+        batches and one big file. Whichever is done first makes room (a big file in one worker must not
+        keep the others idle)."""
+        assert self._executor is not None
+        while self._in_flight and (len(self._in_flight) >= 2 * self._jobs
+                                   or (big and any(b for _, _, b in self._in_flight))
+                                   or (not big and self._in_flight_bytes + size > IN_FLIGHT_BYTES)):
+            wait([running for running, _, _ in self._in_flight], return_when=FIRST_COMPLETED)
+            still: deque[tuple[Future[list[list[Hit]]], int, bool]] = deque()
+            for running, carried, was_big in self._in_flight:
+                if not running.done():
+                    still.append((running, carried, was_big))
+                    continue
+                running.result()  # a worker's error surfaces here
+                if not was_big:
+                    self._in_flight_bytes -= carried
+            self._in_flight = still
         running = self._executor.submit(_scan_batch, batch)
         running.add_done_callback(lambda done: _relay(done, placeholder))
-        self._in_flight.append((running, size))
-        self._in_flight_bytes += size
+        self._in_flight.append((running, size, big))
+        if not big:
+            self._in_flight_bytes += size
 
     def _start(self) -> None:
         global _worker_scan
-        if self._prepare is not None:
-            self._prepare()
         _worker_scan = self._scan_file  # the fork copies it into every worker
         self._executor = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
 
@@ -118,8 +183,25 @@ class ScanPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if self._preparing is not None:  # never leave a compile running into interpreter shutdown
+            self._preparing.join()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class Held:
+    """The hits of a file submitted while the checks compiled: what it was given once they were (hits, or
+    a `Pending`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: list[Hit] | Pending | None = None
+
+    def result(self) -> list[Hit]:
+        value = self.value
+        assert value is not None, "the pool was not flushed"
+        return value if isinstance(value, list) else value.result()
 
 
 def _relay(done: Future[list[list[Hit]]], placeholder: Future[list[list[Hit]]]) -> None:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from auditor.checks.prefilter import Prefilter
+from auditor.checks.prefilter import Prefilter, entropy_run, fewest_distinct
 
 _ASSIGNMENT = re.compile(r"(.*?)\s*[=:]\s*(.*)")  # configparser's option line: the first `=` or `:`
 _INTERPOLATION = re.compile(r"%(?!%)")
@@ -83,9 +83,9 @@ class EagerLines:
             patterns.append((keyword, words, re.IGNORECASE))
         self._entropy: dict[int, Entropy] = {}
         for position, charset, limit in entropy:
-            fewest = int(2 ** limit) + 1
-            chars = "".join(re.escape(c) for c in sorted(charset))
-            setting = rf"^[ \t]*[^\s#;\[=:][^\n=:]*[=:][ \t]*(['\"]?)([{chars}]{{{fewest},}})\1[ \t\r]*$"
+            fewest = fewest_distinct(limit)
+            run = entropy_run(charset, fewest)
+            setting = rf"^[ \t]*[^\s#;\[=:][^\n=:]*[=:][ \t]*(['\"]?)({run})\1[ \t\r]*$"
             self._entropy[position] = Entropy(fewest, re.compile(setting))
             patterns.append((position, setting, 0))
         self._prefilter = Prefilter.from_patterns(patterns)
@@ -94,26 +94,31 @@ class EagerLines:
     def lines(self, data: bytes, budget: int) -> tuple[list[tuple[int, str, set[int]]], dict[int, int]]:
         """(0-based line index, transformed line, positions of the plugins to run on it) for each line of
         `data` (UTF-8 text, `\\n` newlines) that may hold an eager-only finding; and for each entropy plugin
-        given more than `budget` lines, how many further lines it was not given (without a closer look:
-        each may or may not have been one). Each possible match is looked at as it is found, so memory
-        holds only the lines picked, whatever the file's size."""
+        given `budget` lines, at most how many further lines it was not given (its matches past the budget,
+        counted without a look: each may or may not have been one). Each possible match is looked at as it
+        is found, so memory holds only the lines picked, whatever the file's size."""
         picked: dict[int, set[int]] = {}  # line start -> plugins
         taken: dict[int, int] = {}
         skipped: dict[int, int] = {}
+        spent = set(self._entropy) if budget <= 0 else set()  # entropy plugins given `budget` lines already
+        skipped.update(dict.fromkeys(spent, 0))
         seen: dict[int, int] = {}  # plugin -> the start of the last line looked at for it
 
         def look(position: int, offset: int) -> None:
+            if position in spent:  # counted, not looked at: a match per line or more, so "up to"
+                skipped[position] += 1
+                return
             start = data.rfind(b"\n", 0, offset) + 1
             if seen.get(position) == start:
                 return
             seen[position] = start
-            if taken.get(position, 0) >= budget and position in self._entropy:
-                skipped[position] = skipped.get(position, 0) + 1
-                return
             end = data.find(b"\n", offset)
             if self._holds(position, data[start:len(data) if end < 0 else end].decode("utf-8")):
                 picked.setdefault(start, set()).add(position)
                 taken[position] = taken.get(position, 0) + 1
+                if taken[position] >= budget and position in self._entropy:
+                    spent.add(position)
+                    skipped[position] = 0
 
         database, owner = self._prefilter.database, self._prefilter.owner
         if database is None:  # no Hyperscan: every line, for every plugin
@@ -125,6 +130,7 @@ class EagerLines:
                 offset = len(data) + 1 if next_line < 0 else next_line + 1
         else:
             database.scan(data, match_event_handler=lambda i, _s, end, *_: look(owner[i], max(end - 1, 0)))
+        skipped = {position: count for position, count in skipped.items() if count}
         out: list[tuple[int, str, set[int]]] = []
         line, counted = 0, 0
         for start in sorted(picked):

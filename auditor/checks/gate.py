@@ -53,9 +53,13 @@ class Gate:
         return {i: found[i].finish() for i in sorted(found)}
 
     def _compile(self) -> Any:
+        self._database = self._build()
+        self._compiled = True  # only now: a thread that finds it set finds the database too
+        return self._database
+
+    def _build(self) -> Any:
         from auditor.checks import hsdb  # Hyperscan is loaded when the first text is scanned
 
-        self._compiled = True
         if hsdb.hyperscan is None or not self._patterns:
             return None
         hs = hsdb.hyperscan
@@ -69,7 +73,6 @@ class Gate:
 
         sources = (code_digest(), "text-every" if self._every else "text", flags, patterns)
         try:
-            self._database = hsdb.database(sources, build)
+            return hsdb.database(sources, build)
         except (Untranslatable, hsdb.CompileError):
             return None
-        return self._database

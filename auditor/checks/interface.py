@@ -72,6 +72,10 @@ class EntryCheck(ABC):
     def match(self, entry: Entry) -> Iterator[Rule]:
         """The rules `entry` breaks."""
 
+    @abstractmethod
+    def warm(self) -> None:
+        """Compile what matching needs now (on the thread that compiles while layers are read)."""
+
 
 @dataclass(frozen=True)
 class Item:

@@ -518,37 +518,65 @@ assert {name for name, _ in _GENERIC_CHECKS} == set(REASONS) - {"checksum-mismat
 
 
 class FileText:
-    """The lines of one file's bytes, split only when a hit there needs its context: the line of a hit,
-    the lines after it, and the PEM block (BEGIN ... END) it sits in."""
+    """One file's bytes, looked at only where a hit needs its context: the line of a hit, the lines around
+    it, and the PEM block (BEGIN ... END) it sits in. Lines are found by byte offset, never by splitting
+    the file: a hit in a 30 MB index costs a look at its neighbourhood, not a list of a million lines."""
 
     AFTER = 4  # lines after a hit kept for a PEM header's body
     ABOVE = 20  # lines before a hit kept for the name of a table of checksums
+    STRIDE = 1 << 16  # bytes between the newline counts that `_start` starts from
 
     def __init__(self, path: str | None, data: bytes) -> None:
         self.path = path
         self._data = data
-        self._lines: list[bytes] | None = None
+        self._marks: list[int] | None = None  # newlines before each multiple of STRIDE
         self._blocks: list[tuple[int, int, str]] | None = None
-
-    @property
-    def lines(self) -> list[bytes]:
-        if self._lines is None:
-            self._lines = self._data.split(b"\n")
-        return self._lines
 
     def context(self, line: int | None) -> Context:
         """The context of 1-based line `line` (None: only the path)."""
-        if line is None or not 1 <= line <= len(self.lines):
+        start = None if line is None or line < 1 else self._start(line - 1)
+        if start is None:
             return Context(path=self.path)
-        index = line - 1
-        text = self.lines[index][: 1 << 17].decode("utf-8", "replace")
-        after = b"\n".join(x[:1024] for x in self.lines[index + 1:index + 1 + self.AFTER]).decode("utf-8", "replace")
-        above = b"\n".join(x[:256] for x in self.lines[max(0, index - self.ABOVE):index]).decode("utf-8", "replace")
-        return Context(line=text, path=self.path, block=self._block(index), after=after, above=above)
+        index = line - 1  # type: ignore[operator]
+        data = self._data
+        end = _line_end(data, start)
+        text = data[start:min(end, start + (1 << 17))].decode("utf-8", "replace")
+        after: list[bytes] = []
+        at = end + 1
+        while len(after) < self.AFTER and at <= len(data):
+            stop = _line_end(data, at)
+            after.append(data[at:min(stop, at + 1024)])
+            at = stop + 1
+        first = self._start(max(0, index - self.ABOVE)) or 0
+        above = [x[:256] for x in data[first:max(first, start - 1)].split(b"\n")] if start > first else []
+        return Context(line=text, path=self.path, block=self._block(index),
+                       after=b"\n".join(after).decode("utf-8", "replace"),
+                       above=b"\n".join(above).decode("utf-8", "replace"))
+
+    def _start(self, index: int) -> int | None:
+        """The byte offset of 0-based line `index`, None past the last line (lines as `split(b"\\n")`)."""
+        data = self._data
+        if self._marks is None:
+            marks, count = [0], 0
+            for offset in range(0, len(data), self.STRIDE):
+                count += data.count(b"\n", offset, offset + self.STRIDE)
+                marks.append(count)
+            self._marks = marks
+        marks = self._marks
+        if index > marks[-1]:
+            return None
+        if index == 0:
+            return 0
+        chunk = bisect.bisect_left(marks, index) - 1  # the stride holding the index-th newline
+        at, seen = chunk * self.STRIDE, marks[chunk]
+        while seen < index:
+            at = data.find(b"\n", at) + 1
+            seen += 1
+        return at
 
     def _block(self, index: int) -> str | None:
         if self._blocks is None:
-            self._blocks = pem_blocks(self.lines) if b"-----BEGIN " in self._data else []
+            self._blocks = pem_blocks(self._data)
         at = bisect.bisect_right(self._blocks, (index, 1 << 62, "")) - 1
         if at >= 0:
             start, end, label = self._blocks[at]
@@ -557,23 +585,35 @@ class FileText:
         return None
 
 
+def _line_end(data: bytes, start: int) -> int:
+    end = data.find(b"\n", start)
+    return len(data) if end < 0 else end
+
+
 _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")
 
 
-def pem_blocks(lines: list[bytes]) -> list[tuple[int, int, str]]:
-    """(begin line, end line, label) of each PEM block, by line index, in order; an unterminated block runs
-    to the end."""
+def pem_blocks(data: bytes) -> list[tuple[int, int, str]]:
+    """(begin line, end line, label) of each PEM block of `data`, by 0-based line index, in order; an
+    unterminated block runs to the end (the line count). Only lines holding `-----` are looked at."""
     blocks: list[tuple[int, int, str]] = []
+    if b"-----BEGIN " not in data:
+        return blocks
     open_at: tuple[int, str] | None = None
-    for index, line in enumerate(lines):
-        if b"-----" not in line:
-            continue
+    index, counted, at = 0, 0, data.find(b"-----")
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = _line_end(data, at)
+        index += data.count(b"\n", counted, start)
+        counted = start
+        line = data[start:end]
         begin = _BEGIN.search(line)
         if begin and open_at is None:
             open_at = (index, begin.group(1).decode())
         elif b"-----END " in line and open_at is not None:
             blocks.append((open_at[0], index, open_at[1]))
             open_at = None
+        at = data.find(b"-----", end)
     if open_at is not None:
-        blocks.append((open_at[0], len(lines), open_at[1]))
+        blocks.append((open_at[0], index + data.count(b"\n", counted) + 1, open_at[1]))
     return blocks

@@ -40,6 +40,9 @@ class PathCheck(EntryCheck):
                 self._compiled.append(_Globs(rule, include))
         self._gate = Gate([(c.source, globs.FLAGS) for c in self._compiled])
 
+    def warm(self) -> None:
+        self._gate.matches(b"")  # compiled databases are kept by their patterns: a later PathCheck finds it
+
     def match(self, entry: Entry) -> Iterator[Rule]:
         """The rules matching `entry`; one Hyperscan pass over its path picks the globs worth trying."""
         gated = self._gate.matches(entry.path.encode("utf-8", "surrogatepass")) if self._compiled else set()

@@ -7,8 +7,8 @@ match wherever Python's could, non-ASCII characters included, and compiled toget
 database in prefilter mode (which widens further, never narrows). The text is scanned once; each match
 end marks its line and the plugin the expression belongs to, and only those plugins run on it.
 
-Entropy plugins get a tighter, still exact, expression: a string of n characters has at most log2(n)
-bits of entropy, so one shorter than 2**limit can never pass the plugin's limit.
+Entropy plugins get a tighter, still exact, expression (`entropy_run`): a string of n distinct characters
+has at most log2(n) bits of entropy, so one with no more than 2**limit can never pass the plugin's limit.
 """
 
 from __future__ import annotations
@@ -29,14 +29,36 @@ except ImportError:  # pragma: no cover - a declared dependency; without it ever
     hyperscan = None  # type: ignore[assignment]
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def fewest_distinct(limit: float) -> int:
+    """The fewest distinct characters a string needs for its Shannon entropy to exceed `limit` bits."""
+    return math.floor(2 ** limit) + 1
+
+
+def entropy_run(charset: str, distinct: int) -> str:
+    """An expression for every run of `charset` characters that can hold `distinct` distinct ones (and
+    more: the expression is for a prefilter). At least `distinct` long; and when the charset's hex digits
+    are fewer than `distinct` (base64's 22 of 68), holding one character that is not one: a hash in hex
+    can never pass the base64 plugin. With k = (distinct - 1) // 2, a run of length L >= distinct whose
+    first such character is at i has i >= k before it or L - 1 - i >= k after it."""
+    chars = "".join(re.escape(c) for c in sorted(set(charset)))
+    common = _HEX & set(charset)
+    rare = "".join(re.escape(c) for c in sorted(set(charset) - common))
+    if not rare or len(common) >= distinct:
+        return f"[{chars}]{{{distinct},}}"
+    k = (distinct - 1) // 2
+    return f"(?:[{chars}]*[{rare}][{chars}]{{{k},}}|[{chars}]{{{k},}}[{rare}][{chars}]*)"
+
+
 def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
     """(plugin position, pattern, re flags) for every expression the plugins run on a line."""
     out: list[tuple[int, str, int]] = []
     for position, plugin in enumerate(plugins):
         if hasattr(plugin, "entropy_limit") and hasattr(plugin, "charset"):
-            shortest = max(1, math.floor(2 ** float(plugin.entropy_limit)))
-            chars = re.escape(plugin.charset)
-            out.append((position, f"['\"][{chars}]{{{shortest},}}['\"]", 0))
+            run = entropy_run(str(plugin.charset), fewest_distinct(float(plugin.entropy_limit)))
+            out.append((position, f"['\"]{run}['\"]", 0))
         elif type(plugin).__name__ == "KeywordDetector":  # its expressions are its module's tables
             keyword = sys.modules[type(plugin).__module__]
             tables = [*keyword.REGEX_BY_FILETYPE.values(), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP]

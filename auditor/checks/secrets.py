@@ -33,14 +33,17 @@ import detect_secrets
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
 from detect_secrets.transformers import get_transformed_file, get_transformers
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
+from auditor.checks import hsdb
 from auditor.checks.allowlist import allowlisted
 from auditor.checks.checksum import judge
 from auditor.checks.eager import EagerLines
+from auditor.checks.entropy import shannon_entropy
 from auditor.checks.interface import ContentCheck, Scoped
 from auditor.checks.occurrences import MAX_PER_RULE, cap
 from auditor.checks.prefilter import Prefilter, plugin_patterns
@@ -85,6 +88,8 @@ class _NamedText(io.StringIO):
 # comment (#, ;) or a section header ([), and holds no `=` or `:`. One such line makes the whole parse
 # fail (configparser collects it as an error and raises at the end).
 _NOT_INI_LINE = re.compile(rb"^[\x21\x22\x24-\x39\x3c\x3e-\x5a\x5c-\x7e][^=:\n]*$", re.MULTILINE)
+# The same for a line between two newlines, for Hyperscan (a line start as `^` is what Hyperscan may miss).
+_INNER_NOT_INI_LINE = rb"\n[\x21\x22\x24-\x39\x3c\x3e-\x5a\x5c-\x7e][^=:\n]*\n"
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")  # what `readlines` gives for text with only \n newlines
 CONTEXT_LINES = 5  # lines either side of a line in detect-secrets' code snippets (get_code_snippet's default)
 
@@ -109,7 +114,50 @@ def _may_transform_eagerly(name: str, data: bytes) -> bool:
     """Whether the eager config-file transformer (for files of no known type) can return lines. In
     bytes, a multi-byte character holds no `=`, `:` or newline, and a carriage return only splits a
     line further (the first part still qualifies)."""
-    return determine_file_type(name) is FileType.OTHER and not _NOT_INI_LINE.search(data)
+    return determine_file_type(name) is FileType.OTHER and not _has_non_ini_line(data)
+
+
+def _has_non_ini_line(data: bytes) -> bool:
+    """Whether `data` holds a line `_NOT_INI_LINE` matches: the first and last lines by `re`, the lines
+    between two newlines in one Hyperscan pass (Python's `re` tries each offset of a 30 MB file)."""
+    first = data.find(b"\n")
+    if first < 0:
+        return _NOT_INI_LINE.match(data) is not None
+    last = data.rfind(b"\n") + 1
+    if _NOT_INI_LINE.match(data, 0, first) or _NOT_INI_LINE.match(data, last):
+        return True
+    database = _inner_not_ini()
+    if database is None:
+        return _NOT_INI_LINE.search(data, first + 1, last) is not None
+    found: list[int] = []
+    database.scan(data, match_event_handler=lambda *_: found.append(1))  # one match at most (SINGLEMATCH)
+    return bool(found)
+
+
+@lru_cache(maxsize=1)
+def _inner_not_ini() -> Any:
+    """The compiled `_INNER_NOT_INI_LINE` (None without Hyperscan)."""
+    if hsdb.hyperscan is None:
+        return None
+    flags = hsdb.hyperscan.HS_FLAG_SINGLEMATCH
+    return hsdb.database(("not-ini", _INNER_NOT_INI_LINE, flags), lambda: ([_INNER_NOT_INI_LINE], [flags]))
+
+
+def _entropy(plugin: Any, data: str) -> float:
+    return shannon_entropy(plugin.charset, data)
+
+
+@contextlib.contextmanager
+def counted_once() -> Iterator[None]:
+    """The entropy plugins compute their entropy with `checks.entropy` meanwhile: the same float, each
+    character counted once instead of the whole string once per charset character (subclasses that
+    adjust the base value, as the hex plugin does for digits, still do)."""
+    original = HighEntropyStringsPlugin.__dict__["calculate_shannon_entropy"]
+    HighEntropyStringsPlugin.calculate_shannon_entropy = _entropy  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        HighEntropyStringsPlugin.calculate_shannon_entropy = original  # type: ignore[method-assign]
 
 
 def _check_transformers() -> None:
@@ -147,7 +195,7 @@ class SecretsCheck(ContentCheck):
             yield self
             return
         plugins = [{"name": r.params["plugin"], **dict(r.params.get("options") or {})} for r in self.rules]
-        with transient_settings({"plugins_used": plugins}):
+        with transient_settings({"plugins_used": plugins}), counted_once():
             _check_transformers()
             self._allowlist = ALLOWLIST_FILTER in get_settings().filters
             get_settings().disable_filters(INVALID_FILE_FILTER, ALLOWLIST_FILTER)
@@ -164,6 +212,7 @@ class SecretsCheck(ContentCheck):
         """Compile the prefilter (inside a session) and the rules' paths before the first file needs them."""
         for scope in self._where.values():
             _ = (scope.include, scope.exclude)
+        _inner_not_ini()
         if self._active and self._prefilter is None and self.rules:
             self._prefilter = Prefilter(get_plugins())
 

@@ -14,6 +14,9 @@ class WasteCheck(EntryCheck):
     def __init__(self, rules: list[Rule]) -> None:
         self._rules = list(rules)
 
+    def warm(self) -> None:
+        """Nothing to compile: sizes and fates only."""
+
     def match(self, entry: Entry) -> Iterator[Rule]:
         if entry.kind is not Kind.FILE or not entry.status.hidden:
             return

@@ -3,11 +3,13 @@ make a finding: every plugin whose expression wants a quote must still see them.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
 
 from auditor.checks.scanner import Scanner
+from auditor.checks.secrets import _NOT_INI_LINE, _has_non_ini_line
 from auditor.rules import default_pack_paths, load_rules
 from testing.tokens import j
 
@@ -47,3 +49,16 @@ def test_one_hostile_line_costs_time_linear_in_its_length(scanner: Scanner, shap
         scanner.every_hit("/app/.env", (shape.format(value) + "\n").encode())
 
     assert growth(scan, small=20_000) < 30
+
+
+def test_the_non_ini_line_test_agrees_with_the_line_by_line_expression() -> None:
+    """Whether a file can go to the eager transformer at all: one line configparser refuses is enough. The
+    Hyperscan reading of the lines between newlines (first and last by `re`) must agree with `re` over
+    the whole text, wherever the refused line sits."""
+    rng = random.Random(7)
+    for _ in range(5000):
+        data = bytes(rng.choice(b"ab =:\n#[ \xc3") for _ in range(rng.randrange(0, 25)))
+        assert _has_non_ini_line(data) == (_NOT_INI_LINE.search(data) is not None), data
+    settings = [b"Key-%d: value\n continued\n" % i for i in range(1000)]
+    assert not _has_non_ini_line(b"".join(settings))
+    assert _has_non_ini_line(b"".join(settings[:500] + [b"a bare line\n"] + settings[500:]))

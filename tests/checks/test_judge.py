@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -251,7 +252,7 @@ def test_ssh_public_keys_are_public():
 
 
 def test_pem_blocks_are_found_by_line():
-    assert pem_blocks(CERT.split(b"\n")) == [(0, 3, "CERTIFICATE"), (4, 6, "RSA PRIVATE KEY")]
+    assert pem_blocks(CERT) == [(0, 3, "CERTIFICATE"), (4, 6, "RSA PRIVATE KEY")]
 
 
 @pytest.mark.parametrize(("line", "after"), [
@@ -395,3 +396,34 @@ def test_jwt_io_sample_claims_are_an_example_under_any_signature():
            ".Zq8vR3mK9pL2wX7nB4cT6yHd0aQeR8vXq2LmT4nY")
     assert token(sample, f"Authorization: Bearer {sample}") == "example-key"
     assert token(own, f"Authorization: Bearer {own}") is None
+
+
+def _context_by_split(data: bytes, line: int) -> tuple[str, str, str] | None:
+    """What a hit's context is, from the file split into lines (the reference FileText must equal)."""
+    lines = data.split(b"\n")
+    if not 1 <= line <= len(lines):
+        return None
+    index = line - 1
+    return (lines[index][: 1 << 17].decode("utf-8", "replace"),
+            b"\n".join(x[:1024] for x in lines[index + 1:index + 1 + FileText.AFTER]).decode("utf-8", "replace"),
+            b"\n".join(x[:256] for x in lines[max(0, index - FileText.ABOVE):index]).decode("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_hit_s_context_is_its_line_and_neighbours_wherever_the_strides_fall(seed, monkeypatch):
+    monkeypatch.setattr(FileText, "STRIDE", 7)  # many strides, lines across their edges
+    rng = random.Random(seed)
+    data = b"\n".join(bytes(rng.choice(b"ab \n-") for _ in range(rng.randrange(0, 30)))
+                      for _ in range(rng.randrange(1, 60)))
+    text = FileText("/f", data)
+    for line in [0, *range(1, data.count(b"\n") + 3)]:
+        got = text.context(line)
+        want = _context_by_split(data, line)
+        assert (got == Context(path="/f")) if want is None else ((got.line, got.after, got.above) == want), line
+
+
+def test_pem_blocks_by_offset_agree_with_a_line_by_line_reading():
+    body = (b"x\n-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n--- rule ---\n"
+            b"-----BEGIN EC PRIVATE KEY-----\nB")
+    assert pem_blocks(body) == [(1, 3, "CERTIFICATE"), (5, 7, "EC PRIVATE KEY")]
+    assert pem_blocks(b"no blocks ----- here") == []
