@@ -24,6 +24,7 @@ from auditor.layers import ArchiveMember, LayerScan, ScanFile, read_layer, with_
 from auditor.limits import Limits
 from auditor.model import (
     Entry,
+    Fate,
     Finding,
     Hit,
     Image,
@@ -87,10 +88,10 @@ def audit(
                 metadata = _metadata_findings(image, rules, scanner, settings.base_config)
             return build_report(image, rules, settings, remembered, metadata, cached_layers=len(image.layers)), []
     with scanner.secrets.session():
-        scans, cached = _read_layers(image, scanner, rules, settings, progress)
+        scans, cached, foresight = _read_layers(image, scanner, rules, settings, progress)
         metadata = _metadata_findings(image, rules, scanner, settings.base_config)
     progress.step("building the report")
-    layers, walked, ledger = assess(scans, rules, settings)
+    layers, walked, ledger = assess(scans, rules, settings, foresight)
     if memo is not None and _verified(image, scans) and not any(item.broken for item in layers.not_scanned):
         memo.put(layers)
     entries = [entry for entry, *_ in walked]
@@ -99,13 +100,26 @@ def audit(
     return build_report(image, rules, settings, layers, metadata, cached), entries
 
 
-def assess(scans: list[LayerScan], rules: list[Rule],
-           settings: Settings) -> tuple[LayerAudit, list[Walked], Ledger | None]:
+@dataclass(frozen=True)
+class Foresight:
+    """What the walk needs from the layers' records alone: worked out while the workers finish the scan."""
+
+    fates: list[list[Fate | None]]
+    ledger: Ledger
+
+
+def _foresee(scans: list[LayerScan]) -> Foresight:
+    return Foresight(_fates(scans), _ledger(scans))
+
+
+def assess(scans: list[LayerScan], rules: list[Rule], settings: Settings,
+           foresight: Foresight | None = None) -> tuple[LayerAudit, list[Walked], Ledger | None]:
     """The layers' part of a report from every layer's scan, base first (read now, from the layer cache,
     or from a sweep's store): the walk, then the file findings. Also the walked entries and the package
-    ledger, for `audit files`."""
-    walked = list(_walk(scans))
-    ledger = _ledger(scans) if settings.hash_files or any(hits for _, hits, _ in walked) else None
+    ledger, for `audit files`. `foresight`: the fates and ledger of these very scans, if known already."""
+    walked = list(_walk(scans, foresight.fates if foresight else None))
+    wanted = settings.hash_files or any(hits for _, hits, _ in walked)
+    ledger = (foresight.ledger if foresight else _ledger(scans)) if wanted else None
     findings = _file_findings(walked, rules, settings.skip_layers, ledger)
     return _layer_audit(scans, walked, findings), walked, ledger
 
@@ -147,10 +161,12 @@ def build_report(image: Image, rules: list[Rule], settings: Settings, layers: La
 
 
 def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Settings,
-                 progress: Progress) -> tuple[list[LayerScan], int]:
+                 progress: Progress) -> tuple[list[LayerScan], int, Foresight | None]:
     """Read every layer, base first, scanning file contents on `settings.jobs` processes; a layer the
-    cache holds is not read. Returns the scans (every hit resolved) and how many came from the cache.
-    Layers below `settings.skip_layers` are read for their entries only, never scanned or cached."""
+    cache holds is not read. Returns the scans (every hit resolved), how many came from the cache, and
+    the walk's foresight when workers were still scanning once every layer was read (it was worked out
+    meanwhile). Layers below `settings.skip_layers` are read for their entries only, never scanned or
+    cached."""
     limits = settings.limits
 
     def reader(scan_file: ScanFile, archives: bool = True) -> ReadLayer:
@@ -160,6 +176,7 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
 
     unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
+
     def prepare() -> None:  # on the pool's thread, while the first layers are read
         scanner.warm()
         entry_check(rules, "path").warm()
@@ -176,18 +193,24 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
             scans.append(read(metered(layer, len(image.layers), progress)))
         progress.step("scanning file contents")
         pool.flush()
+        foresight = _foresee(scans) if any(scan.deferred for scan in scans) else None
         for scan in scans:
             scan.resolve()
     if cached is None:
-        return scans, 0
+        return scans, 0, foresight
     cached.store()
-    return scans, cached.cache.hits
+    return scans, cached.cache.hits, foresight
 
 
-def _walk(scans: list[LayerScan]) -> Iterator[Walked]:
-    """Apply the walk to every layer's records: each added path as an Entry with its fate, and the
-    content hits and archive members of that very tar entry (a hard link carries its target's)."""
-    fates = resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
+def _fates(scans: list[LayerScan]) -> list[list[Fate | None]]:
+    return resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
+
+
+def _walk(scans: list[LayerScan], fates: list[list[Fate | None]] | None = None) -> Iterator[Walked]:
+    """Apply the walk to every layer's records: each added path as an Entry with its fate (`fates`, when
+    known already), and the content hits and archive members of that very tar entry (a hard link carries
+    its target's)."""
+    fates = _fates(scans) if fates is None else fates
     for scan, layer_fates in zip(scans, fates, strict=True):
         for position, (record, fate) in enumerate(zip(scan.records, layer_fates, strict=True)):
             if fate is None or isinstance(record.kind, Marker) or record.path == "/":

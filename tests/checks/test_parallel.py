@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from auditor import parallel
 from auditor.audit import Settings, audit
 from auditor.checks import hsdb
+from auditor.model import Hit, RuleId
 from auditor.rules import default_pack_paths, load_rules
 from auditor.sources import open_image
 from testing import imagekit as kit
@@ -71,3 +75,56 @@ def test_compiled_databases_are_kept_and_a_corrupt_one_is_rebuilt(tmp_path, monk
     monkeypatch.setattr(hsdb, "_MEMORY", {})
     monkeypatch.setattr(hsdb.hyperscan, "loadb", lambda *a: pytest.fail("a corrupt database was loaded"))
     assert _findings(ref, jobs=1, cache_dir=str(cache), cache_read=False) == expected
+
+
+def _where(path: str, data: bytes) -> list[Hit]:
+    """A scan that says which process scanned the file (and, for `/gate/*`, waits for the test's marker)."""
+    if path.startswith("/gate/"):
+        marker = Path(data.split(b"\n", 1)[0].decode())
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert marker.exists(), "the pool waited for this file before sending the others"
+    return [Hit(rule=RuleId("where"), line=None, secret=None, message=str(os.getpid()))]
+
+
+def test_files_wait_for_the_compile_and_then_are_all_scanned() -> None:
+    """What is submitted while `prepare` runs (on its thread) is held, not scanned; once it is done,
+    every held file is scanned, in this process for a small image."""
+    compiled = threading.Event()
+    release = threading.Event()
+
+    def prepare() -> None:
+        release.wait(10)
+        compiled.set()
+
+    scanned: list[str] = []
+
+    def scan(path: str, data: bytes) -> list[Hit]:
+        assert compiled.is_set(), "scanned before the checks were compiled"
+        scanned.append(path)
+        return []
+
+    with parallel.ScanPool(scan, jobs=2, prepare=prepare) as pool:
+        held = [pool.submit(f"/f{i}", b"x" * 100) for i in range(5)]
+        assert scanned == []
+        release.set()
+        pool.flush()
+        assert [h.result() for h in held] == [[]] * 5
+    assert scanned == [f"/f{i}" for i in range(5)]
+
+
+def test_a_big_file_goes_to_a_worker_and_does_not_hold_up_the_others(tmp_path, monkeypatch) -> None:
+    """A big file is scanned by a worker, not by the reading process; while it is (slowly) scanned, more
+    batches are sent to the other worker: the pool waits for whichever batch is done first."""
+    monkeypatch.setattr(parallel, "BIG_FILE", 1000)
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 100)
+    marker = tmp_path / "go"
+    gate = (str(marker) + "\n").encode() + b"x" * 2000
+    with parallel.ScanPool(_where, jobs=2, inline_bytes=0) as pool:
+        big = pool.submit("/gate/big", gate)
+        small = [pool.submit(f"/small{i}", b"y" * 200) for i in range(6)]  # each fills a batch of its own
+        marker.touch()  # reached only if no submit waited for the big file
+        pool.flush()
+        where = {int(big.result()[0].message)} | {int(s.result()[0].message) for s in small}
+    assert os.getpid() not in where
