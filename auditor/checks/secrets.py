@@ -280,16 +280,34 @@ class SecretsCheck(ContentCheck):
         if len(data) <= EAGER_WHOLE_MAX:
             text = _NamedText(data.decode("utf-8") if content is None else content, name)
             whole = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
-            for index, line in enumerate(whole or []):
-                line = line.rstrip("\n")
-                if line and line != picked.get(index, ("", None))[0]:
-                    picked[index] = (line, None)  # every plugin: detect-secrets' own reading of the file
+            added = {index: line for index, line in enumerate(x.rstrip("\n") for x in whole or [])
+                     if line and line != picked.get(index, ("", None))[0]}
+            for index, line_and_plugins in self._worth_scanning(added).items():
+                if line_and_plugins is None:  # no plugin can find anything on detect-secrets' own reading
+                    picked.pop(index, None)
+                else:
+                    picked[index] = line_and_plugins
         lines = {index: line for index, (line, _) in picked.items()}
         count = data.count(b"\n") + 1
         candidates: list[tuple[int, set[int] | None, int]] = [
             (index, possible, 0) for index, (_, possible) in sorted(picked.items())]
         hits, unchecked = self._scan_lines(_Lines(lines, count), name, candidates) if picked else ([], {})
         return hits, _add(unchecked, self._rules_of(skipped))
+
+    def _worth_scanning(self, lines: dict[int, str]) -> dict[int, tuple[str, set[int] | None] | None]:
+        """For each of `lines` (by index), the line and the plugins whose expressions may match on it (None
+        for all: a line holding a newline), or None where none may: the prefilter over the lines at once."""
+        order = sorted(lines)
+        blob = "\n".join(lines[index].replace("\n", " ") for index in order).encode("utf-8")
+        possible = {order[k]: plugins for k, plugins, _ in self._candidates(blob)} if order else {}
+        out: dict[int, tuple[str, set[int] | None] | None] = {}
+        for index in order:
+            line = lines[index]
+            if "\n" in line:
+                out[index] = (line, None)
+            else:
+                out[index] = (line, possible[index]) if index in possible else None
+        return out
 
     def _eager_lines(self) -> EagerLines:
         if self._eager is None:  # built once per session, on first need

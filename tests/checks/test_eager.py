@@ -62,3 +62,24 @@ def test_the_non_ini_line_test_agrees_with_the_line_by_line_expression() -> None
     settings = [b"Key-%d: value\n continued\n" % i for i in range(1000)]
     assert not _has_non_ini_line(b"".join(settings))
     assert _has_non_ini_line(b"".join(settings[:500] + [b"a bare line\n"] + settings[500:]))
+
+
+def test_a_value_continued_on_the_next_line_is_found_and_plain_settings_are_not_given_to_the_plugins(
+        scanner: Scanner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole-file reading of a small settings file (what a value continued on the next line needs)
+    gives the plugins only the lines the prefilter says they may find something on."""
+    from auditor.checks import secrets
+
+    given: list[int] = []
+    real = secrets._process_lines
+
+    def counting(lines, filename, candidates, *args, **kwargs):  # type: ignore[no-untyped-def]
+        given.extend(index for index, _, _ in candidates)
+        return real(lines, filename, candidates, *args, **kwargs)
+
+    monkeypatch.setattr(secrets, "_process_lines", counting)
+    plain = "".join(f"option_{i}: value {i}\n" for i in range(200))
+    data = ("[db]\n" + plain + "password:\n    " + j("Xk9vLq2mWp7", "zRt4Qa") + "\n").encode()
+    hits = scanner.scan_file("/srv/app/settings", data)
+    assert [(h.rule, h.line) for h in hits if h.rejected is None] == [("ds-secret-keyword", 203)]
+    assert len(set(given)) < 10, "plain settings went to the plugins"
