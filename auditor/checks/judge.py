@@ -541,17 +541,10 @@ class FileText:
         data = self._data
         end = _line_end(data, start)
         text = data[start:min(end, start + (1 << 17))].decode("utf-8", "replace")
-        after: list[bytes] = []
-        at = end + 1
-        while len(after) < self.AFTER and at <= len(data):
-            stop = _line_end(data, at)
-            after.append(data[at:min(stop, at + 1024)])
-            at = stop + 1
         first = self._start(max(0, index - self.ABOVE)) or 0
-        above = [x[:256] for x in data[first:max(first, start - 1)].split(b"\n")] if start > first else []
-        return Context(line=text, path=self.path, block=self._block(index),
-                       after=b"\n".join(after).decode("utf-8", "replace"),
-                       above=b"\n".join(above).decode("utf-8", "replace"))
+        above = _heads(data, first, min(index, self.ABOVE), 256)
+        after = _heads(data, end + 1, self.AFTER, 1024)
+        return Context(line=text, path=self.path, block=self._block(index), after=after, above=above)
 
     def _start(self, index: int) -> int | None:
         """The byte offset of 0-based line `index`, None past the last line (lines as `split(b"\\n")`)."""
@@ -588,6 +581,17 @@ class FileText:
 def _line_end(data: bytes, start: int) -> int:
     end = data.find(b"\n", start)
     return len(data) if end < 0 else end
+
+
+def _heads(data: bytes, at: int, count: int, width: int) -> str:
+    """The first `width` bytes of each of up to `count` lines from offset `at`, joined by newlines: never
+    a copy of a whole line, however long (a hit amid megabyte lines costs a few KB, not their size)."""
+    heads: list[bytes] = []
+    while len(heads) < count and at <= len(data):
+        stop = _line_end(data, at)
+        heads.append(data[at:min(stop, at + width)])
+        at = stop + 1
+    return b"\n".join(heads).decode("utf-8", "replace")
 
 
 _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+import tracemalloc
 
 import pytest
 
@@ -427,3 +428,19 @@ def test_pem_blocks_by_offset_agree_with_a_line_by_line_reading():
             b"-----BEGIN EC PRIVATE KEY-----\nB")
     assert pem_blocks(body) == [(1, 3, "CERTIFICATE"), (5, 7, "EC PRIVATE KEY")]
     assert pem_blocks(b"no blocks ----- here") == []
+
+
+def test_a_hit_s_context_amid_megabyte_lines_costs_kilobytes_not_their_size() -> None:
+    """An attacker's file of long lines with a hit on each: the context keeps a few KB of each neighbour,
+    and must never copy the neighbours whole (20 lines above a hit, each a MB, for every hit)."""
+    data = b"\n".join(b"k" * (1 << 20) for _ in range(30))
+    text = FileText("/app/min.js", data)
+    text.context(25)  # the newline counts, made once
+    tracemalloc.start()
+    try:
+        for line in range(21, 31):
+            text.context(line)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 512 << 10, peak
