@@ -93,11 +93,11 @@ class ScanPool:
         except BaseException as exc:  # raised again in the main thread, by `_ready`
             self._failed.append(exc)
 
-    def _ready(self, wait: bool) -> bool:
-        """Whether the checks are compiled (with `wait`, once they are); then what was held is submitted."""
+    def _ready(self, block: bool) -> bool:
+        """Whether the checks are compiled (with `block`, once they are); then what was held is submitted."""
         thread = self._preparing
         if thread is not None:
-            if not wait and thread.is_alive():
+            if not block and thread.is_alive():
                 return False
             thread.join()
             self._preparing = None
@@ -111,7 +111,7 @@ class ScanPool:
         return True
 
     def submit(self, path: str, data: bytes) -> list[Hit] | Pending | Held:
-        if self._ready(wait=self._held_bytes + len(data) > HELD_BYTES):
+        if self._ready(block=self._held_bytes + len(data) > HELD_BYTES):
             return self._dispatch(path, data)
         later = Held()
         self._held.append((path, data, later))
@@ -142,7 +142,7 @@ class ScanPool:
     def flush(self) -> None:
         """Send the batch being filled (and whatever is held, once the checks are compiled); their
         `Pending`s resolve when a worker is done with them."""
-        self._ready(wait=True)
+        self._ready(block=True)
         if not self._batch:
             return
         batch, placeholder, size = self._batch, self._future, self._bytes

@@ -101,12 +101,11 @@ class EagerLines:
         taken: dict[int, int] = {}
         skipped: dict[int, int] = {}
         spent = set(self._entropy) if budget <= 0 else set()  # entropy plugins given `budget` lines already
-        skipped.update(dict.fromkeys(spent, 0))
         seen: dict[int, int] = {}  # plugin -> the start of the last line looked at for it
 
         def look(position: int, offset: int) -> None:
             if position in spent:  # counted, not looked at: a match per line or more, so "up to"
-                skipped[position] += 1
+                skipped[position] = skipped.get(position, 0) + 1
                 return
             start = data.rfind(b"\n", 0, offset) + 1
             if seen.get(position) == start:
@@ -118,7 +117,6 @@ class EagerLines:
                 taken[position] = taken.get(position, 0) + 1
                 if taken[position] >= budget and position in self._entropy:
                     spent.add(position)
-                    skipped[position] = 0
 
         database, owner = self._prefilter.database, self._prefilter.owner
         if database is None:  # no Hyperscan: every line, for every plugin
@@ -130,7 +128,6 @@ class EagerLines:
                 offset = len(data) + 1 if next_line < 0 else next_line + 1
         else:
             database.scan(data, match_event_handler=lambda i, _s, end, *_: look(owner[i], max(end - 1, 0)))
-        skipped = {position: count for position, count in skipped.items() if count}
         out: list[tuple[int, str, set[int]]] = []
         line, counted = 0, 0
         for start in sorted(picked):

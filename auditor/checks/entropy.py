@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-_RANKS: dict[str, dict[str, int]] = {}  # charset -> each character's first position in it
+_RANKS: dict[str, dict[str, int]] = {}  # charset -> each character's position in it
 
 
 def shannon_entropy(charset: str, data: str) -> float:
@@ -22,10 +22,10 @@ def shannon_entropy(charset: str, data: str) -> float:
     if not data:
         return 0
     rank = _RANKS.get(charset)
-    if rank is None or len(rank) != len(charset):  # a repeated character: the plain loop is the reference
-        rank = _RANKS.setdefault(charset, {c: i for i, c in reversed(list(enumerate(charset)))})
-        if len(rank) != len(charset):
-            return _plain(charset, data)
+    if rank is None:
+        rank = _RANKS[charset] = {c: i for i, c in enumerate(charset)}
+    if len(rank) != len(charset):  # a character listed twice: the plain loop is the reference
+        return _plain(charset, data)
     counts = Counter(data)
     size = len(data)
     entropy = 0.0

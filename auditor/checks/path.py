@@ -9,24 +9,21 @@ from re import Pattern
 
 from auditor import globs
 from auditor.checks.gate import Gate
-from auditor.checks.interface import EntryCheck
+from auditor.checks.interface import EntryCheck, Scoped
 from auditor.model import Entry, Rule
 
 
-class _Globs:
-    """One rule's globs, compiled when the gate first lets an entry through to them."""
+class _Globs(Scoped):
+    """One rule's globs (its scope), compiled when the gate first lets an entry through to them; `source`
+    is its paths' expression, which the gate is built from."""
 
     def __init__(self, rule: Rule, include: str) -> None:
-        self.rule = rule
+        super().__init__(rule)
         self.source = include
 
     @cached_property
     def include(self) -> Pattern[str]:
         return re.compile(self.source, globs.FLAGS)
-
-    @cached_property
-    def exclude(self) -> Pattern[str] | None:
-        return globs.compile_globs(self.rule.exclude)
 
 
 class PathCheck(EntryCheck):
@@ -54,5 +51,5 @@ class PathCheck(EntryCheck):
                 continue
             if entry.size < rule.params.get("min_size", 0):
                 continue
-            if c.include.match(entry.path) and not (c.exclude and c.exclude.match(entry.path)):
+            if c.wants(entry.path):
                 yield rule
