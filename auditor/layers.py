@@ -14,9 +14,9 @@ import io
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import IO, Protocol
+from typing import Protocol
 
-from auditor import compression, nested
+from auditor import compression, nested, tarstream
 from auditor.compression import CHUNK, DigestReader, decompress
 from auditor.deadline import NO_DEADLINE, Deadline, DeadlineReader
 from auditor.errors import DeadlineExceeded, DigestError, SourceError
@@ -33,7 +33,6 @@ from auditor.limits import (
 from auditor.model import FileDigests, Hit, Kind, Layer, Marker, NotScanned
 from auditor.names import clean
 from auditor.ownership.databases import is_database
-from auditor.tarsafe import SafeTarInfo
 from auditor.walk import classify
 
 # What makes a layer unreadable (its entries so far kept, the rest not read): a broken tar, stream or blob.
@@ -140,7 +139,7 @@ def _kind(info: tarfile.TarInfo) -> Kind:
 SNIFF_BYTES = 4096  # most binary files show a byte that is not UTF-8 in their first page
 
 
-def read_text(fileobj: io.BufferedIOBase, limit: int, size: int) -> bytearray | None | int:
+def read_text(fileobj: tarstream.Reader | io.BufferedIOBase, limit: int, size: int) -> bytearray | None | int:
     """Read a file's bytes if it is UTF-8 text (as detect-secrets would read it).
 
     Returns the bytes, None for binary content, or the number of bytes read when the text is longer
@@ -198,7 +197,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         stream, result.compression = decompress(outer)  # type: ignore[arg-type]
         capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")
         inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")  # type: ignore[arg-type]
-        with tarfile.open(fileobj=io.BufferedReader(inner, CHUNK), mode="r|", tarinfo=SafeTarInfo) as tar:
+        with tarstream.open_tar(io.BufferedReader(inner, CHUNK)) as tar:
             for count, info in enumerate(tar, 1):
                 deadline.check()
                 tar.members = []  # type: ignore[attr-defined]  # stream mode keeps every header otherwise
@@ -277,18 +276,18 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
         result.latest[path] = position
     if marker_or_kind is not Kind.FILE or info.size == 0:
         return
-    fileobj = tar.extractfile(info)
+    fileobj = tarstream.member(tar, info)
     if fileobj is None:
         return
     content: bytes | bytearray | int | None
     if hash_files or is_database(path):
-        content = _read_whole(fileobj, info.size, path, position, result, limit, hash_files)  # type: ignore[arg-type]
-    # an ExFileObject is a BufferedReader: peeking reads no byte that reading the text would not
-    elif nested_limits and nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):  # type: ignore[attr-defined]
+        content = _read_whole(fileobj, info.size, path, position, result, limit, hash_files)
+    # peeking reads no byte that reading the text would not
+    elif nested_limits and nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):
         _archive(fileobj, info.size, path, position, result, scan_file, nested_limits)
         return
     else:
-        content = read_text(fileobj, limit, info.size)  # type: ignore[arg-type]
+        content = read_text(fileobj, limit, info.size)
     if content is None:
         return
     if isinstance(content, int):
@@ -309,7 +308,7 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
         result.deferred[position] = hits
 
 
-def _read_whole(fileobj: io.BufferedIOBase, size: int, path: str, position: int, result: LayerScan, limit: int,
+def _read_whole(fileobj: tarstream.Reader, size: int, path: str, position: int, result: LayerScan, limit: int,
                 hash_files: bool) -> bytes | None | int:
     """Read a package database (kept in `result.databases`) or, with `hash_files`, any file (its digests
     kept in `result.digests`), and say what `read_text` would have: the bytes if they are UTF-8 text up to
@@ -350,7 +349,7 @@ def _read_whole(fileobj: io.BufferedIOBase, size: int, path: str, position: int,
     return len(data) if len(data) > limit else data
 
 
-def _archive(fileobj: IO[bytes], size: int, path: str, position: int, result: LayerScan,
+def _archive(fileobj: tarstream.Reader, size: int, path: str, position: int, result: LayerScan,
              scan_file: ScanFile, limits: nested.NestedLimits) -> None:
     """Scan the text members of the archive file at `path` (`auditor.nested`); what they could not be
     scanned for becomes a `NotScanned` at `path!member`."""
