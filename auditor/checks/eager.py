@@ -84,10 +84,13 @@ class EagerLines:
         self._entropy: dict[int, Entropy] = {}
         for position, charset, limit in entropy:
             fewest = fewest_distinct(limit)
-            run = entropy_run(charset, fewest)
+            # `_holds` reads the setting with the shorter run and counts its distinct characters; the
+            # prefilter finds the end of a long enough run after `=` or `:` (the setting's tail: the whole
+            # setting with the exact run is three times slower to scan)
+            run = entropy_run(charset, fewest, loose=True)
             setting = rf"^[ \t]*[^\s#;\[=:][^\n=:]*[=:][ \t]*(['\"]?)({run})\1[ \t\r]*$"
             self._entropy[position] = Entropy(fewest, re.compile(setting))
-            patterns.append((position, setting, 0))
+            patterns.append((position, rf"[=:][ \t]*['\"]?(?:{entropy_run(charset, fewest)})['\"]?[ \t\r]*$", 0))
         self._prefilter = Prefilter.from_patterns(patterns)
         self._positions = list(dict.fromkeys(position for position, _, _ in patterns))
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditor.checks import hsdb
-from auditor.checks.hsregex import Untranslatable, code_digest, translate
+from auditor.checks.hsregex import REPEAT_CAP, Untranslatable, code_digest, translate
 from auditor.checks.window import Regions
 
 try:
@@ -37,19 +37,40 @@ def fewest_distinct(limit: float) -> int:
     return math.floor(2 ** limit) + 1
 
 
-def entropy_run(charset: str, distinct: int) -> str:
-    """An expression for every run of `charset` characters that can hold `distinct` distinct ones (and
-    more: the expression is for a prefilter). At least `distinct` long; and when the charset's hex digits
-    are fewer than `distinct` (base64's 22 of 68), holding one character that is not one: a hash in hex
-    can never pass the base64 plugin. With k = (distinct - 1) // 2, a run of length L >= distinct whose
-    first such character is at i has i >= k before it or L - 1 - i >= k after it."""
-    chars = "".join(re.escape(c) for c in sorted(set(charset)))
+def entropy_run(charset: str, distinct: int, loose: bool = False) -> str:
+    """An expression for every run of `charset` characters that can hold `distinct` distinct ones: at
+    least `distinct` long and, when the charset's hex digits are fewer than `distinct` (base64's 22 of
+    68), holding one character that is not one (a hash in hex can never pass the base64 plugin). Exact
+    for both: the first such character follows exactly i others (i < distinct - 1) and has at least
+    distinct - 1 - i after it, or follows distinct - 1 or more. A shorter run (most quoted strings: keys,
+    words, escapes) is never a candidate.
+
+    `loose`: a shorter expression, for a caller that counts the characters itself (Hyperscan scans it
+    faster inside a larger expression): a run holding such a character with k = (distinct - 1) // 2 of
+    the charset before or after it, which every run of the exact expression holds."""
+    chars = "[" + "".join(re.escape(c) for c in sorted(set(charset))) + "]"
     common = _HEX & set(charset)
     rare = "".join(re.escape(c) for c in sorted(set(charset) - common))
     if not rare or len(common) >= distinct:
-        return f"[{chars}]{{{distinct},}}"
-    k = (distinct - 1) // 2
-    return f"(?:[{chars}]*[{rare}][{chars}]{{{k},}}|[{chars}]{{{k},}}[{rare}][{chars}]*)"
+        return _at_least(chars, distinct)
+    odd = f"[{rare}]"
+    if loose:
+        k = (distinct - 1) // 2
+        return f"(?:{chars}*{odd}{chars}{{{k},}}|{chars}{{{k},}}{odd}{chars}*)"
+    branches = [_exactly(chars, i) + odd + _at_least(chars, distinct - 1 - i) for i in range(distinct - 1)]
+    return "(?:" + "|".join([*branches, _at_least(chars, distinct - 1) + odd + chars + "*"]) + ")"
+
+
+def _exactly(atom: str, count: int) -> str:
+    """`atom` `count` times, counted in pieces of at most REPEAT_CAP (which the translation keeps exact)."""
+    full, rest = divmod(count, REPEAT_CAP)
+    return f"{atom}{{{REPEAT_CAP}}}" * full + (f"{atom}{{{rest}}}" if rest else "")
+
+
+def _at_least(atom: str, count: int) -> str:
+    """`atom` `count` or more times, counted as `_exactly` does."""
+    head = max(count - REPEAT_CAP, 0)
+    return _exactly(atom, head) + f"{atom}{{{count - head},}}"
 
 
 def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
