@@ -39,7 +39,7 @@ from auditor.model import (
 )
 from auditor.ownership import findings as owned
 from auditor.ownership.ledger import Ledger
-from auditor.parallel import ScanPool, default_jobs
+from auditor.parallel import ScanPool, default_jobs, side_by_side
 from auditor.progress import SILENT, Progress, metered
 from auditor.walk import resolve
 
@@ -177,9 +177,8 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
 
-    def prepare() -> None:  # on the pool's thread, while the first layers are read
-        scanner.warm()
-        entry_check(rules, "path").warm()
+    def prepare() -> None:  # on the pool's thread, while the first layers are read: two compiles at a time
+        side_by_side([*scanner.warmers(), entry_check(rules, "path").warm], threads=min(settings.jobs, 2))
 
     with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit)

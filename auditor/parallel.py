@@ -19,7 +19,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 from auditor.model import Hit
 
@@ -40,6 +40,20 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def side_by_side(tasks: list[Callable[[], None]], threads: int = 2) -> None:
+    """Run `tasks` on `threads` threads, in order as threads come free, and raise the first error once all
+    are done. For compiling: Hyperscan compiles without holding the GIL, so two databases compile on two
+    cores at once (give the longest task first)."""
+    if threads < 2 or len(tasks) < 2:
+        for task in tasks:
+            task()
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="compile") as pool:
+        running = [pool.submit(task) for task in tasks]
+    for done in running:
+        done.result()
 
 
 def _scan_batch(batch: list[tuple[str, bytes]]) -> list[list[Hit]]:

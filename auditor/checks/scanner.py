@@ -4,6 +4,7 @@ they make passes the value judge (`auditor.checks.judge`) here, once, whatever k
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ class Scanner(ContentCheck):
         self.levels: dict[RuleId, Level] = {rule.id: level_of(rule) for rule in rules
                                             if rule.kind in KINDS and KINDS[rule.kind].family == "content"}
         self.severities: dict[RuleId, Severity] = {rule.id: rule.severity for rule in rules}
+        self._sizes = Counter(rule.kind for rule in rules)
 
     @property
     def secrets(self) -> ContentCheck:
@@ -82,8 +84,13 @@ class Scanner(ContentCheck):
         return replace(hit, rejected=reason) if reason else hit
 
     def warm(self) -> None:
-        for check in self.checks.values():
-            check.warm()
+        for warm in self.warmers():
+            warm()
+
+    def warmers(self) -> list[Callable[[], None]]:
+        """Each check's `warm`, the check with the most rules (the longest to compile) first: they may
+        run side by side (`parallel.side_by_side`)."""
+        return [check.warm for _, check in sorted(self.checks.items(), key=lambda kv: -self._sizes[kv[0]])]
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Scanner]:

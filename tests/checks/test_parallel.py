@@ -128,3 +128,22 @@ def test_a_big_file_goes_to_a_worker_and_does_not_hold_up_the_others(tmp_path, m
         pool.flush()
         where = {int(big.result()[0].message)} | {int(s.result()[0].message) for s in small}
     assert os.getpid() not in where
+
+
+def test_compiles_run_side_by_side_and_the_first_error_is_raised_once_all_are_done() -> None:
+    both = threading.Barrier(2, timeout=10)  # passes only when two tasks wait at once
+    done: list[str] = []
+
+    def meet(name: str) -> None:
+        both.wait()
+        done.append(name)
+
+    parallel.side_by_side([lambda: meet("a"), lambda: meet("b")])
+    assert sorted(done) == ["a", "b"]
+
+    def fail() -> None:
+        raise ValueError("cannot compile")
+
+    with pytest.raises(ValueError, match="cannot compile"):
+        parallel.side_by_side([fail, lambda: done.append("c")])
+    assert done[-1] == "c"
