@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from auditor.errors import SourceError
 from auditor.registry import reference
-from auditor.registry.client import RegistryClient
 from auditor.sources import selection
 from auditor.sources.interface import Located, Opened, Options
+
+if TYPE_CHECKING:
+    from auditor.registry.client import RegistryClient
 
 
 @contextlib.contextmanager
 def open_docker(ref: str, location: str, extra: str | None, options: Options) -> Iterator[Opened]:
     """`docker://REGISTRY/REPO[:TAG|@DIGEST]` (or `registry:`): the image read through the distribution API,
     each blob fetched by its digest; the connection is closed with the image. `extra` is never set."""
+    from auditor.registry.client import RegistryClient  # `requests` loads only for a registry (0.15 s)
+
     client = RegistryClient(reference.parse(location), options.registry,
                             max_json_bytes=options.limits.max_json_bytes, deadline=options.deadline)
     with contextlib.closing(client):
