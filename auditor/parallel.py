@@ -56,9 +56,24 @@ def side_by_side(tasks: list[Callable[[], None]], threads: int = 2) -> None:
         done.result()
 
 
-def _scan_batch(batch: list[tuple[str, bytes]]) -> list[list[Hit]]:
+class _Parcel:
+    """A batch on its way to a worker. The executor keeps what it submitted until the result is back;
+    the parcel gives its files up as it is pickled, so this process no longer holds text a worker is
+    scanning (a big file would otherwise be held twice while it is scanned)."""
+
+    __slots__ = ("batch",)
+
+    def __init__(self, batch: list[tuple[str, bytes]]) -> None:
+        self.batch = batch
+
+    def __reduce__(self) -> tuple[type[_Parcel], tuple[list[tuple[str, bytes]]]]:
+        batch, self.batch = self.batch, []
+        return (_Parcel, (batch,))
+
+
+def _scan_batch(parcel: _Parcel) -> list[list[Hit]]:
     assert _worker_scan is not None
-    return [_worker_scan(path, data) for path, data in batch]
+    return [_worker_scan(path, data) for path, data in parcel.batch]
 
 
 class Pending:
@@ -182,7 +197,7 @@ class ScanPool:
                 if not was_big:
                     self._in_flight_bytes -= carried
             self._in_flight = still
-        running = self._executor.submit(_scan_batch, batch)
+        running = self._executor.submit(_scan_batch, _Parcel(batch))
         running.add_done_callback(lambda done: _relay(done, placeholder))
         self._in_flight.append((running, size, big))
         if not big:

@@ -299,6 +299,8 @@ def _commented(data: bytes, start: int) -> bool:
     files those are documentation of a setting, not the setting."""
     lo = max(0, start - LEFT)
     newline = data.rfind(b"\n", lo, start)
+    if newline < 0 and lo > 0:  # the line starts further back than LEFT: not a comment line we can see
+        return False
     return data[newline + 1:start].lstrip(b" \t").startswith((b"#", b";", b"<!--"))
 
 

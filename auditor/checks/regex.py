@@ -39,6 +39,7 @@ def entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in Counter(text).values())
 
 
+FOLD_PIECE = 1 << 20  # bytes of text folded at a time (`_Folded`)
 DECODE_LIMIT = 4096  # base64 characters of a secret decoded at most: a PEM header or user:password is early
 _URLSAFE = str.maketrans("-_", "+/")
 
@@ -102,6 +103,29 @@ class _Compiled(Scoped):
         _ = (self.pattern, self.include, self.exclude, self.allow, self.decoded)
 
 
+class _Folded:
+    """Whether one of some keywords occurs in a text with its ASCII letters folded (`bytes.lower()`, in
+    place of the decoded text: 4 bytes a character). A text of up to FOLD_PIECE bytes is folded once; a
+    longer one piece by piece, each time it is asked, so that a 30 MB file is never copied whole."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._whole: bytes | None = None
+
+    def holds(self, keywords: tuple[bytes, ...]) -> bool:
+        data = self._data
+        if len(data) <= FOLD_PIECE:
+            if self._whole is None:
+                self._whole = data.lower()
+            return any(k in self._whole for k in keywords)
+        overlap = max(map(len, keywords)) - 1  # a keyword across two pieces is in the second
+        for start in range(0, len(data), FOLD_PIECE):
+            piece = data[max(0, start - overlap):start + FOLD_PIECE].lower()
+            if any(k in piece for k in keywords):
+                return True
+        return False
+
+
 class RegexCheck(ContentCheck):
     """Runs every `regex` rule over text; every occurrence is reported: one hit per (rule, line, value),
     at most `occurrences.MAX_PER_RULE` per rule and file."""
@@ -125,7 +149,7 @@ class RegexCheck(ContentCheck):
 
     def _scan(self, data: bytes, path: str | None, errors: str) -> list[Hit]:
         regions = self._gate.regions(data)
-        lowered: bytes | bytearray | None = None
+        folded = _Folded(data)
         ascii_text = data.isascii()
         lines = LineCounter(data)
         hits: list[Hit] = []
@@ -135,11 +159,8 @@ class RegexCheck(ContentCheck):
             if not found or (path is not None and not c.wants(path)):
                 continue
             # bytes.lower() folds ASCII letters only: a rule with another keyword runs on non-ASCII text
-            if c.keywords and (c.ascii_keywords or ascii_text):
-                if lowered is None:  # ASCII letters folded in place of the decoded text (4 bytes a character)
-                    lowered = data.lower()
-                if not any(k in lowered for k in c.keywords):
-                    continue
+            if c.keywords and (c.ascii_keywords or ascii_text) and not folded.holds(c.keywords):
+                continue
             hits.extend(cap(self._search(c, data, found, lines, errors)))
         return hits
 

@@ -432,3 +432,10 @@ def test_a_dotenv_password_deleted_by_a_later_layer_is_reported_deleted(tmp_path
     assert [(f["path"], f["status"], f["line"], f["secret"]) for f in findings] == [
         ("/app/.env", "deleted", 3, "q9Vx2mT7pLw4")]
     assert result.code == 1
+
+
+def test_a_setting_far_into_a_long_line_is_judged_by_its_own_line_not_the_files_first(
+        check: AssignmentCheck) -> None:
+    padding = "x" * (assign.LEFT + 50) + " "  # the line starts further back than the key is read from
+    text = f"# settings for the app\n{padding}db_password = \"Kq7vLm2pXw9zRt4s\"\n"
+    assert found(check, "/app/app.conf", text) == [(2, "Kq7vLm2pXw9zRt4s")]

@@ -147,3 +147,11 @@ def test_compiles_run_side_by_side_and_the_first_error_is_raised_once_all_are_do
     with pytest.raises(ValueError, match="cannot compile"):
         parallel.side_by_side([fail, lambda: done.append("c")])
     assert done[-1] == "c"
+
+
+def test_a_batch_is_let_go_of_once_it_is_pickled_for_a_worker() -> None:
+    import pickle
+
+    parcel = parallel._Parcel([("/big", b"x" * 1000)])
+    sent = pickle.loads(pickle.dumps(parcel))
+    assert sent.batch == [("/big", b"x" * 1000)] and parcel.batch == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from auditor.checks import regex
 from auditor.checks.regex import RegexCheck
 from auditor.model import Rule, RuleId, Severity
 
@@ -23,3 +26,10 @@ def test_keywords_are_looked_for_in_a_bytearray_as_in_bytes():
 def test_a_file_without_any_keyword_has_no_hit():
     check = RegexCheck([_rule(keywords=["elsewhere"])])
     assert check.scan_file("/app/config.py", bytearray(b"token = demo_abcdef123456\n")) == []
+
+
+@pytest.mark.parametrize("at", [0, regex.FOLD_PIECE - 3, regex.FOLD_PIECE + 5, 3 * regex.FOLD_PIECE - 2])
+def test_a_keyword_is_found_anywhere_in_a_text_longer_than_one_folded_piece(at: int) -> None:
+    data = b"x" * at + b"PassWord" + b"y" * (3 * regex.FOLD_PIECE - at)
+    assert regex._Folded(data).holds((b"nothere", b"password"))
+    assert not regex._Folded(data).holds((b"token",))
