@@ -7,10 +7,12 @@ import io
 import tarfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.layers import read_layer
 from auditor.model import Digest, Layer
-from auditor.tarsafe import MAX_SPECIAL_BYTES, check_pax_records
+from auditor.tarsafe import MAX_SPECIAL_BYTES, SafeTarInfo, check_pax_records
 from testing import hostile
 from testing import imagekit as kit
 
@@ -93,3 +95,40 @@ def test_long_names_sparse_files_and_pax_headers_under_the_caps_read_as_usual():
     scan = read(sparse)
     assert [(r.path, r.size) for r in scan.records] == [("/s", 1 << 30)]
     assert scan.not_scanned[0].limit == "max-file-size"
+
+
+def _fields(info: tarfile.TarInfo) -> dict[str, object]:
+    return {name: getattr(info, name, None) for name in tarfile.TarInfo.__slots__}
+
+
+def _header(name: str, type_: bytes, size: int, linkname: str, fmt: int) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.type, info.size, info.linkname, info.mode, info.mtime = type_, size, linkname, 0o4755, 1_700_000_000
+    info.uname, info.gname, info.uid, info.gid = "root", "wheel", 0, 1000
+    return info.tobuf(fmt, "utf-8", "surrogateescape")[-tarfile.BLOCKSIZE:]  # the member's own header
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\0/"), min_size=1, max_size=40),
+                     min_size=1, max_size=6).map("/".join),  # long ones go to ustar's prefix field
+       type_=st.sampled_from([tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE,
+                              tarfile.LNKTYPE, tarfile.FIFOTYPE, tarfile.CHRTYPE]),
+       size=st.integers(0, 1 << 40), fmt=st.sampled_from([tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT]),
+       flips=st.lists(st.tuples(st.integers(0, 511), st.integers(0, 255)), max_size=3))
+def test_an_ordinary_header_reads_exactly_as_tarfile_reads_it(name: str, type_: bytes, size: int, fmt: int,
+                                                               flips: list[tuple[int, int]]) -> None:
+    try:
+        buf = bytearray(_header(name, type_, size, "target", fmt))
+    except ValueError:
+        return  # a name ustar cannot hold
+    for at, value in flips:  # damage: a bad checksum, a number tarfile refuses, another type
+        buf[at] = value
+    try:
+        expected = _fields(tarfile.TarInfo.frombuf(bytes(buf), "utf-8", "surrogateescape"))
+    except tarfile.HeaderError:
+        expected = None
+    plain = SafeTarInfo._plain(bytes(buf), "utf-8", "surrogateescape")
+    if plain is not None:  # it takes only what tarfile takes, and reads it the same
+        assert _fields(plain) == expected
+    elif not flips and expected is not None and type_ not in (tarfile.FIFOTYPE, tarfile.CHRTYPE):
+        assert size >= 8 ** 11  # an ordinary header goes the short way unless its size needs base-256
