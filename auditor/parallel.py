@@ -5,7 +5,9 @@ finds go, in batches, to worker processes forked from it, so they inherit the ru
 Hyperscan databases. `submit` returns at once with a `Pending` that `LayerScan.resolve` turns into the
 file's hits later. At most a few batches, `IN_FLIGHT_BYTES` of them and one big file are in flight, so
 memory stays bounded however large the image: when they are all busy, `submit` waits for the first done.
-A big file travels alone, so the main process never spends its time scanning one.
+A big file travels alone, so the main process never spends its time scanning one, and not pickled: it is
+copied into anonymous memory mapped before the workers fork (`SHARED_BYTES`, never a file), which the
+worker copies out and gives back, so it is held once on each side for a moment rather than twice.
 
 Compiling the checks (`prepare`: Hyperscan databases, about a second on a first run) happens on a thread
 of its own from the start, while the main process reads the first layers: what is submitted meanwhile
@@ -14,6 +16,8 @@ is held, up to `HELD_BYTES`, and goes to the scan once the checks are ready.
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import multiprocessing
 import os
 import threading
@@ -31,7 +35,9 @@ INLINE_BYTES = 4 << 20  # text scanned in this process before any worker starts
 BIG_FILE = 4 << 20  # a file this large travels alone to a worker, one such file in flight at a time
 IN_FLIGHT_BYTES = 16 << 20  # at most this much text waits for workers (besides one batch, or one big file)
 HELD_BYTES = 32 << 20  # at most this much text is held while the checks compile (besides one file)
+SHARED_BYTES = 32 << 20  # a big file up to this size reaches its worker through memory they share
 _worker_scan: ScanFile | None = None  # set in each worker before it forks (inherited), never pickled
+_worker_shared: mmap.mmap | None = None  # likewise: the memory a big file is handed over in
 
 
 def default_jobs() -> int:
@@ -76,6 +82,31 @@ def _scan_batch(parcel: _Parcel) -> list[list[Hit]]:
     return [_worker_scan(path, data) for path, data in parcel.batch]
 
 
+def _scan_shared(path: str, size: int) -> list[list[Hit]]:
+    """Scan the big file the main process put in the shared memory (its first `size` bytes), once copied
+    out: the pages are given back at once (a pickled file would be held twice here, and twice there)."""
+    assert _worker_scan is not None and _worker_shared is not None
+    data = _worker_shared[:size]
+    _release(_worker_shared, size)
+    return [_worker_scan(path, data)]
+
+
+def _shared_memory(size: int) -> mmap.mmap | None:
+    """Anonymous memory that forked workers share with this process (no file anywhere), or None."""
+    try:
+        return mmap.mmap(-1, size)
+    except (OSError, ValueError):
+        return None
+
+
+def _release(shared: mmap.mmap, size: int) -> None:
+    """Free the pages of the first `size` bytes (Linux: MADV_REMOVE; elsewhere they stay until reused)."""
+    advice = getattr(mmap, "MADV_REMOVE", None)
+    if advice is not None and size:
+        with contextlib.suppress(OSError):
+            shared.madvise(advice, 0, size + (-size % mmap.PAGESIZE))
+
+
 class Pending:
     """The hits of one submitted file, once its batch is done."""
 
@@ -112,6 +143,7 @@ class ScanPool:
         self._held_bytes = 0
         self._failed: list[BaseException] = []
         self._preparing: threading.Thread | None = None
+        self._shared: mmap.mmap | None = None
         if prepare is not None:
             self._preparing = threading.Thread(target=self._prepare, args=(prepare,), name="prepare", daemon=True)
             self._preparing.start()
@@ -160,7 +192,7 @@ class ScanPool:
             self.flush()
             placeholder: Future[list[list[Hit]]] = Future()
             self._send([(path, data)], len(data), placeholder, big=True)
-            return Pending(placeholder, 0)
+            return Pending(placeholder, 0)  # `data` is not kept: the shared memory or the pickle holds it
         pending = Pending(self._future, len(self._batch))
         self._batch.append((path, data))
         self._bytes += len(data)
@@ -184,6 +216,19 @@ class ScanPool:
         batches and one big file. Whichever is done first makes room (a big file in one worker must not
         keep the others idle)."""
         assert self._executor is not None
+        self._make_room(size, big)
+        shared = self._shared
+        if big and shared is not None and size <= len(shared):  # no other big file is in flight: it is free
+            shared[:size] = batch[0][1]
+            running = self._executor.submit(_scan_shared, batch[0][0], size)
+        else:
+            running = self._executor.submit(_scan_batch, _Parcel(batch))
+        running.add_done_callback(lambda done: _relay(done, placeholder))
+        self._in_flight.append((running, size, big))
+        if not big:
+            self._in_flight_bytes += size
+
+    def _make_room(self, size: int, big: bool) -> None:
         while self._in_flight and (len(self._in_flight) >= 2 * self._jobs
                                    or (big and any(b for _, _, b in self._in_flight))
                                    or (not big and self._in_flight_bytes + size > IN_FLIGHT_BYTES)):
@@ -197,15 +242,11 @@ class ScanPool:
                 if not was_big:
                     self._in_flight_bytes -= carried
             self._in_flight = still
-        running = self._executor.submit(_scan_batch, _Parcel(batch))
-        running.add_done_callback(lambda done: _relay(done, placeholder))
-        self._in_flight.append((running, size, big))
-        if not big:
-            self._in_flight_bytes += size
 
     def _start(self) -> None:
-        global _worker_scan
+        global _worker_scan, _worker_shared
         _worker_scan = self._scan_file  # the fork copies it into every worker
+        self._shared = _worker_shared = _shared_memory(SHARED_BYTES)  # and maps this into every one
         self._executor = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
 
     def __enter__(self) -> ScanPool:
@@ -216,6 +257,8 @@ class ScanPool:
             self._preparing.join()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._shared is not None:
+            self._shared.close()
 
 
 class Held:

@@ -155,3 +155,24 @@ def test_a_batch_is_let_go_of_once_it_is_pickled_for_a_worker() -> None:
     parcel = parallel._Parcel([("/big", b"x" * 1000)])
     sent = pickle.loads(pickle.dumps(parcel))
     assert sent.batch == [("/big", b"x" * 1000)] and parcel.batch == []
+
+
+def _digest_of(path: str, data: bytes) -> list[Hit]:
+    """A scan that says what it was given: the file's size and sha256, and which process read it."""
+    import hashlib
+
+    return [Hit(rule=RuleId("seen"), line=len(data), secret=hashlib.sha256(data).hexdigest(), message=str(os.getpid()))]
+
+
+def test_big_files_reach_their_worker_whole_through_shared_memory_one_after_another(monkeypatch) -> None:
+    import hashlib
+
+    monkeypatch.setattr(parallel, "BIG_FILE", 1000)
+    files = [(f"/big{i}", bytes([65 + i]) * (5000 + i * 777)) for i in range(4)]  # each reuses the memory
+    with parallel.ScanPool(_digest_of, jobs=2, inline_bytes=0) as pool:
+        pending = [pool.submit(path, data) for path, data in files]
+        pool.flush()
+        assert pool._shared is not None  # mapped before the workers fork
+        seen = [p.result()[0] for p in pending]
+    assert [(h.line, h.secret) for h in seen] == [(len(d), hashlib.sha256(d).hexdigest()) for _, d in files]
+    assert str(os.getpid()) not in {h.message for h in seen}
