@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -45,6 +46,7 @@ from auditor.walk import resolve
 
 # An entry with its fate, the content hits of its tar entry, and (an archive file) its text members
 Walked = tuple[Entry, list[Hit], list[ArchiveMember]]
+READY_POLL = 0.01  # seconds between looks for a layer whose hits are all in, while none is
 Grouped = dict[tuple[str, int, str, Status, int | None], tuple[int, int, Entry]]  # directory-grouped path rules
 
 
@@ -104,12 +106,12 @@ def audit(
 class Foresight:
     """What the walk needs from the layers' records alone: worked out while the workers finish the scan."""
 
-    fates: list[list[Fate | None]]
     ledger: Ledger
+    entries: list[list[Placed]]
 
 
 def _foresee(scans: list[LayerScan]) -> Foresight:
-    return Foresight(_fates(scans), _ledger(scans))
+    return Foresight(_ledger(scans), _entries(scans, _fates(scans)))
 
 
 def assess(scans: list[LayerScan], rules: list[Rule], settings: Settings,
@@ -117,7 +119,7 @@ def assess(scans: list[LayerScan], rules: list[Rule], settings: Settings,
     """The layers' part of a report from every layer's scan, base first (read now, from the layer cache,
     or from a sweep's store): the walk, then the file findings. Also the walked entries and the package
     ledger, for `audit files`. `foresight`: the fates and ledger of these very scans, if known already."""
-    walked = list(_walk(scans, foresight.fates if foresight else None))
+    walked = list(_walk(scans, foresight.entries if foresight else None))
     wanted = settings.hash_files or any(hits for _, hits, _ in walked)
     ledger = (foresight.ledger if foresight else _ledger(scans)) if wanted else None
     findings = _file_findings(walked, rules, settings.skip_layers, ledger)
@@ -193,24 +195,32 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
         progress.step("scanning file contents")
         pool.flush()
         foresight = _foresee(scans) if any(scan.deferred for scan in scans) else None
-        for scan in scans:
+        waiting = list(scans)
+        while waiting:  # each layer as soon as its hits are all in: its cache entry is written meanwhile
+            scan = next((scan for scan in waiting if scan.ready()), None)
+            if scan is None:
+                time.sleep(READY_POLL)
+                continue
             scan.resolve()
-    if cached is None:
-        return scans, 0, foresight
-    cached.store()
-    return scans, cached.cache.hits, foresight
+            waiting.remove(scan)
+            if cached is not None:
+                cached.store(scan)
+    return scans, (0 if cached is None else cached.cache.hits), foresight
 
 
 def _fates(scans: list[LayerScan]) -> list[list[Fate | None]]:
     return resolve([[(r.path, r.kind) for r in scan.records] for scan in scans])
 
 
-def _walk(scans: list[LayerScan], fates: list[list[Fate | None]] | None = None) -> Iterator[Walked]:
-    """Apply the walk to every layer's records: each added path as an Entry with its fate (`fates`, when
-    known already), and the content hits and archive members of that very tar entry (a hard link carries
-    its target's)."""
-    fates = _fates(scans) if fates is None else fates
+Placed = tuple[Entry, "int | None"]  # an entry the walk keeps, and the position of the record its content is
+
+
+def _entries(scans: list[LayerScan], fates: list[list[Fate | None]]) -> list[list[Placed]]:
+    """Every layer's added paths as Entries with their fates (`fates`), from the records alone: what the
+    walk keeps, each with the position of the record holding its content (a hard link: its target's)."""
+    out: list[list[Placed]] = []
     for scan, layer_fates in zip(scans, fates, strict=True):
+        placed: list[Placed] = []
         for position, (record, fate) in enumerate(zip(scan.records, layer_fates, strict=True)):
             if fate is None or isinstance(record.kind, Marker) or record.path == "/":
                 continue
@@ -227,6 +237,17 @@ def _walk(scans: list[LayerScan], fates: list[list[Fate | None]] | None = None) 
             source = record.target if record.kind is Kind.HARDLINK else position
             if scan.digests and source is not None and source in scan.digests:
                 entry = replace(entry, digests=scan.digests[source])
+            placed.append((entry, source))
+        out.append(placed)
+    return out
+
+
+def _walk(scans: list[LayerScan], entries: list[list[Placed]] | None = None) -> Iterator[Walked]:
+    """Apply the walk to every layer's records (`_entries`, when known already): each added path as an
+    Entry with its fate, and the content hits and archive members of that very tar entry."""
+    entries = _entries(scans, _fates(scans)) if entries is None else entries
+    for scan, placed in zip(scans, entries, strict=True):
+        for entry, source in placed:
             if source is None:
                 yield entry, [], []
             else:

@@ -142,11 +142,13 @@ class CachedReader:
             self._fresh.append(scan)
         return scan
 
-    def store(self) -> None:
-        """Put every scan read so far into the cache (call once their deferred hits are resolved)."""
-        for scan in self._fresh:
-            self.cache.put(scan)
-        self._fresh.clear()
+    def store(self, scan: LayerScan) -> None:
+        """Put `scan` into the cache if it was read here, not taken from it (once its hits are resolved)."""
+        for index, fresh in enumerate(self._fresh):
+            if fresh is scan:
+                del self._fresh[index]
+                self.cache.put(scan)
+                return
 
 
 def _read(root: str, path: str) -> Any:

@@ -44,6 +44,8 @@ class Deferred(Protocol):
 
     def result(self) -> list[Hit]: ...
 
+    def done(self) -> bool: ...
+
 
 ScanFile = Callable[[str, bytes], "list[Hit] | Deferred"]
 
@@ -74,6 +76,9 @@ class Members:
     def result(self) -> list[Hit]:
         return [replace(hit, member=member) for member, part in self._parts
                 for hit in (part if isinstance(part, list) else part.result())]
+
+    def done(self) -> bool:
+        return all(isinstance(part, list) or part.done() for _, part in self._parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,10 @@ class LayerScan:
     # (blob digest, diff_id) that the bytes were checked against while reading them whole (or, for a
     # scan from the cache, at lookup); None when not both were: such a scan is never cached
     identity: tuple[str, str] | None = None
+
+    def ready(self) -> bool:
+        """Whether every deferred hit is in (`resolve` would not wait)."""
+        return all(pending.done() for pending in self.deferred.values())
 
     def resolve(self) -> None:
         """Wait for the deferred hits and file them with the others."""

@@ -119,6 +119,9 @@ class Pending:
     def result(self) -> list[Hit]:
         return self._batch.result()[self._index]
 
+    def done(self) -> bool:
+        return self._batch.done()
+
 
 class ScanPool:
     """Runs `scan_file` on submitted files: in this process for the first `inline_bytes` of text (small
@@ -274,6 +277,9 @@ class Held:
         value = self.value
         assert value is not None, "the pool was not flushed"
         return value if isinstance(value, list) else value.result()
+
+    def done(self) -> bool:
+        return isinstance(self.value, list) or (self.value is not None and self.value.done())
 
 
 def _relay(done: Future[list[list[Hit]]], placeholder: Future[list[list[Hit]]]) -> None:

@@ -12,6 +12,7 @@ import pytest
 from auditor import parallel
 from auditor.audit import Settings, audit
 from auditor.checks import hsdb
+from auditor.checks.scanner import Scanner
 from auditor.model import Hit, RuleId
 from auditor.rules import default_pack_paths, load_rules
 from auditor.sources import open_image
@@ -176,3 +177,38 @@ def test_big_files_reach_their_worker_whole_through_shared_memory_one_after_anot
         seen = [p.result()[0] for p in pending]
     assert [(h.line, h.secret) for h in seen] == [(len(d), hashlib.sha256(d).hexdigest()) for _, d in files]
     assert str(os.getpid()) not in {h.message for h in seen}
+
+
+def test_an_audit_writes_each_layers_cache_entry_once_its_hits_are_in_even_while_another_is_scanned(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layers are resolved as their hits come in, not in order: the second layer's cache entry is
+    written while the first layer's slow file is still being scanned."""
+    from auditor.cache import LayerCache
+
+    marker = tmp_path / "second-layer-stored"
+    monkeypatch.setattr(parallel, "INLINE_BYTES", 0)
+    monkeypatch.setattr(parallel, "BATCH_FILES", 1)  # each file a batch of its own
+    real_scan = Scanner.scan_file
+
+    def slow_in_first(self: Scanner, path: str, data: bytes) -> list[Hit]:
+        if path == "/srv/slow.txt":  # waits until the second layer is in the cache (at most 20 s)
+            deadline = time.monotonic() + 20
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        return real_scan(self, path, data)
+
+    real_put = LayerCache.put
+
+    def put(self: LayerCache, scan) -> None:  # type: ignore[no-untyped-def]
+        real_put(self, scan)
+        if scan.index == 1:
+            marker.touch()
+
+    monkeypatch.setattr(Scanner, "scan_file", slow_in_first)
+    monkeypatch.setattr(LayerCache, "put", put)
+    ref = str(tmp_path / "image.tar")
+    kit.write_docker_archive(ref, ImageSpec(layers=[[Dir("/srv"), File("/srv/slow.txt", b"nothing\n" * 100)],
+                                                    [File("/etc/a.conf", b"x = 1\n" * 100)]]))
+    started = time.monotonic()
+    _findings(ref, jobs=2, cache_dir=str(tmp_path / "cache"))
+    assert marker.exists() and time.monotonic() - started < 15
