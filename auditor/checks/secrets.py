@@ -209,12 +209,15 @@ class SecretsCheck(ContentCheck):
                 self._active = False
 
     def warm(self) -> None:
-        """Compile the prefilter (inside a session) and the rules' paths before the first file needs them."""
+        """Compile the prefilter and the eager pass's (inside a session) and the rules' paths before the
+        first file needs them: workers fork after this, and would each compile what it left out."""
         for scope in self._where.values():
             _ = (scope.include, scope.exclude)
         _inner_not_ini()
         if self._active and self._prefilter is None and self.rules:
             self._prefilter = Prefilter(get_plugins())
+        if self._active and self.rules:
+            self._eager_lines()
 
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         """Secrets in one file's bytes (UTF-8 text); `path` is its absolute in-image path."""

@@ -212,3 +212,23 @@ def test_an_audit_writes_each_layers_cache_entry_once_its_hits_are_in_even_while
     started = time.monotonic()
     _findings(ref, jobs=2, cache_dir=str(tmp_path / "cache"))
     assert marker.exists() and time.monotonic() - started < 15
+
+
+def test_warming_compiles_every_database_a_scan_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fork once the checks are warm: a database first built in a worker is built in each."""
+    scanner = Scanner(RULES)
+    with scanner.session():
+        scanner.warm()
+        built: list[object] = []
+        real = hsdb.database
+
+        def database(sources: object, build):  # type: ignore[no-untyped-def]
+            return real(sources, lambda: (built.append(sources), build())[1])
+
+        monkeypatch.setattr(hsdb, "database", database)
+        hsdb._MEMORY.clear()  # what warm built is kept by key; a build now would be a worker's own
+        for path, text in [("/app/.env", "DB_PASSWORD=Xk9vLq2mWp7zRt4\n"), ("/app/config.yaml", "token: abc\n"),
+                           ("/app/main.py", "api_key = 'Zq8Lm3Vx9Pz4Kw8NbR2tY6uH1jC5dF0g'\n"),
+                           ("/etc/app.ini", "[db]\npassword = hunter2hunter2\n")]:
+            scanner.scan_file(path, text.encode())
+    assert built == []
