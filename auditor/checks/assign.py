@@ -176,13 +176,18 @@ def _key_span(data: bytes, end: int) -> tuple[int, int]:
     return start, stop
 
 
-def _at_line_start(data: bytes, start: int) -> bool:
-    """Whether only indentation, a list dash or `export`/`ENV`/`ARG`... precede `start` on its line."""
+def _line_start(data: bytes, start: int) -> int | None:
+    """The offset where the line holding `start` begins, if it lies within LEFT bytes before it (None:
+    further back, out of view)."""
     lo = max(0, start - LEFT)
     newline = data.rfind(b"\n", lo, start)
-    if newline < 0 and lo > 0:
-        return False
-    match = _LINE_START.match(data, newline + 1, start)
+    return None if newline < 0 and lo > 0 else newline + 1
+
+
+def _at_line_start(data: bytes, start: int) -> bool:
+    """Whether only indentation, a list dash or `export`/`ENV`/`ARG`... precede `start` on its line."""
+    line = _line_start(data, start)
+    match = _LINE_START.match(data, line, start) if line is not None else None
     return match is not None and match.end() == start
 
 
@@ -297,11 +302,8 @@ def _after_key(data: bytes, start: int, stop: int, limit: int, fmt: str) -> tupl
 def _commented(data: bytes, start: int) -> bool:
     """Whether the key at `start` is on a comment line (`# password = ...`, `;token=...`): in configuration
     files those are documentation of a setting, not the setting."""
-    lo = max(0, start - LEFT)
-    newline = data.rfind(b"\n", lo, start)
-    if newline < 0 and lo > 0:  # the line starts further back than LEFT: not a comment line we can see
-        return False
-    return data[newline + 1:start].lstrip(b" \t").startswith((b"#", b";", b"<!--"))
+    line = _line_start(data, start)  # None: not a comment line we can see
+    return line is not None and data[line:start].lstrip(b" \t").startswith((b"#", b";", b"<!--"))
 
 
 def _dockerfile_env(data: bytes, start: int) -> bool:
