@@ -58,3 +58,25 @@ def test_only_a_quoted_string_that_could_pass_the_base64_plugin_makes_its_line_a
     position = next(i for i, p in enumerate(plugins) if type(p).__name__ == "Base64HighEntropyString")
     marked = {index: found for index, found, _ in Prefilter(plugins).candidates(f"x = '{value}'\n".encode())}
     assert (0 in marked and position in (marked[0] or ())) == candidate
+
+
+def test_a_line_only_the_public_ip_plugin_can_match_is_no_candidate_while_letterless_secrets_are_dropped() -> None:
+    """detect-secrets' `is_not_alphanumeric_string` drops every IPv4 address IPPublicDetector finds, so an
+    apt index full of versions such as `1.3.6.7` gives it no line to visit; without that filter it does."""
+    from detect_secrets.settings import get_plugins, get_settings
+
+    from auditor.checks.prefilter import LETTERLESS_FILTER, plugin_patterns
+
+    rules = load_rules(default_pack_paths())
+    check = SecretsCheck([r for r in of_kind(rules, "secret") if r.params["plugin"] == "IPPublicDetector"])
+    line = b"Breaks: 389-ds-base (<< 1.3.6.7-4), libsvrcore-dev\n"
+    with check.session():
+        assert LETTERLESS_FILTER in get_settings().filters
+        assert plugin_patterns(get_plugins()) == []
+        assert check.scan_file("/var/lib/apt/lists/x_Packages", line) == []
+        get_settings().disable_filters(LETTERLESS_FILTER)
+        try:
+            assert plugin_patterns(get_plugins())
+            assert Prefilter(get_plugins()).candidates(line)
+        finally:
+            get_settings().filters[LETTERLESS_FILTER] = {}
