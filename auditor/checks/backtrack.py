@@ -95,7 +95,8 @@ def _state(auto: _Automaton, chars: tuple[frozenset[int], bool]) -> _Part:
 
 def _build_one(auto: _Automaton, op: Any, av: Any, flags: int) -> _Part:
     if op in _ATOMS:
-        return _state(auto, _accepts(op, _freeze(av), flags & _ATOM_FLAGS))
+        codes, non_ascii = _accepts(op, _freeze(av), flags & _ATOM_FLAGS)
+        return _state(auto, (codes, bool(non_ascii)))  # which non-ASCII ones: not needed here
     if op is sre.SUBPATTERN:
         _group, add_flags, del_flags, inner = av
         return _build(auto, inner, (flags | add_flags) & ~del_flags)

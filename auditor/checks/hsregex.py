@@ -8,8 +8,8 @@ Python's own parse tree so that it is *wider*, never narrower:
 - every single-character atom (literal, class, `.`) becomes an explicit byte class holding exactly the
   ASCII characters Python accepts there (asked of Python itself, so `\\s` keeps `\\x1c`-`\\x1f` and case
   folding is Python's), or any one multi-byte UTF-8 character when the atom can accept a non-ASCII
-  character (negated classes, `.`, `\\w`/`\\d`/`\\s`, and under IGNORECASE the letters i, k and s,
-  which fold to İ, ı, K and ſ);
+  character (negated classes, `.`, `\\w`/`\\d`/`\\s`); under IGNORECASE the letters i, k and s also
+  take the exact UTF-8 bytes of the non-ASCII letters they fold to (İ, ı, K and ſ), no other;
 - for one-line patterns, `\\n` is never accepted: a plugin's line holds none, and the joined text uses
   it only between lines;
 - zero-width assertions that depend on neighbours (`\\b`, `\\B`, look-arounds) are dropped, and
@@ -48,6 +48,7 @@ __all__ = ["MULTIBYTE", "NEVER", "FOLDS_OUT_OF_ASCII", "Untranslatable", "code_d
 MULTIBYTE = "[\\xc2-\\xf4][\\x80-\\xbf]{1,3}"  # one non-ASCII character in UTF-8 (a little wider)
 NEVER = "\\xff"  # a byte valid UTF-8 never holds: an atom that accepts nothing becomes this
 FOLDS_OUT_OF_ASCII = frozenset("IiKkSs")  # ASCII letters Python's IGNORECASE matches with non-ASCII ones
+FOLDED = (0x130, 0x131, 0x17F, 0x212A)  # the non-ASCII characters they fold to, and the only ones folding to ASCII
 _ATOM_FLAGS = re.IGNORECASE | re.DOTALL | re.ASCII | re.UNICODE  # the flags that decide what one atom takes
 
 # A repetition bounded above REPEAT_CAP becomes "at least min(low, REPEAT_CAP)", unbounded: wider (every end
@@ -149,8 +150,9 @@ def _freeze(value: Any) -> Any:
 
 
 @cache
-def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool]:
-    """(the ASCII codes Python accepts at this atom, whether it can accept a non-ASCII character)."""
+def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool | frozenset[int]]:
+    """(the ASCII codes Python accepts at this atom, whether it can accept a non-ASCII character: any
+    (True), none (False), or only some of the letters ASCII ones fold to (`FOLDED`): those)."""
     if op is sre.LITERAL and not flags & re.IGNORECASE:
         return (frozenset([av]), False) if av < 0x80 else (frozenset(), True)
     state = sre_parse.State()
@@ -158,7 +160,11 @@ def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool]:
     atom = sre_parse.SubPattern(state, [(op, _thaw(av))])
     compiled = sre_compile.compile(atom, flags)
     ascii_codes = frozenset(c for c in range(0x80) if compiled.fullmatch(chr(c)))
-    return ascii_codes, _may_take_non_ascii(op, av, flags)
+    if _may_take_non_ascii(op, av, flags & ~re.IGNORECASE):
+        return ascii_codes, True
+    if _folds(op, av, flags):
+        return ascii_codes, frozenset(c for c in FOLDED if compiled.fullmatch(chr(c)))
+    return ascii_codes, False
 
 
 def _thaw(value: Any) -> Any:
@@ -168,10 +174,11 @@ def _thaw(value: Any) -> Any:
 
 
 def _may_take_non_ascii(op: Any, av: Any, flags: int) -> bool:
+    """Whether the atom can accept a non-ASCII character other than by case folding."""
     if op in (sre.NOT_LITERAL, sre.ANY):
         return True
     if op is sre.LITERAL:
-        return av >= 0x80 or _folds(op, av, flags)
+        return bool(av >= 0x80)
     for item_op, item_av in av:  # IN
         if item_op in (sre.NEGATE, sre.CATEGORY):
             return True
@@ -179,7 +186,7 @@ def _may_take_non_ascii(op: Any, av: Any, flags: int) -> bool:
             return True
         if item_op is sre.RANGE and item_av[1] >= 0x80:
             return True
-    return _folds(op, av, flags)
+    return False
 
 
 def _folds(op: Any, av: Any, flags: int) -> bool:
@@ -190,8 +197,13 @@ def _folds(op: Any, av: Any, flags: int) -> bool:
     return any(chr(c) in FOLDS_OUT_OF_ASCII for c in codes)
 
 
-def _byte_class(codes: frozenset[int], non_ascii: bool) -> str:
-    """One character: any of the ASCII `codes`, or (`non_ascii`) any multi-byte one."""
+def _byte_class(codes: frozenset[int], non_ascii: bool | frozenset[int]) -> str:
+    """One character: any of the ASCII `codes`, or (`non_ascii`) any multi-byte one, or one of those."""
+    if isinstance(non_ascii, frozenset):
+        extra = "|".join("".join(f"\\x{b:02x}" for b in chr(c).encode("utf-8")) for c in sorted(non_ascii))
+        if not extra:
+            return _byte_class(codes, False)
+        return f"(?:{_byte_class(codes, False)}|{extra})" if codes else f"(?:{extra})"
     accepted = sorted(codes)
     if not accepted:
         return f"(?:{MULTIBYTE})" if non_ascii else NEVER

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.checks import of_kind
-from auditor.checks.hsregex import FOLDS_OUT_OF_ASCII, translate
+from auditor.checks.hsregex import FOLDED, FOLDS_OUT_OF_ASCII, translate
 from auditor.checks.prefilter import Prefilter, plugin_patterns
 from auditor.checks.regex import RegexCheck
 from auditor.checks.secrets import SecretsCheck
@@ -90,6 +90,31 @@ def test_only_i_k_and_s_fold_to_non_ascii_letters() -> None:
     found = {chr(c) for c in range(0x80, sys.maxunicode + 1) if letters.match(chr(c))}
     folds = {a for a in "abcdefghijklmnopqrstuvwxyz" for u in found if re.match(a, u, re.IGNORECASE)}
     assert {f.lower() for f in FOLDS_OUT_OF_ASCII} == folds
+    assert {ord(u) for u in found} == set(FOLDED)  # and these are all the letters they fold to
+
+
+def _scans(pattern: str, line: str) -> bool:
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=[translate(pattern).encode()],
+                     flags=[hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY])
+    hits: list[int] = []
+    database.scan(line.encode("utf-8"), match_event_handler=lambda *args: hits.append(1))
+    return bool(hits)
+
+
+@pytest.mark.parametrize("pattern, line, python", [
+    (r"(?i)secret", "ſecret", True),
+    (r"(?i)[r-t]ecret", "ſecret", True),
+    (r"(?i)token", "to\u212aen", True),
+    (r"(?i)api", "ap\u0130", True),
+    (r"(?i)api", "ap\u0131", True),
+    (r"(?i)secret", "\u00e9ecret", False),   # any other non-ASCII letter: neither matches any more
+    (r"(?i)token", "to\u00e9en", False),
+    (r"(?i)[a-c]pi", "\u0131pi", False),     # a class folds only its own letters
+])
+def test_a_folding_letter_takes_exactly_its_non_ascii_folds(pattern: str, line: str, python: bool) -> None:
+    assert bool(re.fullmatch(pattern, line)) is python
+    assert _scans(pattern, line) is python
 
 
 @pytest.mark.parametrize("pattern, line", [
