@@ -130,7 +130,14 @@ class EagerLines:
                 next_line = data.find(b"\n", offset)
                 offset = len(data) + 1 if next_line < 0 else next_line + 1
         else:
-            database.scan(data, match_event_handler=lambda i, _s, end, *_: look(owner[i], max(end - 1, 0)))
+            def on_match(i: int, _start: int, end: int, _flags: int, _context: object) -> None:
+                position = owner[i]
+                if position in spent:  # `look`'s first test, without its call: most matches of a big index
+                    skipped[position] = skipped.get(position, 0) + 1
+                else:
+                    look(position, end - 1 if end else 0)
+
+            database.scan(data, match_event_handler=on_match)
         out: list[tuple[int, str, set[int]]] = []
         line, counted = 0, 0
         for start in sorted(picked):
