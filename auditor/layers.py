@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import itertools
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -119,10 +120,16 @@ class LayerScan:
     # (blob digest, diff_id) that the bytes were checked against while reading them whole (or, for a
     # scan from the cache, at lookup); None when not both were: such a scan is never cached
     identity: tuple[str, str] | None = None
+    _in: int = field(default=0, repr=False)  # how many of `deferred`, in order, `ready` found done
 
     def ready(self) -> bool:
-        """Whether every deferred hit is in (`resolve` would not wait)."""
-        return all(pending.done() for pending in self.deferred.values())
+        """Whether every deferred hit is in (`resolve` would not wait). Asked again and again while the
+        workers finish: a hit found in stays in, so each is asked about until it is in, then never again."""
+        for pending in itertools.islice(self.deferred.values(), self._in, None):
+            if not pending.done():
+                return False
+            self._in += 1
+        return True
 
     def resolve(self) -> None:
         """Wait for the deferred hits and file them with the others."""
@@ -131,6 +138,7 @@ class LayerScan:
             if hits:
                 self.hits[position] = hits
         self.deferred.clear()
+        self._in = 0
 
 
 def _kind(info: tarfile.TarInfo) -> Kind:

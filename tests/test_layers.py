@@ -265,3 +265,31 @@ def test_compressed_bytes_are_capped_too_so_padding_cannot_run_on():
     scan = read_layer(layer(b"", diff_id=kit.sha256(tar), opener=Padded), Scanner(), max_layer_bytes=1 << 20)
     assert [(n.limit, "holds more than" in n.reason) for n in scan.not_scanned] == [("max-layer-bytes", True)]
     assert sum(read) <= compressed_cap(1 << 20) + (1 << 20)
+
+
+class _Later:
+    """A deferred result that is in once `arrived` is set, counting how often it is asked."""
+
+    def __init__(self) -> None:
+        self.arrived = False
+        self.asked = 0
+
+    def done(self) -> bool:
+        self.asked += 1
+        return self.arrived
+
+    def result(self) -> list[Hit]:
+        return []
+
+
+def test_ready_asks_about_each_deferred_hit_until_it_is_in_and_never_after():
+    parts = [_Later() for _ in range(5)]
+    scan = LayerScan(index=0, deferred=dict(enumerate(parts)))  # type: ignore[arg-type]
+    parts[0].arrived = parts[1].arrived = True
+    assert not scan.ready()
+    assert not scan.ready()
+    assert [p.asked for p in parts] == [1, 1, 2, 0, 0]
+    for part in parts:
+        part.arrived = True
+    assert scan.ready() and scan.ready()
+    assert [p.asked for p in parts] == [1, 1, 3, 1, 1]
