@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.checks.hsregex import Untranslatable, code_digest, translate
+from auditor.checks.hsregex import Untranslatable, code_digest, translate_apart
 from auditor.checks.window import Regions
 
 
@@ -67,12 +67,18 @@ class Gate:
         if not self._every:
             flags |= hs.HS_FLAG_SINGLEMATCH
         patterns = self._patterns
+        owners: list[int] = []  # expression -> the position of its pattern (a pattern may give several)
 
         def build() -> tuple[list[bytes], list[int]]:
-            return [translate(p, f, lines=False).encode("ascii") for p, f in patterns], [flags] * len(patterns)
+            expressions: list[bytes] = []
+            for position, (pattern, pattern_flags) in enumerate(patterns):
+                apart = translate_apart(pattern, pattern_flags, lines=False)
+                expressions.extend(expression.encode("ascii") for expression in apart)
+                owners.extend([position] * len(apart))
+            return expressions, [flags] * len(expressions)
 
         sources = (code_digest(), "text-every" if self._every else "text", flags, patterns)
         try:
-            return hsdb.database(sources, build)
+            return hsdb.database(sources, build, ids=lambda: owners)
         except (Untranslatable, hsdb.CompileError):
             return None

@@ -54,10 +54,12 @@ def _cpu() -> str:
     return platform.machine() + flags
 
 
-def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]]) -> Any:
-    """A block-mode database of the expressions and flags `build` returns (ids = positions), known by
-    `sources`: everything they are made from (the patterns, the flags, and the version of the code that
-    translates them); None without Hyperscan."""
+def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]],
+             ids: Callable[[], list[int]] | None = None) -> Any:
+    """A block-mode database of the expressions and flags `build` returns, known by `sources`: everything
+    they are made from (the patterns, the flags, and the version of the code that translates them); None
+    without Hyperscan. A match reports its expression's position, or (`ids`, called after `build`) the id
+    given for it: several expressions may share one."""
     if hyperscan is None:
         return None
     key = hashlib.sha256(repr((getattr(hyperscan, "__version__", "?"), _cpu(), sources)).encode()).hexdigest()
@@ -68,7 +70,7 @@ def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]]
         expressions, flags = build()
         compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         try:
-            compiled.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+            compiled.compile(expressions=expressions, ids=ids() if ids else list(range(len(expressions))), flags=flags)
         except hyperscan.error as exc:
             raise CompileError(str(exc)) from None
         _store(key, compiled)

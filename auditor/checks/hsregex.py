@@ -42,7 +42,7 @@ else:  # pragma: no cover - Python 3.10
     import sre_constants as sre
     import sre_parse
 
-__all__ = ["MULTIBYTE", "NEVER", "FOLDS_OUT_OF_ASCII", "Untranslatable", "code_digest", "translate",
+__all__ = ["MULTIBYTE", "NEVER", "FOLDS_OUT_OF_ASCII", "Untranslatable", "code_digest", "translate", "translate_apart",
            "sre", "sre_compile", "sre_parse"]  # the last three: Python's own parser, for `backtrack`
 
 MULTIBYTE = "[\\xc2-\\xf4][\\x80-\\xbf]{1,3}"  # one non-ASCII character in UTF-8 (a little wider)
@@ -82,6 +82,42 @@ def translate(pattern: str, flags: int = 0, lines: bool = True) -> str:
     """
     tree = sre_parse.parse(pattern, flags)
     return _Emitter(lines).emit(tree, tree.state.flags)
+
+
+def translate_apart(pattern: str, flags: int = 0, lines: bool = True) -> list[str]:
+    """`translate(pattern)`, or, when the pattern's first top-level alternation has two or more branches
+    that repeat something (`--password[ \\t]{1,8}...|htpasswd[ \\t]{1,8}...`, each followed by the
+    same value), one expression per branch with the rest of the pattern around it: a text matches one of
+    them exactly where it matches the whole. Hyperscan compiles such branches apart far faster than their
+    union (the default packs' command-line password rule: 0.27 s as one expression, 0.05 s as six); a
+    plain list of words (`(?i:key|token|secret)`) is left whole, which it compiles faster."""
+    tree = sre_parse.parse(pattern, flags)
+    items: list[Any] = tree.data  # the parsed items
+    top = tree.state.flags
+    for at, (op, av) in enumerate(items):
+        if op is sre.BRANCH:
+            wrap, branches = (None, 0, 0), av[1]
+        elif op is sre.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is sre.BRANCH:
+            wrap, branches = av[:3], av[3][0][1][1]
+        else:
+            continue
+        if sum(_repeats(branch) for branch in branches) < 2:
+            break
+        return [_Emitter(lines).emit([*items[:at], (sre.SUBPATTERN, (*wrap, branch)), *items[at + 1:]], top)
+                for branch in branches]
+    return [_Emitter(lines).emit(tree, top)]
+
+
+def _repeats(items: Any) -> bool:
+    """Whether a parsed pattern repeats something more than once (`x{2,}`, `x+`; not `x?`)."""
+    for op, av in items:
+        if op in _REPEATS and av[1] > 1:
+            return True
+        if op is sre.SUBPATTERN and _repeats(av[3]):
+            return True
+        if op is sre.BRANCH and any(_repeats(branch) for branch in av[1]):
+            return True
+    return False
 
 
 class _Emitter:

@@ -133,3 +133,20 @@ def test_translation_keeps_awkward_matches(pattern: str, line: str) -> None:
     hits: list[int] = []
     database.scan(line.encode("utf-8"), match_event_handler=lambda *args: hits.append(1))
     assert hits
+
+
+def test_a_pattern_whose_alternatives_repeat_is_translated_apart_and_a_list_of_words_is_not() -> None:
+    from auditor.checks.hsregex import translate_apart
+
+    apart = translate_apart(r"(?:--password[ \t]{1,8}|sshpass[ \t]{1,8}-p[ \t]{0,8})([A-Za-z0-9]{4,})", lines=False)
+    assert len(apart) == 2
+    assert translate_apart(r"(?i:api[_.-]?key|token)[ \t]*=[ \t]*([A-Za-z0-9]{8,})", lines=False) == [
+        translate(r"(?i:api[_.-]?key|token)[ \t]*=[ \t]*([A-Za-z0-9]{8,})", lines=False)]
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=[a.encode() for a in apart], ids=[7, 7],
+                     flags=[hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE] * 2)
+    for text, matches in (("--password  hunter22", True), ("sshpass -p hunter22", True),
+                          ("sshpass hunter22", False), ("--pass hunter22", False)):
+        found: set[int] = set()
+        database.scan(text.encode(), match_event_handler=lambda i, *_, found=found: found.add(i))
+        assert (found == {7}) is matches, text
