@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from auditor.checks import hsdb
@@ -73,28 +73,13 @@ def _at_least(atom: str, count: int) -> str:
     return _exactly(atom, head) + f"{atom}{{{count - head},}}"
 
 
-# detect-secrets' filter that drops every secret without an ASCII letter: with it, IPPublicDetector (an
-# IPv4 address and maybe a port: digits, dots and a colon) never reports, so its lines are no candidates.
-# An apt `Packages` index has thousands of versions such as `1.3.6.7` that it would otherwise visit.
-LETTERLESS_FILTER = "detect_secrets.filters.heuristic.is_not_alphanumeric_string"
-_LETTERLESS_PLUGINS = frozenset({"IPPublicDetector"})
-
-
-def _never_reports(plugin: Any) -> bool:
-    """Whether every secret `plugin` can find is dropped by the session's filters (`LETTERLESS_FILTER`)."""
-    if type(plugin).__name__ not in _LETTERLESS_PLUGINS:
-        return False
-    from detect_secrets.settings import get_settings
-
-    return LETTERLESS_FILTER in get_settings().filters
-
-
-def plugin_patterns(plugins: Iterable[Any]) -> list[tuple[int, str, int]]:
+def plugin_patterns(plugins: Iterable[Any], mute: Collection[str] = ()) -> list[tuple[int, str, int]]:
     """(plugin position, pattern, re flags) for every expression the plugins run on a line; none for a
-    plugin whose every secret the session's filters drop (`_never_reports`)."""
+    plugin whose class is named in `mute`: one that the session's filters never let report
+    (`auditor.checks.secrets.muted_plugins`), so that its lines are no candidates."""
     out: list[tuple[int, str, int]] = []
     for position, plugin in enumerate(plugins):
-        if _never_reports(plugin):
+        if type(plugin).__name__ in mute:
             continue
         if hasattr(plugin, "entropy_limit") and hasattr(plugin, "charset"):
             run = entropy_run(str(plugin.charset), fewest_distinct(float(plugin.entropy_limit)))
@@ -117,9 +102,9 @@ Patterns = list[tuple[int, str, int]]  # (plugin position, pattern, re flags), a
 class Prefilter:
     """Candidate lines for a set of detect-secrets plugins, and which plugins can match on each."""
 
-    def __init__(self, plugins: Iterable[Any]) -> None:
+    def __init__(self, plugins: Iterable[Any], mute: Collection[str] = ()) -> None:
         try:
-            patterns: Patterns | None = plugin_patterns(plugins)
+            patterns: Patterns | None = plugin_patterns(plugins, mute)
             reason = ""
         except ValueError as exc:
             patterns, reason = None, str(exc)

@@ -215,7 +215,7 @@ class SecretsCheck(ContentCheck):
             _ = (scope.include, scope.exclude)
         _inner_not_ini()
         if self._active and self._prefilter is None and self.rules:
-            self._prefilter = Prefilter(get_plugins())
+            self._prefilter = Prefilter(get_plugins(), muted_plugins())
         if self._active and self.rules:
             self._eager_lines()
 
@@ -326,7 +326,7 @@ class SecretsCheck(ContentCheck):
 
     def _prefilter_for_session(self) -> Prefilter:
         if self._prefilter is None:
-            self._prefilter = Prefilter(get_plugins())  # compiled once per process, on first need
+            self._prefilter = Prefilter(get_plugins(), muted_plugins())  # compiled once per process, on first need
         return self._prefilter
 
     def _candidates(self, blob: bytes) -> list[tuple[int, set[int] | None, int]]:
@@ -387,6 +387,19 @@ class SecretsCheck(ContentCheck):
         return out
 
 
+# detect-secrets' filter that drops every secret without an ASCII letter: with it, IPPublicDetector (an
+# IPv4 address and maybe a port: digits, dots and a colon) never reports, so its lines are no candidates.
+# An apt `Packages` index has thousands of versions such as `1.3.6.7` that it would otherwise visit.
+LETTERLESS_FILTER = "detect_secrets.filters.heuristic.is_not_alphanumeric_string"
+LETTERLESS_PLUGINS = frozenset({"IPPublicDetector"})
+
+
+def muted_plugins() -> frozenset[str]:
+    """The plugins (class names) whose every secret the session's filters drop: their expressions need
+    not be looked for."""
+    return LETTERLESS_PLUGINS if LETTERLESS_FILTER in get_settings().filters else frozenset()
+
+
 def _eager_for(plugins: list[Any]) -> EagerLines:
     """The eager pass's view of the session's plugins: the keyword plugin, the entropy plugins and the
     expressions of others that want a quote."""
@@ -395,7 +408,7 @@ def _eager_for(plugins: list[Any]) -> EagerLines:
     entropy = [(i, str(p.charset), float(p.entropy_limit)) for i, p in enumerate(plugins)
                if hasattr(p, "charset") and hasattr(p, "entropy_limit")]
     others = {i for i, p in enumerate(plugins) if i != keyword and not hasattr(p, "entropy_limit")}
-    quoted = [(i, pattern, flags) for i, pattern, flags in plugin_patterns(plugins) if i in others]
+    quoted = [(i, pattern, flags) for i, pattern, flags in plugin_patterns(plugins, muted_plugins()) if i in others]
     return EagerLines(keyword, words, entropy, quoted)
 
 

@@ -65,18 +65,23 @@ def test_a_line_only_the_public_ip_plugin_can_match_is_no_candidate_while_letter
     apt index full of versions such as `1.3.6.7` gives it no line to visit; without that filter it does."""
     from detect_secrets.settings import get_plugins, get_settings
 
-    from auditor.checks.prefilter import LETTERLESS_FILTER, plugin_patterns
+    from auditor.checks.prefilter import plugin_patterns
+    from auditor.checks.secrets import LETTERLESS_FILTER, muted_plugins
 
     rules = load_rules(default_pack_paths())
-    check = SecretsCheck([r for r in of_kind(rules, "secret") if r.params["plugin"] == "IPPublicDetector"])
+    check = SecretsCheck(of_kind(rules, "secret"))
     line = b"Breaks: 389-ds-base (<< 1.3.6.7-4), libsvrcore-dev\n"
     with check.session():
         assert LETTERLESS_FILTER in get_settings().filters
-        assert plugin_patterns(get_plugins()) == []
+        muted = {type(get_plugins()[position]).__name__ for position, _, _ in
+                 plugin_patterns(get_plugins())} - {type(get_plugins()[position]).__name__ for position, _, _ in
+                                                    plugin_patterns(get_plugins(), muted_plugins())}
+        assert muted == {"IPPublicDetector"}
         assert check.scan_file("/var/lib/apt/lists/x_Packages", line) == []
+        assert Prefilter(get_plugins(), muted_plugins()).candidates(line) == []
         get_settings().disable_filters(LETTERLESS_FILTER)
         try:
-            assert plugin_patterns(get_plugins())
-            assert Prefilter(get_plugins()).candidates(line)
+            assert muted_plugins() == frozenset()
+            assert Prefilter(get_plugins(), muted_plugins()).candidates(line)
         finally:
             get_settings().filters[LETTERLESS_FILTER] = {}
