@@ -70,7 +70,7 @@ def test_a_compiled_database_in_a_directory_others_can_write_is_not_loaded(tmp_p
         pytest.skip("no Hyperscan")
     hsdb.use_cache(str(tmp_path))
     try:
-        hsdb._store("k", hsdb.database(("test", "abc"), lambda: ([b"abc"], [0])))
+        hsdb._store("k", hsdb.database(("test", "abc"), lambda: ([b"abc"], [0], [0])))
         assert hsdb._load("k") is not None
         (tmp_path / "hs").chmod(0o777)
         assert hsdb._load("k") is None

@@ -67,18 +67,18 @@ class Gate:
         if not self._every:
             flags |= hs.HS_FLAG_SINGLEMATCH
         patterns = self._patterns
-        owners: list[int] = []  # expression -> the position of its pattern (a pattern may give several)
 
-        def build() -> tuple[list[bytes], list[int]]:
+        def build() -> tuple[list[bytes], list[int], list[int]]:  # a pattern may give several expressions
             expressions: list[bytes] = []
+            owners: list[int] = []  # each one's id: the position of its pattern
             for position, (pattern, pattern_flags) in enumerate(patterns):
                 apart = translate_apart(pattern, pattern_flags, lines=False)
                 expressions.extend(expression.encode("ascii") for expression in apart)
                 owners.extend([position] * len(apart))
-            return expressions, [flags] * len(expressions)
+            return expressions, [flags] * len(expressions), owners
 
         sources = (code_digest(), "text-every" if self._every else "text", flags, patterns)
         try:
-            return hsdb.database(sources, build, ids=lambda: owners)
+            return hsdb.database(sources, build)
         except (Untranslatable, hsdb.CompileError):
             return None

@@ -54,12 +54,14 @@ def _cpu() -> str:
     return platform.machine() + flags
 
 
-def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]],
-             ids: Callable[[], list[int]] | None = None) -> Any:
-    """A block-mode database of the expressions and flags `build` returns, known by `sources`: everything
-    they are made from (the patterns, the flags, and the version of the code that translates them); None
-    without Hyperscan. A match reports its expression's position, or (`ids`, called after `build`) the id
-    given for it: several expressions may share one."""
+Build = Callable[[], tuple[list[bytes], list[int], list[int]]]  # expressions, their flags and their ids
+
+
+def database(sources: object, build: Build) -> Any:
+    """A block-mode database of the expressions, flags and ids `build` returns (a match reports its
+    expression's id; several expressions may share one), known by `sources`: everything they are made
+    from (the patterns, the flags, and the version of the code that translates them); None without
+    Hyperscan."""
     if hyperscan is None:
         return None
     key = hashlib.sha256(repr((getattr(hyperscan, "__version__", "?"), _cpu(), sources)).encode()).hexdigest()
@@ -67,10 +69,10 @@ def database(sources: object, build: Callable[[], tuple[list[bytes], list[int]]]
         return _MEMORY[key]
     compiled = _load(key)
     if compiled is None:
-        expressions, flags = build()
+        expressions, flags, ids = build()
         compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         try:
-            compiled.compile(expressions=expressions, ids=ids() if ids else list(range(len(expressions))), flags=flags)
+            compiled.compile(expressions=expressions, ids=ids, flags=flags)
         except hyperscan.error as exc:
             raise CompileError(str(exc)) from None
         _store(key, compiled)

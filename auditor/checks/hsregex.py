@@ -188,7 +188,7 @@ def _freeze(value: Any) -> Any:
 @cache
 def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool | frozenset[int]]:
     """(the ASCII codes Python accepts at this atom, whether it can accept a non-ASCII character: any
-    (True), none (False), or only some of the letters ASCII ones fold to (`FOLDED`): those)."""
+    (True), none (False), or only some of the letters ASCII ones fold to (`FOLDED`): those, never none)."""
     if op is sre.LITERAL and not flags & re.IGNORECASE:
         return (frozenset([av]), False) if av < 0x80 else (frozenset(), True)
     state = sre_parse.State()
@@ -196,11 +196,10 @@ def _accepts(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool | froze
     atom = sre_parse.SubPattern(state, [(op, _thaw(av))])
     compiled = sre_compile.compile(atom, flags)
     ascii_codes = frozenset(c for c in range(0x80) if compiled.fullmatch(chr(c)))
-    if _may_take_non_ascii(op, av, flags & ~re.IGNORECASE):
+    if _may_take_non_ascii(op, av):
         return ascii_codes, True
-    if _folds(op, av, flags):
-        return ascii_codes, frozenset(c for c in FOLDED if compiled.fullmatch(chr(c)))
-    return ascii_codes, False
+    folded = frozenset(c for c in FOLDED if compiled.fullmatch(chr(c))) if _folds(op, av, flags) else frozenset()
+    return ascii_codes, folded or False
 
 
 def _thaw(value: Any) -> Any:
@@ -209,7 +208,7 @@ def _thaw(value: Any) -> Any:
     return value
 
 
-def _may_take_non_ascii(op: Any, av: Any, flags: int) -> bool:
+def _may_take_non_ascii(op: Any, av: Any) -> bool:
     """Whether the atom can accept a non-ASCII character other than by case folding."""
     if op in (sre.NOT_LITERAL, sre.ANY):
         return True
@@ -235,10 +234,8 @@ def _folds(op: Any, av: Any, flags: int) -> bool:
 
 def _byte_class(codes: frozenset[int], non_ascii: bool | frozenset[int]) -> str:
     """One character: any of the ASCII `codes`, or (`non_ascii`) any multi-byte one, or one of those."""
-    if isinstance(non_ascii, frozenset):
+    if isinstance(non_ascii, frozenset):  # never empty (`_accepts`)
         extra = "|".join("".join(f"\\x{b:02x}" for b in chr(c).encode("utf-8")) for c in sorted(non_ascii))
-        if not extra:
-            return _byte_class(codes, False)
         return f"(?:{_byte_class(codes, False)}|{extra})" if codes else f"(?:{extra})"
     accepted = sorted(codes)
     if not accepted:

@@ -135,8 +135,9 @@ class Prefilter:
             return
         hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
 
-        def build() -> tuple[list[bytes], list[int]]:
-            return [translate(p, f).encode("ascii") for _, p, f in patterns], [hs_flags] * len(patterns)
+        def build() -> tuple[list[bytes], list[int], list[int]]:
+            count = len(patterns)
+            return [translate(p, f).encode("ascii") for _, p, f in patterns], [hs_flags] * count, list(range(count))
 
         try:
             self.database = hsdb.database((code_digest(), "lines", hs_flags, patterns), build)

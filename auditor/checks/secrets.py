@@ -140,7 +140,7 @@ def _inner_not_ini() -> Any:
     if hsdb.hyperscan is None:
         return None
     flags = hsdb.hyperscan.HS_FLAG_SINGLEMATCH
-    return hsdb.database(("not-ini", _INNER_NOT_INI_LINE, flags), lambda: ([_INNER_NOT_INI_LINE], [flags]))
+    return hsdb.database(("not-ini", _INNER_NOT_INI_LINE, flags), lambda: ([_INNER_NOT_INI_LINE], [flags], [0]))
 
 
 def _entropy(plugin: Any, data: str) -> float:
