@@ -84,13 +84,18 @@ def translate(pattern: str, flags: int = 0, lines: bool = True) -> str:
     return _Emitter(lines).emit(tree, tree.state.flags)
 
 
+APART_MAX = 16  # branches at most given apart: each expression repeats the rest of the pattern
+
+
 def translate_apart(pattern: str, flags: int = 0, lines: bool = True) -> list[str]:
     """`translate(pattern)`, or, when the pattern's first top-level alternation has two or more branches
     that repeat something (`--password[ \\t]{1,8}...|htpasswd[ \\t]{1,8}...`, each followed by the
     same value), one expression per branch with the rest of the pattern around it: a text matches one of
     them exactly where it matches the whole. Hyperscan compiles such branches apart far faster than their
     union (the default packs' command-line password rule: 0.27 s as one expression, 0.05 s as six); a
-    plain list of words (`(?i:key|token|secret)`) is left whole, which it compiles faster."""
+    plain list of words (`(?i:key|token|secret)`) is left whole, which it compiles faster. So is an
+    alternation of more than APART_MAX branches: a rule pack's pattern of thousands of them would
+    otherwise give thousands of copies of the rest of it (its size squared) to compile."""
     tree = sre_parse.parse(pattern, flags)
     items: list[Any] = tree.data  # the parsed items
     top = tree.state.flags
@@ -101,7 +106,7 @@ def translate_apart(pattern: str, flags: int = 0, lines: bool = True) -> list[st
             wrap, branches = av[:3], av[3][0][1][1]
         else:
             continue
-        if sum(_repeats(branch) for branch in branches) < 2:
+        if len(branches) > APART_MAX or sum(_repeats(branch) for branch in branches) < 2:
             break
         return [_Emitter(lines).emit([*items[:at], (sre.SUBPATTERN, (*wrap, branch)), *items[at + 1:]], top)
                 for branch in branches]

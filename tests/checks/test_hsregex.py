@@ -150,3 +150,13 @@ def test_a_pattern_whose_alternatives_repeat_is_translated_apart_and_a_list_of_w
         found: set[int] = set()
         database.scan(text.encode(), match_event_handler=lambda i, *_, found=found: found.add(i))
         assert (found == {7}) is matches, text
+
+
+def test_a_rule_pack_pattern_of_many_repeating_alternatives_is_not_given_apart() -> None:
+    """A hostile pack's `(a+|b+|...){thousands}` + a long tail must not become thousands of copies of it."""
+    from auditor.checks.hsregex import APART_MAX, translate_apart
+
+    pattern = "(?:" + "|".join(f"x{i}[0-9]+" for i in range(2000)) + ")" + "=[A-Za-z0-9]{8,}" * 200
+    assert translate_apart(pattern, lines=False) == [translate(pattern, lines=False)]
+    few = "(?:" + "|".join(f"x{i}[0-9]+" for i in range(APART_MAX)) + ")=[A-Za-z0-9]{8,}"
+    assert len(translate_apart(few, lines=False)) == APART_MAX
