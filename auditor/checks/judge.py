@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from auditor.checks import newlines
 from auditor.errors import RuleError
 from auditor.model import Rule
 
@@ -550,11 +551,8 @@ class FileText:
         """The byte offset of 0-based line `index`, None past the last line (lines as `split(b"\\n")`)."""
         data = self._data
         if self._marks is None:
-            marks, count = [0], 0
-            for offset in range(0, len(data), self.STRIDE):
-                count += data.count(b"\n", offset, offset + self.STRIDE)
-                marks.append(count)
-            self._marks = marks
+            counts = newlines.of(data)
+            self._marks = [0] + [counts.before(offset + self.STRIDE) for offset in range(0, len(data), self.STRIDE)]
         marks = self._marks
         if index > marks[-1]:
             return None
@@ -604,12 +602,12 @@ def pem_blocks(data: bytes) -> list[tuple[int, int, str]]:
     if b"-----BEGIN " not in data:
         return blocks
     open_at: tuple[int, str] | None = None
-    index, counted, at = 0, 0, data.find(b"-----")
+    counts = newlines.of(data)
+    index, at = 0, data.find(b"-----")
     while at >= 0:
         start = data.rfind(b"\n", 0, at) + 1
         end = _line_end(data, at)
-        index += data.count(b"\n", counted, start)
-        counted = start
+        index = counts.before(start)
         line = data[start:end]
         begin = _BEGIN.search(line)
         if begin and open_at is None:
@@ -619,5 +617,5 @@ def pem_blocks(data: bytes) -> list[tuple[int, int, str]]:
             open_at = None
         at = data.find(b"-----", end)
     if open_at is not None:
-        blocks.append((open_at[0], index + data.count(b"\n", counted) + 1, open_at[1]))
+        blocks.append((open_at[0], counts.total() + 1, open_at[1]))
     return blocks

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from auditor.checks import hsdb
+from auditor.checks import hsdb, newlines
 from auditor.checks.hsregex import REPEAT_CAP, Untranslatable, code_digest, translate
 from auditor.checks.window import Regions
 
@@ -155,15 +155,11 @@ class Prefilter:
             return [(i, None, offset) for i, offset in enumerate(line_starts(blob))]
         marked: dict[int, tuple[set[int] | None, int]] = {}
         owner = self.owner
-        where = [0, 0]  # the line index at byte offset where[1]: matches arrive in end order
+        before = newlines.of(blob).before
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: Any) -> None:
             last = max(end - 1, 0)
-            line, offset = where
-            if last < offset:
-                line, offset = 0, 0
-            line += blob.count(b"\n", offset, last)
-            where[0], where[1] = line, last
+            line = before(last)
             plugins = marked.setdefault(line, (set(), last))[0]
             if plugins is not None:
                 plugins.add(owner[pattern])

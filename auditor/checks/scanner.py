@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from auditor.checks import KINDS, content_checks
+from auditor.checks import KINDS, content_checks, newlines
 from auditor.checks.interface import ContentCheck
 from auditor.checks.judge import Context, FileText, Level, judge, level_of
 from auditor.model import Hit, Rule, RuleId, Severity
@@ -37,11 +37,12 @@ class Scanner(ContentCheck):
     def every_hit(self, path: str, data: bytes) -> list[Hit]:
         """Each rule's hits in a file, judged, before one value and line is given to one rule (what each
         rule finds on its own: the rule tests check it)."""
-        hits = [hit for check in self.checks.values() for hit in check.scan_file(path, data)]
-        if not hits:
-            return hits
-        text = FileText(path, data)
-        return [self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits]
+        with newlines.shared(data):  # the checks and the judge count the file's lines once
+            hits = [hit for check in self.checks.values() for hit in check.scan_file(path, data)]
+            if not hits:
+                return hits
+            text = FileText(path, data)
+            return [self._judged(hit, lambda hit: text.context(hit.line)) for hit in hits]
 
     def scan_text(self, text: str, name: str) -> list[Hit]:
         hits = [hit for check in self.checks.values() for hit in check.scan_text(text, name)]

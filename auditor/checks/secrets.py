@@ -39,10 +39,10 @@ from detect_secrets.transformers import get_transformed_file, get_transformers
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
-from auditor.checks import hsdb
+from auditor.checks import hsdb, newlines
 from auditor.checks.allowlist import allowlisted
 from auditor.checks.checksum import judge
-from auditor.checks.eager import EagerLines
+from auditor.checks.eager import EagerLines, whole_file
 from auditor.checks.entropy import shannon_entropy
 from auditor.checks.interface import ContentCheck, Scoped
 from auditor.checks.occurrences import MAX_PER_RULE, cap
@@ -111,10 +111,12 @@ def _may_transform(name: str, data: bytes) -> bool:
 
 
 def _may_transform_eagerly(name: str, data: bytes) -> bool:
-    """Whether the eager config-file transformer (for files of no known type) can return lines. In
-    bytes, a multi-byte character holds no `=`, `:` or newline, and a carriage return only splits a
-    line further (the first part still qualifies)."""
-    return determine_file_type(name) is FileType.OTHER and not _has_non_ini_line(data)
+    """Whether the eager config-file transformer (for files of no known type) can return lines: not
+    without one `=` or `:` (a setting), nor with a line configparser refuses. In bytes, a multi-byte
+    character holds no `=`, `:` or newline, and a carriage return only splits a line further (the first
+    part still qualifies)."""
+    return (determine_file_type(name) is FileType.OTHER and (b"=" in data or b":" in data)
+            and not _has_non_ini_line(data))
 
 
 def _has_non_ini_line(data: bytes) -> bool:
@@ -279,23 +281,39 @@ class SecretsCheck(ContentCheck):
         it differs (a value continued on the next lines)."""
         eager = self._eager_lines()
         found, skipped = eager.lines(data, 2 * MAX_PER_RULE)  # twice: the filters may drop some
-        picked: dict[int, tuple[str, set[int] | None]] = {index: (line, possible) for index, line, possible in found}
+        picked = self._narrowed(found)
         if len(data) <= EAGER_WHOLE_MAX:
-            text = _NamedText(data.decode("utf-8") if content is None else content, name)
-            whole = get_transformed_file(text, use_eager_transformers=True)  # type: ignore[arg-type]
+            text = data.decode("utf-8") if content is None else content
+            whole = whole_file(text)
+            if whole is None:
+                whole = get_transformed_file(_NamedText(text, name), use_eager_transformers=True)  # type: ignore[arg-type]
+            alone = {index: line for index, line, _ in found}
             added = {index: line for index, line in enumerate(x.rstrip("\n") for x in whole or [])
-                     if line and line != picked.get(index, ("", None))[0]}
+                     if line and line != alone.get(index)}
             for index, line_and_plugins in self._worth_scanning(added).items():
                 if line_and_plugins is None:  # no plugin can find anything on detect-secrets' own reading
                     picked.pop(index, None)
                 else:
                     picked[index] = line_and_plugins
         lines = {index: line for index, (line, _) in picked.items()}
-        count = data.count(b"\n") + 1
+        count = newlines.of(data).total() + 1
         candidates: list[tuple[int, set[int] | None, int]] = [
             (index, possible, 0) for index, (_, possible) in sorted(picked.items())]
         hits, unchecked = self._scan_lines(_Lines(lines, count), name, candidates) if picked else ([], {})
         return hits, _add(unchecked, self._rules_of(skipped))
+
+    def _narrowed(self, found: list[tuple[int, str, set[int]]]) -> dict[int, tuple[str, set[int] | None]]:
+        """The eager pass's lines (picked by their key word or alphabet, `checks.eager`), each with only the
+        plugins whose own expressions may match it as transformed: a translated description after a key
+        that names no password holds the word `passwd` but no `passwd = "..."`."""
+        judged = self._worth_scanning({index: line for index, line, _ in found})
+        picked: dict[int, tuple[str, set[int] | None]] = {}
+        for index, line, possible in found:
+            verdict = judged[index]
+            plugins = None if verdict is None else possible if verdict[1] is None else possible & verdict[1]
+            if plugins:
+                picked[index] = (line, plugins)
+        return picked
 
     def _worth_scanning(self, lines: dict[int, str]) -> dict[int, tuple[str, set[int] | None] | None]:
         """For each of `lines` (by index), the line and the plugins whose expressions may match on it (None
@@ -466,7 +484,7 @@ class _SparseLines(_Lines):
     context around it that a code snippet holds; nothing else is decoded."""
 
     def __init__(self, data: bytes, candidates: list[tuple[int, set[int] | None, int]]) -> None:
-        super().__init__({}, data.count(b"\n") + (not data.endswith(b"\n") if data else 0))
+        super().__init__({}, newlines.of(data).total() + (not data.endswith(b"\n") if data else 0))
         for index, _, offset in candidates:  # `offset` is a byte of the line (maybe its newline)
             self._take(data, index, data.rfind(b"\n", 0, offset) + 1)
 

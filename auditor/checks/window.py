@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from re import Pattern
 
+from auditor.checks import newlines
+
 BEFORE = 4096  # the longest match that is always found whole: bytes searched before a match end
 AFTER = 256  # bytes after the last match end of a region that look-aheads and `$` may read
 MAX_REGION = 16384  # bytes from a region's start to its last match end
@@ -132,20 +134,14 @@ def pieces(data: bytes, regions: list[tuple[int, int]], errors: str = "replace")
 
 
 class LineCounter:
-    """The line number of byte offsets of one text, counting newlines only once for offsets that grow."""
+    """The line number of byte offsets of one text (`newlines`: counted once for every check of a file)."""
 
     def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._offset = 0
-        self._count = 0
+        self._newlines = newlines.of(data)
 
     def line_at(self, offset: int) -> int:
         """1-based line number of the byte at `offset`."""
-        if offset < self._offset:
-            self._offset, self._count = 0, 0
-        self._count += self._data.count(b"\n", self._offset, offset)
-        self._offset = offset
-        return self._count + 1
+        return self._newlines.before(offset) + 1
 
 
 def search(pattern: Pattern[str], text: str) -> bool:

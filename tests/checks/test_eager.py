@@ -83,3 +83,61 @@ def test_a_value_continued_on_the_next_line_is_found_and_plain_settings_are_not_
     hits = scanner.scan_file("/srv/app/settings", data)
     assert [(h.rule, h.line) for h in hits if h.rejected is None] == [("ds-secret-keyword", 203)]
     assert len(set(given)) < 10, "plain settings went to the plugins"
+
+
+def _transformed(text: str) -> list[str]:
+    """detect-secrets' own eager transformer on `text` as a file of no known type."""
+    from detect_secrets.transformers import get_transformed_file
+
+    from auditor.checks.secrets import _NamedText
+
+    return get_transformed_file(_NamedText(text, "app/settings"), use_eager_transformers=True) or []
+
+
+@pytest.mark.parametrize("text", [
+    "a = 1\nb: 2\n",
+    "# comment\n\n; other\nkey = 'quoted'\nk2 = \"dq\"\nk3='\n",  # a lone quote is stripped to nothing
+    "a = b\nx\n",  # a line that is no setting: the parse fails
+    "a = 1\na = 2\n",  # a key twice: the parse fails
+    "a=  =b\nc :: d\n",
+    "\x00aaa\n",
+    "k = v \"inner\" \n",
+])
+def test_the_whole_file_reading_is_the_transformers_own_where_it_answers(text: str) -> None:
+    from auditor.checks.eager import whole_file
+
+    assert whole_file(text) is not None
+    assert whole_file(text) == _transformed(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a = 1%\n",  # interpolation
+    "a = 1\n  continued\n",  # a continuation
+    "[section]\na = 1\n",
+    "a b c =\na = b c\n",  # an empty value: the transformer puts `a`'s value on the first line
+    "a\t= b\n",  # a tab by the `=`: the transformer's line search misses the line
+    "# pragma: allowlist nextline secret\na = b\n",
+    "\u00a0a = b\n",  # indented by a no-break space
+])
+def test_the_whole_file_reading_leaves_to_the_transformer_what_only_its_parse_can_tell(text: str) -> None:
+    from auditor.checks.eager import whole_file
+
+    assert whole_file(text) is None
+
+
+def test_the_whole_file_reading_agrees_with_the_transformer_on_random_files() -> None:
+    """Thousands of small files from the characters that matter to configparser and to the transformer's
+    line search: wherever `whole_file` answers, the transformer gives the same lines."""
+    from auditor.checks.eager import whole_file
+
+    rng = random.Random(11)
+    pieces = ["a", "b", "ab", " ", "  ", "=", ":", "\n", "\n", "#", ";", "'", '"', "[", "]", "%", "\t", "x y",
+              "\u00a0", "\x1f", "é", "a = b\n", "ab: c d\n"]
+    answered = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14)))
+        mine = whole_file(text)
+        if mine is not None:
+            answered += any(mine)
+            assert [line.rstrip("\n") for line in mine] == [line.rstrip("\n") for line in _transformed(text)], text
+    assert answered > 1000  # files with settings, not only failed parses
