@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from auditor.checks import hsdb, newlines
-from auditor.checks.hsregex import REPEAT_CAP, Untranslatable, code_digest, translate
+from auditor.checks.hsregex import LINES_REPEAT_CAP, Untranslatable, code_digest, translate
 from auditor.checks.window import Regions
 
 try:
@@ -62,14 +62,15 @@ def entropy_run(charset: str, distinct: int, loose: bool = False) -> str:
 
 
 def _exactly(atom: str, count: int) -> str:
-    """`atom` `count` times, counted in pieces of at most REPEAT_CAP (which the translation keeps exact)."""
-    full, rest = divmod(count, REPEAT_CAP)
-    return f"{atom}{{{REPEAT_CAP}}}" * full + (f"{atom}{{{rest}}}" if rest else "")
+    """`atom` `count` times, counted in pieces of at most LINES_REPEAT_CAP (which the translation of a line
+    prefilter keeps exact)."""
+    full, rest = divmod(count, LINES_REPEAT_CAP)
+    return f"{atom}{{{LINES_REPEAT_CAP}}}" * full + (f"{atom}{{{rest}}}" if rest else "")
 
 
 def _at_least(atom: str, count: int) -> str:
     """`atom` `count` or more times, counted as `_exactly` does."""
-    head = max(count - REPEAT_CAP, 0)
+    head = max(count - LINES_REPEAT_CAP, 0)
     return _exactly(atom, head) + f"{atom}{{{count - head},}}"
 
 

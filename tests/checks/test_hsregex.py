@@ -160,3 +160,15 @@ def test_a_rule_pack_pattern_of_many_repeating_alternatives_is_not_given_apart()
     assert translate_apart(pattern, lines=False) == [translate(pattern, lines=False)]
     few = "(?:" + "|".join(f"x{i}[0-9]+" for i in range(APART_MAX)) + ")=[A-Za-z0-9]{8,}"
     assert len(translate_apart(few, lines=False)) == APART_MAX
+
+
+def test_a_line_prefilter_widens_long_counted_repeats_sooner_than_a_gate() -> None:
+    """A long run of a class that takes any non-ASCII character is slow for Hyperscan to scan for: a line
+    prefilter (detect-secrets' plugins) keeps at most 8 of a count exact, a rule gate 16; both stay wider
+    than the pattern, never narrower."""
+    from auditor.checks.hsregex import LINES_REPEAT_CAP, REPEAT_CAP
+
+    assert (LINES_REPEAT_CAP, REPEAT_CAP) == (8, 16)
+    assert translate("[0-9]{20}", lines=True) == "(?:[\\x30-\\x39]){8,}"
+    assert translate("[0-9]{20}", lines=False) == "(?:[\\x30-\\x39]){16,}"
+    assert translate("[0-9]{5,8}", lines=True) == "(?:[\\x30-\\x39]){5,8}"
