@@ -104,14 +104,18 @@ def audit(
 
 @dataclass(frozen=True)
 class Foresight:
-    """What the walk needs from the layers' records alone: worked out while the workers finish the scan."""
+    """What the report needs from the layers' records alone: worked out while the workers finish the scan."""
 
     ledger: Ledger
     entries: list[list[Placed]]
+    path_findings: list[Finding]  # `_path_part` of the walk
 
 
-def _foresee(scans: list[LayerScan]) -> Foresight:
-    return Foresight(_ledger(scans), _entries(scans, _fates(scans)))
+def _foresee(scans: list[LayerScan], rules: list[Rule], skip_layers: int) -> Foresight:
+    entries = _entries(scans, _fates(scans))
+    walked: list[Walked] = [(entry, [], scan.members.get(source, []) if source is not None else [])
+              for scan, placed in zip(scans, entries, strict=True) for entry, source in placed]
+    return Foresight(_ledger(scans), entries, _path_part(walked, rules, skip_layers))
 
 
 def assess(scans: list[LayerScan], rules: list[Rule], settings: Settings,
@@ -122,7 +126,8 @@ def assess(scans: list[LayerScan], rules: list[Rule], settings: Settings,
     walked = list(_walk(scans, foresight.entries if foresight else None))
     wanted = settings.hash_files or any(hits for _, hits, _ in walked)
     ledger = (foresight.ledger if foresight else _ledger(scans)) if wanted else None
-    findings = _file_findings(walked, rules, settings.skip_layers, ledger)
+    findings = _file_findings(walked, rules, settings.skip_layers, ledger,
+                              foresight.path_findings if foresight else None)
     return _layer_audit(scans, walked, findings), walked, ledger
 
 
@@ -194,7 +199,7 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
             scans.append(read(metered(layer, len(image.layers), progress)))
         progress.step("scanning file contents")
         pool.flush()
-        foresight = _foresee(scans) if any(scan.deferred for scan in scans) else None
+        foresight = _foresee(scans, rules, settings.skip_layers) if any(scan.deferred for scan in scans) else None
         waiting = list(scans)
         while waiting:  # each layer as soon as its hits are all in: its cache entry is written meanwhile
             scan = next((scan for scan in waiting if scan.ready()), None)
@@ -270,11 +275,10 @@ def _owned_entry(ledger: Ledger, entry: Entry) -> Entry:
 
 
 def _file_findings(walked: list[Walked], rules: list[Rule], skip_layers: int,
-                   ledger: Ledger | None = None) -> list[Finding]:
+                   ledger: Ledger | None = None, path_findings: list[Finding] | None = None) -> list[Finding]:
     """The findings of the walked entries, outside the skipped layers: content hits (each marked with its
-    file's package ownership, judged by `ledger`), then path and waste rules (path rules also on an
-    archive's members, as entries at `outer!/member` with the outer file's fate), then the path rules that
-    group a directory's files into one finding per layer."""
+    file's package ownership, judged by `ledger`), then `_path_part` (`path_findings`, when worked out
+    already from these very entries)."""
     by_id = {rule.id: rule for rule in rules}
     findings: list[Finding] = []
     for entry, hits, _ in walked:
@@ -285,6 +289,17 @@ def _file_findings(walked: list[Walked], rules: list[Rule], skip_layers: int,
                                              entry.status is Status.VISIBLE)
             found = [owned.mark(finding, ownership, package) for finding in found]
         findings.extend(found)
+    findings = [f for f in findings if f.layer is None or f.layer >= skip_layers]
+    return findings + (_path_part(walked, rules, skip_layers) if path_findings is None else path_findings)
+
+
+def _path_part(walked: list[Walked], rules: list[Rule], skip_layers: int) -> list[Finding]:
+    """The path and waste rules' findings of the walked entries outside the skipped layers (path rules also
+    on an archive's members, as entries at `outer!/member` with the outer file's fate), then those of the
+    path rules that group a directory's files into one finding per layer: from the entries alone, so
+    worked out while the workers finish the content scan (`Foresight`)."""
+    by_id = {rule.id: rule for rule in rules}
+    findings: list[Finding] = []
     path_check = entry_check(rules, "path")
     waste_check = entry_check(rules, "waste")
     grouped: Grouped = {}
