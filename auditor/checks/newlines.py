@@ -3,9 +3,9 @@
 The secrets check, its eager pass, the prefilter, the judge's line index and its PEM blocks each need the
 line of some byte offsets of the same file. Counting each from the start costs one pass over the file a
 check: seven passes, 0.25 s on a 32 MB apt index. `Scanner.every_hit` shares one `Newlines` of the file
-while its checks run (`shared`), and each check asks `of(data)` for it: every answer leaves a mark, and a
-question is counted from the nearest mark below it. Bytes that are not the shared file get one of their
-own.
+while its checks run (`shared`), and each check asks `of(data)` for it: counting leaves a mark every STEP
+bytes, and a question is counted from the nearest mark below it (or from the latest answer: a check asks
+in ascending order). Bytes that are not the shared file get one of their own.
 """
 
 from __future__ import annotations
@@ -41,14 +41,14 @@ class Newlines:
         last, last_count = self._last
         if start < last <= offset:
             start, count = last, last_count
-        while start < offset:  # a long way in steps, each leaving a mark: later questions start near
-            step = min(offset, start + STEP)
-            count += self.data.count(b"\n", start, step)
-            start = step
+        while offset - start > STEP:  # a long way in steps, each leaving a mark: later questions start near
+            start += STEP
+            count += self.data.count(b"\n", start - STEP, start)
             if len(self._marks) < MAX_MARKS:
                 at += 1
-                self._marks.insert(at, step)
+                self._marks.insert(at, start)
                 self._counts.insert(at, count)
+        count += self.data.count(b"\n", start, offset)
         self._last = (offset, count)
         return count
 

@@ -94,10 +94,17 @@ _LINE = re.compile(r"[^\n]*\n|[^\n]+")  # what `readlines` gives for text with o
 CONTEXT_LINES = 5  # lines either side of a line in detect-secrets' code snippets (get_code_snippet's default)
 
 
+@lru_cache(maxsize=4)
+def _file_type(name: str) -> FileType:
+    """detect-secrets' type of a file by its name: asked twice a file (`_may_transform`, then
+    `_may_transform_eagerly`), at 10 us a time."""
+    return determine_file_type(name)
+
+
 def _may_transform(name: str, data: bytes) -> bool:
     """Whether a non-eager transformer can return lines: YAML files go to the YAML transformer; for every
     other file the config-file transformer needs a section header before any other setting."""
-    if determine_file_type(name) is FileType.YAML:
+    if _file_type(name) is FileType.YAML:
         return True
     offset = 0
     while offset < len(data):
@@ -115,7 +122,7 @@ def _may_transform_eagerly(name: str, data: bytes) -> bool:
     without one `=` or `:` (a setting), nor with a line configparser refuses. In bytes, a multi-byte
     character holds no `=`, `:` or newline, and a carriage return only splits a line further (the first
     part still qualifies)."""
-    return (determine_file_type(name) is FileType.OTHER and (b"=" in data or b":" in data)
+    return (_file_type(name) is FileType.OTHER and (b"=" in data or b":" in data)
             and not _has_non_ini_line(data))
 
 
