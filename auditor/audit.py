@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -176,10 +176,11 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     cached."""
     limits = settings.limits
 
-    def reader(scan_file: ScanFile, archives: bool = True) -> ReadLayer:
+    def reader(scan_file: ScanFile, archives: bool = True, between: Callable[[], object] | None = None) -> ReadLayer:
         return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
                                  max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
-                                 deadline=settings.deadline, hash_files=settings.hash_files, archives=archives)
+                                 deadline=settings.deadline, hash_files=settings.hash_files, archives=archives,
+                                 between=between)
 
     unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
@@ -188,7 +189,7 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
         side_by_side([*scanner.warmers(), entry_check(rules, "path").warm], threads=min(settings.jobs, 2))
 
     with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare) as pool:
-        scanned: ReadLayer | CachedReader = reader(pool.submit)
+        scanned: ReadLayer | CachedReader = reader(pool.submit, between=pool.poll)
         cached = None
         if settings.cache_dir:
             store = LayerCache(settings.cache_dir, rules_key(rules, limits.max_file_bytes))

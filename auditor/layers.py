@@ -188,7 +188,8 @@ def read_text(fileobj: tarstream.Reader | io.BufferedIOBase, limit: int, size: i
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
-               deadline: Deadline = NO_DEADLINE, hash_files: bool = False, archives: bool = True) -> LayerScan:
+               deadline: Deadline = NO_DEADLINE, hash_files: bool = False, archives: bool = True,
+               between: Callable[[], object] | None = None) -> LayerScan:
     """Read every entry of `layer`, scanning text files (and, with `archives`, the text members of the
     archives in it, `auditor.nested`) and keeping the package databases the ledger reads
     (`auditor.ownership`), up to `MAX_DATABASE_BYTES` each, text or not; with `hash_files` (the inventory
@@ -198,7 +199,9 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
 
     Reading stops at `max_layer_bytes` uncompressed bytes (or `compressed_cap` of them compressed) or
     `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept).
-    `archives` False leaves archive files unopened (a layer read for its entries only, e.g. --skip-base)."""
+    `archives` False leaves archive files unopened (a layer read for its entries only, e.g. --skip-base).
+    `between` is called before each entry (`parallel.ScanPool.poll`: the workers start as soon as the
+    checks are compiled, even while only binary files go by)."""
     result = LayerScan(index=layer.index)
     nested_limits = nested.NestedLimits.scaled(max_file_bytes) if archives else None
     try:
@@ -217,6 +220,8 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         with tarstream.open_tar(io.BufferedReader(inner, CHUNK)) as tar:
             for count, info in enumerate(tar, 1):
                 deadline.check()
+                if between is not None:
+                    between()
                 tar.members = []  # type: ignore[attr-defined]  # stream mode keeps every header otherwise
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "

@@ -187,6 +187,12 @@ class ScanPool:
                 later.value = self._dispatch(path, data)
         return True
 
+    def poll(self) -> None:
+        """Between files: once the checks are compiled, what was held goes to the scan at once, not with
+        the next text file (a run of binary files took 0.2 s on the bench image)."""
+        if self._preparing is not None:
+            self._ready(block=False)
+
     def submit(self, path: str, data: bytes) -> list[Hit] | Pending | Held:
         if self._ready(block=self._held_bytes + len(data) > HELD_BYTES):
             return self._dispatch(path, data)

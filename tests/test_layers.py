@@ -293,3 +293,12 @@ def test_ready_asks_about_each_deferred_hit_until_it_is_in_and_never_after():
         part.arrived = True
     assert scan.ready() and scan.ready()
     assert [p.asked for p in parts] == [1, 1, 3, 1, 1]
+
+
+def test_between_is_called_before_every_entry_binary_or_text() -> None:
+    """The scan pool's poll (`read_layer(between=...)`) runs before each entry, so a run of binary files,
+    which are never submitted, still lets the workers start once the checks are compiled."""
+    blob = kit.layer_tar([Dir("/bin"), File("/bin/tool", b"\x7fELF\x00\x01" * 100), File("/etc/motd", b"hi\n")])
+    calls: list[int] = []
+    scan = read_layer(layer(blob), lambda path, data: [], between=lambda: calls.append(1))
+    assert len(calls) == len(scan.records) == 3

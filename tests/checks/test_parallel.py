@@ -115,6 +115,28 @@ def test_files_wait_for_the_compile_and_then_are_all_scanned() -> None:
     assert scanned == [f"/f{i}" for i in range(5)]
 
 
+def test_held_files_go_to_the_scan_when_polled_once_the_compile_is_done() -> None:
+    """Between files (binary ones, which are never submitted), `poll` hands what was held to the scan as
+    soon as `prepare` is done: not only with the next text file."""
+    release = threading.Event()
+    scanned: list[str] = []
+
+    def scan(path: str, data: bytes) -> list[Hit]:
+        scanned.append(path)
+        return []
+
+    with parallel.ScanPool(scan, jobs=2, prepare=lambda: release.wait(10)) as pool:
+        held = pool.submit("/held", b"x" * 100)
+        pool.poll()
+        assert scanned == []  # still compiling: polling does not wait for it
+        release.set()
+        deadline = time.monotonic() + 10
+        while not held.done() and time.monotonic() < deadline:
+            pool.poll()
+            time.sleep(0.01)
+        assert scanned == ["/held"] and held.result() == []
+
+
 def test_a_big_file_goes_to_a_worker_and_does_not_hold_up_the_others(tmp_path, monkeypatch) -> None:
     """A big file is scanned by a worker, not by the reading process; while it is (slowly) scanned, more
     batches are sent to the other worker: the pool waits for whichever batch is done first."""
