@@ -13,6 +13,7 @@ import hashlib
 import io
 import itertools
 import tarfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -53,16 +54,30 @@ ScanFile = Callable[[str, bytes], "list[Hit] | Deferred"]
 MAX_DATABASE_BYTES = 256 << 20  # a package database kept for the ledger (an rpmdb.sqlite of a big image: ~100 MB)
 
 
+EARLY_DIGESTS = 4 << 20  # bytes: a file this large is hashed while it is scanned, on a thread of its own
+
+
 def with_digests(scan_file: Callable[[str, bytes], list[Hit]]) -> Callable[[str, bytes], list[Hit]]:
     """`scan_file`, whose hits carry their file's digests (`FileDigests`): computed from the bytes at
     hand (in the worker that scans them), and only for a file with hits, so the package ledger can judge
-    it without hashing every file."""
+    it without hashing every file. A file of EARLY_DIGESTS bytes or more is hashed on a thread while it
+    is scanned (hashing frees the GIL): the last big file of an image is scanned by one worker alone,
+    and its three digests took that worker 0.13 s more (a 32 MB apt index)."""
 
     def scan(path: str, data: bytes) -> list[Hit]:
-        hits = scan_file(path, data)
+        early: list[FileDigests] = []
+        hashing = None
+        if len(data) >= EARLY_DIGESTS:
+            hashing = threading.Thread(target=lambda: early.append(FileDigests.of(data)), name="digests", daemon=True)
+            hashing.start()
+        try:
+            hits = scan_file(path, data)
+        finally:
+            if hashing is not None:
+                hashing.join()
         if not hits:
             return hits
-        digests = FileDigests.of(data)
+        digests = early[0] if early else FileDigests.of(data)
         return [replace(hit, digests=digests) for hit in hits]
 
     return scan

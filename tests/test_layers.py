@@ -302,3 +302,18 @@ def test_between_is_called_before_every_entry_binary_or_text() -> None:
     calls: list[int] = []
     scan = read_layer(layer(blob), lambda path, data: [], between=lambda: calls.append(1))
     assert len(calls) == len(scan.records) == 3
+
+
+@pytest.mark.parametrize("early", [1 << 30, 10])
+def test_a_big_files_hits_carry_the_digests_worked_out_while_it_was_scanned(early: int,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of EARLY_DIGESTS bytes or more is hashed on a thread during its scan: its hits carry the same
+    digests as a small file's, computed after the scan; a file without hits carries none."""
+    from auditor import layers
+    from auditor.model import FileDigests
+
+    monkeypatch.setattr(layers, "EARLY_DIGESTS", early)
+    data = b"token = abc\n" * 50
+    scan = layers.with_digests(lambda path, text: [Hit(RuleId("r"), 1, "abc", "m")] if b"abc" in text else [])
+    assert [hit.digests for hit in scan("/f", data)] == [FileDigests.of(data)]
+    assert scan("/g", b"nothing here\n" * 50) == []
