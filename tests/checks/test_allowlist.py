@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.util.code_snippet import get_code_snippet
@@ -11,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.allowlist import allowlisted
+from testing.timing import least_cpu_seconds
 
 PIECES = ["#", "//", "/*", "*/", "'", "--", "<!--", "-->", " ", "\t", "  ", "pragma", "pragma:", ": ", "allowlist",
           "whitelist", "nextline", "secret", "-", "x", "\n", "pragma: allowlist secret", "pragma:whitelist-secret",
@@ -29,7 +28,8 @@ def test_allowlisted_answers_as_detect_secrets_does(previous: str, line: str, ne
 
 def test_allowlisted_is_linear_in_runs_of_blanks() -> None:
     blanks = " \t" * 500_000
-    started = time.perf_counter()
-    assert not allowlisted("a.py", blanks + "# pragma: allowlist" + blanks + "x", "<!--" + blanks + "pragma")
-    assert allowlisted("a.py", "key = 1" + blanks + "# pragma: allowlist secret" + blanks, "")
-    assert time.perf_counter() - started < 1
+    seconds, answers = least_cpu_seconds(
+        lambda: (allowlisted("a.py", blanks + "# pragma: allowlist" + blanks + "x", "<!--" + blanks + "pragma"),
+                 allowlisted("a.py", "key = 1" + blanks + "# pragma: allowlist secret" + blanks, "")), 1)
+    assert answers == (False, True)
+    assert seconds < 1

@@ -12,8 +12,6 @@ blanks before one key). A user pattern that backtracks exponentially is refused 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from auditor.checks.prefilter import plugin_patterns
 from auditor.checks.regex import RegexCheck
 from auditor.errors import RuleError
 from auditor.rules import default_pack_paths, load_rules, parse_rule
+from testing.timing import least_cpu_seconds
 from testing.worstcase import attack, rule_flags, witness
 
 pytest.importorskip("hyperscan")
@@ -41,12 +40,6 @@ REGEX_RULES = [r for r in RULES if r.kind == "regex"]
 METADATA_RULES = [r for r in RULES if r.kind == "metadata"]
 GENERATED: dict[str, Any] = {"deadline": None, "derandomize": True, "database": None,
                              "suppress_health_check": list(HealthCheck)}
-
-
-def _seconds(run: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
 
 
 def _path_for(rule: Any) -> str:
@@ -81,8 +74,7 @@ def test_azure_sas_token_takes_linear_time_on_a_224_kb_line_of_sv_parameters(eve
     check = RegexCheck([rule])
     check.warm()
     data = _sas_line(224_000, every)
-    hits: list[Any] = []
-    seconds = _seconds(lambda: hits.extend(check.scan_file("/app/.env", data)))
+    seconds, hits = least_cpu_seconds(lambda: check.scan_file("/app/.env", data), 2)
     assert hits and hits[0].secret == "F" * 43 + "%3D"
     assert seconds < 2, f"{seconds:.1f} s on a 224 KB line (it was 72-110 s)"
 
@@ -98,8 +90,9 @@ def test_every_default_regex_rule_takes_linear_time_on_generated_worst_cases(rul
     blob = f"{line}\n{witness(pattern, flags)}\n{keywords}\n".encode("utf-8", "surrogatepass")
     check = RegexCheck([rule])
     check.warm()
-    seconds = _seconds(lambda: check.scan_file(_path_for(rule), blob))
-    assert seconds / (len(blob) / MIB) < RULE_SECONDS_PER_MIB, (rule.id, line[:200])
+    limit = RULE_SECONDS_PER_MIB * len(blob) / MIB
+    seconds, _ = least_cpu_seconds(lambda: check.scan_file(_path_for(rule), blob), limit)
+    assert seconds < limit, (rule.id, line[:200])
 
 
 def _plugin_setup() -> tuple[Scanner, list[tuple[int, str, int]]]:
@@ -123,8 +116,9 @@ def test_detect_secrets_takes_linear_time_on_generated_worst_cases(data: st.Data
     blob = f"{line}\n{witness(pattern, flags)}\n".encode("utf-8", "surrogatepass")
     with SCANNER.secrets.session():
         SCANNER.secrets.warm()
-        seconds = _seconds(lambda: SCANNER.secrets.scan_file(name, blob))
-    assert seconds / (len(blob) / MIB) < SECRETS_SECONDS_PER_MIB, (pattern[:80], line[:200])
+        limit = SECRETS_SECONDS_PER_MIB * len(blob) / MIB
+        seconds, _ = least_cpu_seconds(lambda: SCANNER.secrets.scan_file(name, blob), limit)
+    assert seconds < limit, (pattern[:80], line[:200])
 
 
 @pytest.mark.parametrize("filler", [b" ", b"\t", b"<!-- "], ids=["spaces", "tabs", "xml-comments"])
@@ -132,8 +126,7 @@ def test_detect_secrets_allowlist_check_is_linear_on_a_mib_of_blanks_before_a_ke
     data = filler * (MIB // len(filler)) + b"AKIAJ7Q3EXAMPLE4XYZQ # pragma: allowlist nothing\n"
     with SCANNER.secrets.session():
         SCANNER.secrets.warm()
-        hits: list[Any] = []
-        seconds = _seconds(lambda: hits.extend(SCANNER.secrets.scan_file("/app/settings.py", data)))
+        seconds, hits = least_cpu_seconds(lambda: SCANNER.secrets.scan_file("/app/settings.py", data), 5)
     assert [h.secret for h in hits] == ["AKIAJ7Q3EXAMPLE4XYZQ"]
     assert seconds < 5, f"{seconds:.1f} s (64 KiB took 100 s before)"
 
@@ -144,15 +137,15 @@ def test_detect_secrets_is_linear_on_a_long_line_of_many_secrets() -> None:
     data = ("".join(strings) + "\n").encode()
     with SCANNER.secrets.session():
         SCANNER.secrets.warm()
-        hits: list[Any] = []
-        seconds = _seconds(lambda: hits.extend(SCANNER.secrets.scan_file("/app/static/app.min.js", data)))
+        limit = SECRETS_SECONDS_PER_MIB * len(data) / MIB
+        seconds, hits = least_cpu_seconds(lambda: SCANNER.secrets.scan_file("/app/static/app.min.js", data), limit)
     # every secret still found (each is far shorter than a window): the first MAX_PER_RULE listed, the rest counted
     from auditor.checks.occurrences import MAX_PER_RULE
 
     assert len(hits) == MAX_PER_RULE
     counted = int(hits[-1].message.split("(and ", 1)[1].split(" ", 1)[0])
     assert MAX_PER_RULE + counted > 6_900
-    assert seconds / (len(data) / MIB) < SECRETS_SECONDS_PER_MIB, f"{seconds:.1f} s (64 KiB took 20 s before)"
+    assert seconds < limit, f"{seconds:.1f} s (64 KiB took 20 s before)"
 
 
 @pytest.mark.parametrize("rule", METADATA_RULES, ids=[r.id for r in METADATA_RULES])
@@ -163,8 +156,10 @@ def test_metadata_rules_take_linear_time_on_a_long_value(rule: Any, data: st.Dat
     value = attack(pattern, 0, data.draw, 256 * 1024)
     item = Item(rule.params["where"][0], "config.Env", "API_TOKEN", value)
     check = MetadataCheck([rule])
-    seconds = _seconds(lambda: (list(check.match(item)), SCANNER.scan_text(item.text, "image-config")))
-    assert seconds / (len(value) / MIB) < SECRETS_SECONDS_PER_MIB, (rule.id, value[:200])
+    limit = SECRETS_SECONDS_PER_MIB * len(value) / MIB
+    seconds, _ = least_cpu_seconds(
+        lambda: (list(check.match(item)), SCANNER.scan_text(item.text, "image-config")), limit)
+    assert seconds < limit, (rule.id, value[:200])
 
 
 CATASTROPHIC = ["(x+x+)+y", "(a|a)*b", "(a*)*b", "(a+)+$", r"^(\w+\s?)*$", r"(\d+|\d+\.\d+)*x", "(?=(a+)+b)a",
@@ -216,7 +211,7 @@ def test_a_quadratic_user_pattern_runs_in_bounded_time() -> None:
     check = RegexCheck([rule])
     check.warm()
     data = _sas_line(256 * 1024, every=4096)
-    seconds = _seconds(lambda: check.scan_file("/app/.env", data))
+    seconds, _ = least_cpu_seconds(lambda: check.scan_file("/app/.env", data), 15)
     assert seconds < 15, f"{seconds:.1f} s on 256 KiB"
 
 
@@ -225,3 +220,29 @@ def test_a_catastrophic_keyword_exclude_for_detect_secrets_is_refused() -> None:
            "plugin": "KeywordDetector", "options": {"keyword_exclude": "(a+)+$"}}
     with pytest.raises(RuleError, match="keyword_exclude: catastrophic"):
         parse_rule(raw, "mine.yaml")
+
+
+def test_the_time_bound_counts_this_threads_cpu_and_the_best_of_three_tries() -> None:
+    """A scan that waits for the core (a busy CI machine) is not taken for a slow one; a slow first try is
+    retried; a run slow every time is measured as slow."""
+    import time
+
+    assert least_cpu_seconds(lambda: time.sleep(0.3), 0.1)[0] < 0.1
+    tries: list[float] = []
+
+    def slow_once() -> int:
+        tries.append(0)
+        spin_until = time.thread_time() + (0.2 if len(tries) == 1 else 0)
+        while time.thread_time() < spin_until:
+            pass
+        return len(tries)
+
+    seconds, last = least_cpu_seconds(slow_once, 0.1)
+    assert seconds < 0.1 and last == 2
+
+    def always_slow() -> None:
+        spin_until = time.thread_time() + 0.15
+        while time.thread_time() < spin_until:
+            pass
+
+    assert least_cpu_seconds(always_slow, 0.1)[0] >= 0.15
