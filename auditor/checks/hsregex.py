@@ -49,7 +49,7 @@ MULTIBYTE = "[\\xc2-\\xf4][\\x80-\\xbf]{1,3}"  # one non-ASCII character in UTF-
 NEVER = "\\xff"  # a byte valid UTF-8 never holds: an atom that accepts nothing becomes this
 FOLDS_OUT_OF_ASCII = frozenset("IiKkSs")  # ASCII letters Python's IGNORECASE matches with non-ASCII ones
 FOLDED = (0x130, 0x131, 0x17F, 0x212A)  # the non-ASCII characters they fold to, and the only ones folding to ASCII
-_ATOM_FLAGS = re.IGNORECASE | re.DOTALL | re.ASCII | re.UNICODE  # the flags that decide what one atom takes
+_ATOM_FLAGS = int(re.IGNORECASE | re.DOTALL | re.ASCII | re.UNICODE)  # the flags that decide what one atom takes
 
 # A repetition bounded above REPEAT_CAP becomes "at least min(low, REPEAT_CAP)", unbounded: wider (every end
 # of a match of the original is an end of a match of this), and Hyperscan compiles large counted repeats
@@ -85,7 +85,7 @@ def translate(pattern: str, flags: int = 0, lines: bool = True) -> str:
     joined by newlines; otherwise it runs over the whole text, as the scanned text is.
     """
     tree = sre_parse.parse(pattern, flags)
-    return _Emitter(lines).emit(tree, tree.state.flags)
+    return _Emitter(lines).emit(tree, int(tree.state.flags))  # an int: RegexFlag's operators are slow
 
 
 APART_MAX = 16  # branches at most given apart: each expression repeats the rest of the pattern
@@ -102,7 +102,7 @@ def translate_apart(pattern: str, flags: int = 0, lines: bool = True) -> list[st
     otherwise give thousands of copies of the rest of it (its size squared) to compile."""
     tree = sre_parse.parse(pattern, flags)
     items: list[Any] = tree.data  # the parsed items
-    top = tree.state.flags
+    top = int(tree.state.flags)
     for at, (op, av) in enumerate(items):
         if op is sre.BRANCH:
             wrap, branches = (None, 0, 0), av[1]
@@ -139,9 +139,8 @@ class _Emitter:
         return "".join(self.emit_one(op, av, flags) for op, av in items)
 
     def emit_one(self, op: Any, av: Any, flags: int) -> str:
-        if op in _ATOMS:
-            codes, non_ascii = _accepts(op, _freeze(av), flags & _ATOM_FLAGS)
-            return _byte_class(codes - {0x0A} if self.lines else codes, non_ascii)
+        if op in _ATOMS:  # a class's items are (op, int | (int, int) | category): hashable once a tuple
+            return _atom(op, tuple(av) if op is sre.IN else av, flags & _ATOM_FLAGS, self.lines)
         if op is sre.SUBPATTERN:
             group, add_flags, del_flags, inner = av
             body = self.emit(inner, (flags | add_flags) & ~del_flags)
@@ -185,6 +184,14 @@ class _Emitter:
         if at is sre.AT_END_LINE or (at is sre.AT_END and multiline):
             return "$"
         return ""
+
+
+@cache
+def _atom(op: Any, av: Any, flags: int, lines: bool) -> str:
+    """One single-character atom's byte class (the default packs repeat the same few hundred atoms in
+    tens of thousands of places)."""
+    codes, non_ascii = _accepts(op, _freeze(av), flags)
+    return _byte_class(codes - {0x0A} if lines else codes, non_ascii)
 
 
 def _freeze(value: Any) -> Any:

@@ -33,3 +33,26 @@ def test_a_keyword_is_found_anywhere_in_a_text_longer_than_one_folded_piece(at: 
     data = b"x" * at + b"PassWord" + b"y" * (3 * regex.FOLD_PIECE - at)
     assert regex._Folded(data).holds((b"nothere", b"password"))
     assert not regex._Folded(data).holds((b"token",))
+
+
+def test_only_the_patterns_of_rules_the_gate_lets_through_are_compiled() -> None:
+    """Warming compiles the gate (and the rules' shared globs), not the hundreds of patterns behind it:
+    a file compiles only those the gate finds may match in it."""
+    from auditor.checks.regex import RegexCheck
+    from auditor.rules import default_pack_paths, load_rules
+
+    check = RegexCheck([r for r in load_rules(default_pack_paths()) if r.kind == "regex"])
+    check.warm()
+    assert [c.rule.id for c in check._compiled if "pattern" in c.__dict__] == []
+    hits = check.scan_file("/app/deploy.sh", b"STRIPE_WEBHOOK_SECRET=whsec_R8vXq2LmT4nYw7KpZ3sB9dF6hJ1cV52OrNLk\n")
+    compiled = [c.rule.id for c in check._compiled if "pattern" in c.__dict__]
+    assert hits and {str(h.rule) for h in hits} <= set(compiled) and 0 < len(compiled) < len(check._compiled) // 10
+
+
+def test_a_list_of_globs_is_compiled_once_for_every_rule_sharing_it() -> None:
+    from auditor.globs import compile_globs
+
+    shared = compile_globs(("**/test/**", "*.md"))
+    assert shared is not None and shared is compile_globs(["**/test/**", "*.md"])
+    assert shared.match("/usr/share/doc/README.md") and not shared.match("/app/.env")
+    assert compile_globs(()) is None
