@@ -21,7 +21,7 @@ from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
-from auditor.layers import ArchiveMember, LayerScan, ScanFile, read_layer, with_digests
+from auditor.layers import ArchiveMember, LayerScan, ScanFile, Split, read_layer, with_digests
 from auditor.limits import Limits
 from auditor.model import (
     Entry,
@@ -188,7 +188,8 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     def prepare() -> None:  # on the pool's thread, while the first layers are read: two compiles at a time
         side_by_side([*scanner.warmers(), entry_check(rules, "path").warm], threads=min(settings.jobs, 2))
 
-    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare) as pool:
+    parts, merge = scanner.shares()
+    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare, split=Split(parts, merge)) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit, between=pool.poll)
         cached = None
         if settings.cache_dir:

@@ -24,10 +24,24 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import Any, Protocol
 
-from auditor.model import Hit
+from auditor.model import FileDigests, Hit
 
 ScanFile = Callable[[str, bytes], list[Hit]]
+PartResult = tuple[list[Hit], FileDigests | None]
+
+
+class Split(Protocol):
+    """A file's scan in parts that run at once (`layers.Split`)."""
+
+    @property
+    def parts(self) -> tuple[ScanFile, ...]: ...
+
+    def scan(self, path: str, data: bytes, part: int) -> PartResult: ...
+
+    def join(self, results: list[PartResult]) -> list[Hit]: ...
+
 
 BATCH_BYTES = 1 << 20  # small files travel together, up to this many bytes (or BATCH_FILES files)
 BATCH_FILES = 256
@@ -38,6 +52,8 @@ HELD_BYTES = 32 << 20  # at most this much text is held while the checks compile
 SHARED_BYTES = 32 << 20  # a big file up to this size reaches its worker through memory they share
 _worker_scan: ScanFile | None = None  # set in each worker before it forks (inherited), never pickled
 _worker_shared: mmap.mmap | None = None  # likewise: the memory a big file is handed over in
+_worker_split: Split | None = None  # likewise: a big file's scan in parts, one per worker
+_worker_copied: Any = None  # likewise: how many parts have copied the big file out (a shared counter)
 
 
 def default_jobs() -> int:
@@ -89,6 +105,19 @@ def _scan_shared(path: str, size: int) -> list[list[Hit]]:
     data = _worker_shared[:size]
     _release(_worker_shared, size)
     return [_worker_scan(path, data)]
+
+
+def _scan_shared_part(path: str, size: int, part: int) -> PartResult:
+    """One part of the big file in the shared memory (`Split`): each part copies it out, and the last to
+    do so gives the pages back, so it is held once in each worker scanning it."""
+    assert _worker_split is not None and _worker_shared is not None and _worker_copied is not None
+    data = _worker_shared[:size]
+    with _worker_copied.get_lock():
+        _worker_copied.value += 1
+        last = _worker_copied.value == len(_worker_split.parts)
+    if last:
+        _release(_worker_shared, size)
+    return _worker_split.scan(path, data, part)
 
 
 def _give_back_freed_memory() -> None:
@@ -143,14 +172,15 @@ class ScanPool:
     context manager."""
 
     def __init__(self, scan_file: ScanFile, jobs: int, inline_bytes: int | None = None,
-                 prepare: Callable[[], None] | None = None) -> None:
+                 prepare: Callable[[], None] | None = None, split: Split | None = None) -> None:
         inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self._scan_file = scan_file
+        self._split = split if split is not None and 1 < len(split.parts) <= jobs else None
         self._jobs = jobs
         self._inline_left = inline_bytes if jobs > 1 else -1
         self._executor: ProcessPoolExecutor | None = None
         # with the bytes each carries and whether it is a big file (counted apart: one at a time)
-        self._in_flight: deque[tuple[Future[list[list[Hit]]], int, bool]] = deque()
+        self._in_flight: deque[tuple[Future[Any], int, bool]] = deque()
         self._in_flight_bytes = 0
         self._batch: list[tuple[str, bytes]] = []
         self._bytes = 0
@@ -213,7 +243,10 @@ class ScanPool:
         if len(data) >= BIG_FILE:
             self.flush()
             placeholder: Future[list[list[Hit]]] = Future()
-            self._send([(path, data)], len(data), placeholder, big=True)
+            if self._split is not None and self._shared is not None and len(data) <= len(self._shared):
+                self._send_split(path, data, placeholder)
+            else:
+                self._send([(path, data)], len(data), placeholder, big=True)
             return Pending(placeholder, 0)  # `data` is not kept: the shared memory or the pickle holds it
         pending = Pending(self._future, len(self._batch))
         self._batch.append((path, data))
@@ -250,12 +283,36 @@ class ScanPool:
         if not big:
             self._in_flight_bytes += size
 
+    def _send_split(self, path: str, data: bytes, placeholder: Future[list[list[Hit]]]) -> None:
+        """A big file to as many workers as `split` has parts, each running its share of the checks on
+        it (through the shared memory, once no other big file is in flight); `placeholder` gets the
+        parts' hits joined once all are done."""
+        assert self._executor is not None and self._shared is not None and self._split is not None
+        split = self._split
+        size = len(data)
+        self._make_room(size, True)
+        self._shared[:size] = data
+        _worker_copied.value = 0  # no part of another big file is running: `_make_room` waited for them
+        parts = [self._executor.submit(_scan_shared_part, path, size, part) for part in range(len(split.parts))]
+
+        def joined(_: object) -> None:
+            if all(part.done() for part in parts) and not placeholder.done():
+                error = next((e for part in parts if (e := part.exception()) is not None), None)
+                if error is not None:
+                    placeholder.set_exception(error)
+                else:
+                    placeholder.set_result([split.join([part.result() for part in parts])])
+
+        for part in parts:
+            part.add_done_callback(joined)
+            self._in_flight.append((part, size, True))
+
     def _make_room(self, size: int, big: bool) -> None:
         while self._in_flight and (len(self._in_flight) >= 2 * self._jobs
                                    or (big and any(b for _, _, b in self._in_flight))
                                    or (not big and self._in_flight_bytes + size > IN_FLIGHT_BYTES)):
             wait([running for running, _, _ in self._in_flight], return_when=FIRST_COMPLETED)
-            still: deque[tuple[Future[list[list[Hit]]], int, bool]] = deque()
+            still: deque[tuple[Future[Any], int, bool]] = deque()
             for running, carried, was_big in self._in_flight:
                 if not running.done():
                     still.append((running, carried, was_big))
@@ -266,11 +323,13 @@ class ScanPool:
             self._in_flight = still
 
     def _start(self) -> None:
-        global _worker_scan, _worker_shared
+        global _worker_scan, _worker_shared, _worker_split, _worker_copied
         _give_back_freed_memory()
-        _worker_scan = self._scan_file  # the fork copies it into every worker
-        self._shared = _worker_shared = _shared_memory(SHARED_BYTES)  # and maps this into every one
-        self._executor = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
+        _worker_scan, _worker_split = self._scan_file, self._split  # the fork copies them into every worker
+        self._shared = _worker_shared = _shared_memory(SHARED_BYTES)  # and maps these into every one
+        context = multiprocessing.get_context("fork")
+        _worker_copied = context.Value("i", 0) if self._split is not None else None
+        self._executor = ProcessPoolExecutor(max_workers=self._jobs, mp_context=context)
 
     def __enter__(self) -> ScanPool:
         return self

@@ -34,11 +34,21 @@ class Scanner(ContentCheck):
     def scan_file(self, path: str, data: bytes) -> list[Hit]:
         return self._once(self.every_hit(path, data))
 
-    def every_hit(self, path: str, data: bytes) -> list[Hit]:
+    def shares(self) -> tuple[tuple[Callable[[str, bytes], list[Hit]], ...], Callable[[list[Hit]], list[Hit]]]:
+        """`scan_file` in two parts that may run at once (`layers.Split`): detect-secrets' check, the
+        costliest on a big text (its raw and eager passes), and every other check; and what makes their
+        hits, joined in that order, `scan_file`'s (each hit is judged alone, so only `_once` waits)."""
+        names = list(self.checks)
+        first, rest = names[:1], names[1:]
+        return ((lambda path, data: self.every_hit(path, data, first),
+                 lambda path, data: self.every_hit(path, data, rest)), self._once)
+
+    def every_hit(self, path: str, data: bytes, only: list[str] | None = None) -> list[Hit]:
         """Each rule's hits in a file, judged, before one value and line is given to one rule (what each
-        rule finds on its own: the rule tests check it)."""
+        rule finds on its own: the rule tests check it); `only`: the hits of these checks alone."""
+        checks = self.checks.values() if only is None else [self.checks[name] for name in only]
         with newlines.shared(data):  # the checks and the judge count the file's lines once
-            hits = [hit for check in self.checks.values() for hit in check.scan_file(path, data)]
+            hits = [hit for check in checks for hit in check.scan_file(path, data)]
             if not hits:
                 return hits
             text = FileText(path, data)

@@ -201,6 +201,40 @@ def test_big_files_reach_their_worker_whole_through_shared_memory_one_after_anot
     assert str(os.getpid()) not in {h.message for h in seen}
 
 
+def _part(name: str):  # type: ignore[no-untyped-def]
+    """One part of a split scan: `_digest_of`'s hit, under the rule `name`."""
+    from dataclasses import replace
+
+    return lambda path, data: [replace(hit, rule=RuleId(name)) for hit in _digest_of(path, data)]
+
+
+def test_a_big_files_checks_are_shared_among_workers_and_joined_in_order(monkeypatch) -> None:
+    """With a split, each part of a big file's scan runs in a worker on the whole file (through the shared
+    memory, whose pages the last part to copy them gives back), and the hits come back joined in part
+    order, all with the digests the last part computed; a single worker scans whole."""
+    import hashlib
+
+    from auditor.layers import Split
+
+    monkeypatch.setattr(parallel, "BIG_FILE", 1000)
+    split = Split((_part("first"), _part("rest")), merge=lambda hits: hits)
+    files = [(f"/big{i}", bytes([65 + i]) * (5000 + i * 777)) for i in range(3)]
+    with parallel.ScanPool(_digest_of, jobs=2, inline_bytes=0, split=split) as pool:
+        pending = [pool.submit(path, data) for path, data in files]
+        small = pool.submit("/small", b"z" * 10)
+        pool.flush()
+        joined = [p.result() for p in pending]
+        assert small.result()[0].rule == "seen"
+        assert pool._shared is not None and pool._shared[:len(files[-1][1])] == bytes(len(files[-1][1]))  # given back
+    for (_, data), hits in zip(files, joined, strict=True):
+        digest = hashlib.sha256(data).hexdigest()
+        assert [(h.rule, h.line, h.secret) for h in hits] == [("first", len(data), digest), ("rest", len(data), digest)]
+        assert [h.digests.sha256 if h.digests else None for h in hits] == [digest, digest]
+        assert str(os.getpid()) not in {h.message for h in hits}
+    with parallel.ScanPool(_digest_of, jobs=1, inline_bytes=0, split=split) as pool:
+        assert pool._split is None  # one worker: nothing to share
+
+
 def test_an_audit_writes_each_layers_cache_entry_once_its_hits_are_in_even_while_another_is_scanned(
         tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The layers are resolved as their hits come in, not in order: the second layer's cache entry is
