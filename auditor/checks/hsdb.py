@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,8 @@ except ImportError:  # pragma: no cover - a declared dependency
 __all__ = ["CompileError", "database", "hyperscan", "use_cache"]
 
 _MEMORY: dict[str, Any] = {}
+_BUILDING: dict[str, threading.Event] = {}  # databases a thread is building: another waits for it
+_LOCK = threading.Lock()
 _root: str | None = None  # the cache directory; databases live in its hs/
 
 
@@ -65,18 +68,29 @@ def database(sources: object, build: Build) -> Any:
     if hyperscan is None:
         return None
     key = hashlib.sha256(repr((getattr(hyperscan, "__version__", "?"), _cpu(), sources)).encode()).hexdigest()
-    if key in _MEMORY:
-        return _MEMORY[key]
-    compiled = _load(key)
-    if compiled is None:
-        expressions, flags, ids = build()
-        compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        try:
-            compiled.compile(expressions=expressions, ids=ids, flags=flags)
-        except hyperscan.error as exc:
-            raise CompileError(str(exc)) from None
-        _store(key, compiled)
-    _MEMORY[key] = compiled
+    while True:  # one build per key: a thread asking for a database another is building waits for it
+        with _LOCK:
+            if key in _MEMORY:
+                return _MEMORY[key]
+            building = _BUILDING.get(key)
+            if building is None:
+                _BUILDING[key] = threading.Event()
+                break
+        building.wait()  # then it is in memory, or that build failed and this one tries
+    try:
+        compiled = _load(key)
+        if compiled is None:
+            expressions, flags, ids = build()
+            compiled = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            try:
+                compiled.compile(expressions=expressions, ids=ids, flags=flags)
+            except hyperscan.error as exc:
+                raise CompileError(str(exc)) from None
+            _store(key, compiled)
+        _MEMORY[key] = compiled
+    finally:
+        with _LOCK:
+            _BUILDING.pop(key).set()
     return compiled
 
 

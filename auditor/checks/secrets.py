@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from typing import Any, cast, overload
 
-import detect_secrets
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -67,7 +66,9 @@ def plugin_names() -> frozenset[str]:
 
 def library_version() -> str:
     """detect-secrets' version: what its plugins and filters find depends on it (the layer cache keys it)."""
-    return str(getattr(detect_secrets, "VERSION", "?"))
+    from detect_secrets.__version__ import VERSION  # the package itself has no VERSION
+
+    return str(VERSION)
 
 
 def _plugin_classes() -> dict[str, type[Any]]:

@@ -288,3 +288,61 @@ def test_warming_compiles_every_database_a_scan_needs(monkeypatch: pytest.Monkey
                            ("/etc/app.ini", "[db]\npassword = hunter2hunter2\n")]:
             scanner.scan_file(path, text.encode())
     assert built == []
+
+
+def test_a_database_asked_for_by_two_threads_at_once_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit starts the regex gate's compile before the pool's compile asks for it: the second asker
+    waits for the first build and takes its database; a build that fails lets the next one try."""
+    monkeypatch.setattr(hsdb, "_MEMORY", {})
+    monkeypatch.setattr(hsdb, "_root", None)
+    started, release = threading.Event(), threading.Event()
+    builds: list[str] = []
+
+    def build() -> tuple[list[bytes], list[int], list[int]]:
+        builds.append(threading.current_thread().name)
+        started.set()
+        assert release.wait(10)
+        return [b"abc"], [0], [0]
+
+    results: list[object] = []
+    first = threading.Thread(target=lambda: results.append(hsdb.database(("test", 1), build)), name="first")
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: results.append(hsdb.database(("test", 1), build)), name="second")
+    second.start()
+    time.sleep(0.05)  # the second is waiting, not building
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert builds == ["first"] and len(results) == 2 and results[0] is results[1]
+
+    def broken() -> tuple[list[bytes], list[int], list[int]]:
+        raise hsdb.CompileError("no")
+
+    with pytest.raises(hsdb.CompileError):
+        hsdb.database(("test", 2), broken)
+    assert hsdb.database(("test", 2), lambda: ([b"x"], [0], [0])) is not None and hsdb._BUILDING == {}
+
+
+def test_the_audit_compiles_the_regex_gate_once_starting_before_the_other_checks(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor import audit as audit_module
+
+    ref = str(tmp_path / "image.tar")
+    kit.write_docker_archive(ref, ImageSpec(layers=_layers()))
+    monkeypatch.setattr(hsdb, "_MEMORY", {})
+    built: list[tuple[str, str]] = []  # (thread, database)
+    real = hsdb.database
+
+    def database(sources: object, build):  # type: ignore[no-untyped-def]
+        return real(sources, lambda: (built.append((threading.current_thread().name, repr(sources))), build())[1])
+
+    monkeypatch.setattr(hsdb, "database", database)
+    early: list[threading.Thread] = []
+    real_early = audit_module._compile_early
+    monkeypatch.setattr(audit_module, "_compile_early", lambda rules: (early.append(real_early(rules)), early[-1])[1])
+    assert _findings(ref, jobs=2)
+    assert len(early) == 1 and not early[0].is_alive()  # joined before the workers forked
+    gate = [sources for thread, sources in built if thread == "gate"]
+    assert len(gate) == 1 and "text-every" in gate[0]
+    assert len(built) == len({sources for _, sources in built})  # each database built once

@@ -181,3 +181,30 @@ def test_every_occurrence_detect_secrets_keeps_once_is_reported(report: Report) 
     lines = sorted(f.line or 0 for f in judged
                    if f.path == PREFIX + "dup/twice.txt" and f.rule == "ds-github-token")
     assert lines == [1, 3]
+
+
+def test_the_plugins_rules_may_name_without_importing_detect_secrets_are_the_librarys() -> None:
+    from importlib.metadata import version
+
+    from auditor.checks.params import KNOWN_PLUGINS
+    from auditor.checks.secrets import library_version, plugin_names
+
+    assert KNOWN_PLUGINS == plugin_names()
+    assert library_version() == version("detect-secrets")
+
+
+def test_loading_the_default_rules_does_not_import_detect_secrets() -> None:
+    code = ("import sys\nfrom auditor.rules import default_pack_paths, load_rules\nload_rules(default_pack_paths())\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('detect_secrets', 'requests')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_rule_naming_a_plugin_the_library_lacks_is_refused() -> None:
+    from auditor.errors import RuleError
+    from auditor.rules import parse_rule
+
+    raw = {"id": "mine", "kind": "secret", "severity": "high", "description": "D.", "remediation": "R.",
+           "plugin": "NoSuchDetector"}
+    with pytest.raises(RuleError, match="unknown detect-secrets plugin 'NoSuchDetector'"):
+        parse_rule(raw, "mine.yaml")
