@@ -53,7 +53,7 @@ SHARED_BYTES = 32 << 20  # a big file up to this size reaches its worker through
 _worker_scan: ScanFile | None = None  # set in each worker before it forks (inherited), never pickled
 _worker_shared: mmap.mmap | None = None  # likewise: the memory a big file is handed over in
 _worker_split: Split | None = None  # likewise: a big file's scan in parts, one per worker
-_worker_copied: Any = None  # likewise: how many parts have copied the big file out (a shared counter)
+_worker_copied: mmap.mmap | None = None  # likewise: a byte per part, set once it has copied the big file out
 
 
 def default_jobs() -> int:
@@ -112,10 +112,8 @@ def _scan_shared_part(path: str, size: int, part: int) -> PartResult:
     do so gives the pages back, so it is held once in each worker scanning it."""
     assert _worker_split is not None and _worker_shared is not None and _worker_copied is not None
     data = _worker_shared[:size]
-    with _worker_copied.get_lock():
-        _worker_copied.value += 1
-        last = _worker_copied.value == len(_worker_split.parts)
-    if last:
+    _worker_copied[part] = 1
+    if all(_worker_copied[:len(_worker_split.parts)]):  # the others are done with it too (two may both see it)
         _release(_worker_shared, size)
     return _worker_split.scan(path, data, part)
 
@@ -190,6 +188,7 @@ class ScanPool:
         self._failed: list[BaseException] = []
         self._preparing: threading.Thread | None = None
         self._shared: mmap.mmap | None = None
+        self._copied: mmap.mmap | None = None  # with a split: a byte per part, set once it has copied a big file
         if prepare is not None:
             self._preparing = threading.Thread(target=self._prepare, args=(prepare,), name="prepare", daemon=True)
             self._preparing.start()
@@ -243,7 +242,8 @@ class ScanPool:
         if len(data) >= BIG_FILE:
             self.flush()
             placeholder: Future[list[list[Hit]]] = Future()
-            if self._split is not None and self._shared is not None and len(data) <= len(self._shared):
+            if self._split is not None and self._copied is not None and self._shared is not None \
+                    and len(data) <= len(self._shared):
                 self._send_split(path, data, placeholder)
             else:
                 self._send([(path, data)], len(data), placeholder, big=True)
@@ -288,11 +288,12 @@ class ScanPool:
         it (through the shared memory, once no other big file is in flight); `placeholder` gets the
         parts' hits joined once all are done."""
         assert self._executor is not None and self._shared is not None and self._split is not None
+        assert self._copied is not None
         split = self._split
         size = len(data)
         self._make_room(size, True)
         self._shared[:size] = data
-        _worker_copied.value = 0  # no part of another big file is running: `_make_room` waited for them
+        self._copied[:len(split.parts)] = bytes(len(split.parts))  # `_make_room` waited for the last file's parts
         parts = [self._executor.submit(_scan_shared_part, path, size, part) for part in range(len(split.parts))]
 
         def joined(_: object) -> None:
@@ -327,9 +328,9 @@ class ScanPool:
         _give_back_freed_memory()
         _worker_scan, _worker_split = self._scan_file, self._split  # the fork copies them into every worker
         self._shared = _worker_shared = _shared_memory(SHARED_BYTES)  # and maps these into every one
-        context = multiprocessing.get_context("fork")
-        _worker_copied = context.Value("i", 0) if self._split is not None else None
-        self._executor = ProcessPoolExecutor(max_workers=self._jobs, mp_context=context)
+        # a byte per part, not a multiprocessing.Value: its lock starts a resource tracker process (0.13 s)
+        self._copied = _worker_copied = _shared_memory(mmap.PAGESIZE) if self._split is not None else None
+        self._executor = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
 
     def __enter__(self) -> ScanPool:
         return self
@@ -339,8 +340,9 @@ class ScanPool:
             self._preparing.join()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
-        if self._shared is not None:
-            self._shared.close()
+        for shared in (self._shared, self._copied):
+            if shared is not None:
+                shared.close()
 
 
 class Held:
