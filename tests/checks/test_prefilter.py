@@ -32,6 +32,16 @@ def test_a_run_matches_exactly_when_it_is_long_enough_and_not_all_hex(run: str) 
         assert re.fullmatch(entropy_run(BASE64, distinct, loose=True), run)
 
 
+@pytest.mark.parametrize("length", [22, 23, 24, 40])
+def test_a_run_matches_wherever_its_first_character_that_is_not_hex_is(length: int) -> None:
+    """Each run has one first such character (hex digits before it, any of the charset after it)."""
+    exact = re.compile(entropy_run(BASE64, fewest_distinct(4.5)))
+    for at in range(length):
+        for after in ("a", "Z"):  # hex digits only, or more of the charset, after it
+            run = "f" * at + "Q" + after * (length - at - 1)
+            assert bool(exact.fullmatch(run)) == (length >= 23), run
+
+
 def test_a_run_of_a_charset_with_enough_hex_digits_needs_only_its_length() -> None:
     run = entropy_run(HEX, 9)
     assert "|" not in run  # no character it must hold besides its length
