@@ -4,6 +4,7 @@ one the report memo remembers go through)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import posixpath
 import threading
@@ -178,7 +179,12 @@ def _compile_early(rules: list[Rule]) -> threading.Thread:
     assert factory is not None
     check = factory(of_kind(rules, "regex"))
     assert isinstance(check, ContentCheck)
-    thread = threading.Thread(target=check.warm, name="gate", daemon=True)
+
+    def warm() -> None:
+        with contextlib.suppress(Exception):  # the pool's compile tries again, and raises where it is caught
+            check.warm()
+
+    thread = threading.Thread(target=warm, name="gate", daemon=True)
     thread.start()
     return thread
 

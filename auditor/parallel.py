@@ -296,13 +296,16 @@ class ScanPool:
         self._copied[:len(split.parts)] = bytes(len(split.parts))  # `_make_room` waited for the last file's parts
         parts = [self._executor.submit(_scan_shared_part, path, size, part) for part in range(len(split.parts))]
 
-        def joined(_: object) -> None:
+        def joined(_: object) -> None:  # on the executor's thread: whatever happens, `placeholder` is set
             if all(part.done() for part in parts) and not placeholder.done():
                 error = next((e for part in parts if (e := part.exception()) is not None), None)
-                if error is not None:
-                    placeholder.set_exception(error)
-                else:
-                    placeholder.set_result([split.join([part.result() for part in parts])])
+                if error is None:
+                    try:
+                        placeholder.set_result([split.join([part.result() for part in parts])])
+                        return
+                    except Exception as exc:  # noqa: BLE001 - raised again where the hits are asked for
+                        error = exc
+                placeholder.set_exception(error)
 
         for part in parts:
             part.add_done_callback(joined)

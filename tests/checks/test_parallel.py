@@ -346,3 +346,45 @@ def test_the_audit_compiles_the_regex_gate_once_starting_before_the_other_checks
     gate = [sources for thread, sources in built if thread == "gate"]
     assert len(gate) == 1 and "text-every" in gate[0]
     assert len(built) == len({sources for _, sources in built})  # each database built once
+
+
+def test_an_error_in_the_early_gate_compile_is_left_to_the_pools_compile(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early compile prints nothing and stops nothing when it fails: the pool's own compile builds the
+    database (or raises, on the main thread, where errors become exit code 2)."""
+    from auditor.checks.regex import RegexCheck
+
+    ref = str(tmp_path / "image.tar")
+    kit.write_docker_archive(ref, ImageSpec(layers=_layers()))
+    expected = _findings(ref, jobs=2)
+    real_warm = RegexCheck.warm
+
+    def warm(self: RegexCheck) -> None:
+        if threading.current_thread().name == "gate":
+            raise RuntimeError("the early compile failed")
+        real_warm(self)
+
+    monkeypatch.setattr(RegexCheck, "warm", warm)
+    monkeypatch.setattr(hsdb, "_MEMORY", {})
+    unhandled: list[object] = []  # what would print "Exception in thread gate" and a traceback
+    monkeypatch.setattr(threading, "excepthook", unhandled.append)
+    assert _findings(ref, jobs=2) == expected
+    assert unhandled == []
+
+
+def test_a_split_whose_join_fails_raises_where_its_hits_are_asked_for(monkeypatch) -> None:
+    """An error joining the parts (on the executor's thread) reaches the reader, never hangs it."""
+    from auditor.layers import Split
+
+    monkeypatch.setattr(parallel, "BIG_FILE", 1000)
+
+    def broken(hits: list[Hit]) -> list[Hit]:
+        raise ValueError("cannot join")
+
+    with parallel.ScanPool(_digest_of, jobs=2, inline_bytes=0, split=Split((_part("a"), _part("b")), broken)) as pool:
+        pending = pool.submit("/big", b"x" * 5000)
+        pool.flush()
+        error = pending._batch.exception(timeout=30)  # type: ignore[union-attr]  # (a hang without the fix)
+        assert isinstance(error, ValueError) and str(error) == "cannot join"
+        with pytest.raises(ValueError, match="cannot join"):
+            pending.result()  # type: ignore[union-attr]
