@@ -7,7 +7,9 @@ file's hits later. At most a few batches, `IN_FLIGHT_BYTES` of them and one big 
 memory stays bounded however large the image: when they are all busy, `submit` waits for the first done.
 A big file travels alone, so the main process never spends its time scanning one, and not pickled: it is
 copied into anonymous memory mapped before the workers fork (`SHARED_BYTES`, never a file), which the
-worker copies out and gives back, so it is held once on each side for a moment rather than twice.
+worker copies out and gives back, so it is held once on each side for a moment rather than twice. With a
+`Split` (`layers.Split`: its checks in parts), a big file goes to as many workers at once, each running
+its part on the whole file; the parts' hits are joined as one scan gives them.
 
 Compiling the checks (`prepare`: Hyperscan databases, about a second on a first run) happens on a thread
 of its own from the start, while the main process reads the first layers: what is submitted meanwhile
