@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from auditor import provenance
+from auditor import gcpause, provenance
 from auditor.cache import CachedReader, LayerCache, ReadLayer, ReportMemo, memo_key, rules_key
 from auditor.checks import KINDS, ContentCheck, entry_check, hsdb, item_check, of_kind
 from auditor.checks import judge as value_judge
@@ -214,7 +214,8 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
             gate.join()  # done (its database is the regex check's): gone before the workers fork
 
     parts, merge = scanner.shares()
-    with ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare, split=Split(parts, merge)) as pool:
+    with gcpause.quiet(), ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare,
+                                   split=Split(parts, merge)) as pool:
         scanned: ReadLayer | CachedReader = reader(pool.submit, between=pool.poll)
         cached = None
         if settings.cache_dir:
