@@ -305,7 +305,7 @@ def _member(stream: IO[bytes], size: int, path: str, depth: int, budget: _Budget
 def _text(data: bytes, complete: bool) -> bool:
     """Whether `data` is UTF-8 (as a layer's text file must be); a head may end inside a character."""
     try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(data, final=complete)
+        codecs.utf_8_decode(data, "strict", complete)  # what an incremental decoder runs, without making one
     except UnicodeDecodeError:
         return False
     return True

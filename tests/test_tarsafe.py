@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from auditor.layers import read_layer
 from auditor.model import Digest, Layer
-from auditor.tarsafe import MAX_SPECIAL_BYTES, SafeTarInfo, check_pax_records
+from auditor.tarsafe import MAX_SPECIAL_BYTES, SafeTarInfo, _byte_sum, check_pax_records
 from testing import hostile
 from testing import imagekit as kit
 
@@ -132,3 +132,13 @@ def test_an_ordinary_header_reads_exactly_as_tarfile_reads_it(name: str, type_: 
         assert _fields(plain) == expected
     elif not flips and expected is not None and type_ not in (tarfile.FIFOTYPE, tarfile.CHRTYPE):
         assert size >= 8 ** 11  # an ordinary header goes the short way unless its size needs base-256
+
+
+@given(block=st.binary(min_size=tarfile.BLOCKSIZE, max_size=tarfile.BLOCKSIZE))
+def test_a_blocks_byte_sum_is_exact(block: bytes) -> None:
+    assert _byte_sum(block) == sum(block)
+
+
+def test_the_byte_sum_is_exact_at_its_extremes() -> None:
+    for block in (bytes(512), b"\xff" * 512, b"\xff" * 256 + bytes(256), bytes(256) + b"\xff" * 256):
+        assert _byte_sum(block) == sum(block)
