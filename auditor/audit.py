@@ -23,7 +23,16 @@ from auditor.checks.scanner import Scanner
 from auditor.deadline import NO_DEADLINE, Deadline
 from auditor.fingerprint import fingerprint
 from auditor.identity import claimed
-from auditor.layers import ArchiveMember, LayerScan, ScanFile, Split, read_layer, with_digests
+from auditor.layers import (
+    ArchiveMember,
+    LayerScan,
+    ScanArchive,
+    ScanFile,
+    Split,
+    read_layer,
+    scan_archive,
+    with_digests,
+)
 from auditor.limits import Limits
 from auditor.model import (
     Entry,
@@ -40,6 +49,7 @@ from auditor.model import (
     RuleId,
     Status,
 )
+from auditor.nested import NestedLimits
 from auditor.ownership import findings as owned
 from auditor.ownership.ledger import Ledger
 from auditor.parallel import ScanPool, default_jobs, side_by_side
@@ -199,11 +209,12 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
     cached."""
     limits = settings.limits
 
-    def reader(scan_file: ScanFile, archives: bool = True, between: Callable[[], object] | None = None) -> ReadLayer:
+    def reader(scan_file: ScanFile, archives: bool = True, between: Callable[[], object] | None = None,
+               scan_archive: ScanArchive | None = None) -> ReadLayer:
         return functools.partial(read_layer, scan_file=scan_file, max_file_bytes=limits.max_file_bytes,
                                  max_layer_bytes=limits.max_layer_bytes, max_entries=limits.max_entries,
                                  deadline=settings.deadline, hash_files=settings.hash_files, archives=archives,
-                                 between=between)
+                                 between=between, scan_archive=scan_archive)
 
     unscanned = reader(_no_scan, archives=False)
     scans: list[LayerScan] = []
@@ -214,9 +225,11 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
             gate.join()  # done (its database is the regex check's): gone before the workers fork
 
     parts, merge = scanner.shares()
-    with gcpause.quiet(), ScanPool(with_digests(scanner.scan_file), settings.jobs, prepare=prepare,
-                                   split=Split(parts, merge)) as pool:
-        scanned: ReadLayer | CachedReader = reader(pool.submit, between=pool.poll)
+    scan_text = with_digests(scanner.scan_file)
+    archive = functools.partial(scan_archive, scan_file=scan_text, limits=NestedLimits.scaled(limits.max_file_bytes))
+    with gcpause.quiet(), ScanPool(scan_text, settings.jobs, prepare=prepare, split=Split(parts, merge),
+                                   scan_archive=archive) as pool:
+        scanned: ReadLayer | CachedReader = reader(pool.submit, between=pool.poll, scan_archive=pool.submit_archive)
         cached = None
         if settings.cache_dir:
             store = LayerCache(settings.cache_dir, rules_key(rules, limits.max_file_bytes))
@@ -227,6 +240,8 @@ def _read_layers(image: Image, scanner: Scanner, rules: list[Rule], settings: Se
             scans.append(read(metered(layer, len(image.layers), progress)))
         progress.step("scanning file contents")
         pool.flush()
+        for layer_scan in scans:  # what the walk needs of the archives the workers read: members, skips
+            layer_scan.file_archives()
         foresight = _foresee(scans, rules, settings.skip_layers) if any(scan.deferred for scan in scans) else None
         waiting = list(scans)
         while waiting:  # each layer as soon as its hits are all in: its cache entry is written meanwhile

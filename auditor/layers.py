@@ -3,7 +3,10 @@
 Nothing is written to disk; each file's content is held in memory only up to `max_file_bytes`. A file
 that starts like an archive (zip, jar, wheel, tar, tar.gz, ...: `auditor.nested.kind`, on the bytes the
 reader holds already) is read whole instead, up to `NestedLimits.total_bytes`, and each of its text
-members goes to the scanner, its hits marked with the member's path (`Hit.member`).
+members goes to the scanner, its hits marked with the member's path (`Hit.member`). Given `scan_archive`
+(`parallel.ScanPool.submit_archive`), the whole archive goes to a worker instead, which reads its members
+and scans them there (`scan_archive`): reading a jar's thousands of members is work the reader would
+otherwise do alone while the workers wait; `LayerScan.file_archives` files what came back.
 """
 
 from __future__ import annotations
@@ -147,6 +150,60 @@ class ArchiveMember:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveScan:
+    """What an archive file's members gave (`scan_archive`): its text members, what could not be read in it,
+    and its members' hits, each marked with its member's path."""
+
+    members: list[ArchiveMember]
+    skipped: list[nested.Skip]
+    hits: list[Hit]
+
+
+class DeferredArchive(Protocol):
+    """An `ArchiveScan` that a worker is still computing (`parallel.Pending`)."""
+
+    def result(self) -> ArchiveScan: ...
+
+    def done(self) -> bool: ...
+
+
+ScanArchive = Callable[[str, bytes], "ArchiveScan | DeferredArchive"]
+
+
+def scan_archive(path: str, data: bytes, *, scan_file: Callable[[str, bytes], list[Hit]],
+                 limits: nested.NestedLimits) -> ArchiveScan:
+    """Read the archive file `data` at `path` and scan its text members with `scan_file` (in a worker:
+    `parallel.ScanPool.submit_archive`)."""
+    members, skipped, parts = _expand(path, data, scan_file, limits)
+    return ArchiveScan(members, skipped, Members(parts).result())
+
+
+def _expand(path: str, data: bytes, scan_file: ScanFile, limits: nested.NestedLimits,
+            ) -> tuple[list[ArchiveMember], list[nested.Skip], list[tuple[str, list[Hit] | Deferred]]]:
+    """An archive's text members, what could not be read in it, and each member's hits from `scan_file`."""
+    members: list[ArchiveMember] = []
+    skipped: list[nested.Skip] = []
+    parts: list[tuple[str, list[Hit] | Deferred]] = []
+    for item in nested.members(data, limits):
+        if isinstance(item, nested.Skip):
+            skipped.append(item)
+        else:
+            parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))
+            members.append(ArchiveMember(item.path, len(item.data)))
+    return members, skipped, parts
+
+
+@dataclass(frozen=True, slots=True)
+class _SentArchive:
+    """An archive file gone to a worker: its record's position, where its skips go in `not_scanned`."""
+
+    position: int
+    at: int
+    path: str
+    outcome: ArchiveScan | DeferredArchive
+
+
 @dataclass
 class LayerScan:
     """What reading one layer produced."""
@@ -166,6 +223,7 @@ class LayerScan:
     # scan from the cache, at lookup); None when not both were: such a scan is never cached
     identity: tuple[str, str] | None = None
     _in: int = field(default=0, repr=False)  # how many of `deferred`, in order, `ready` found done
+    archives: list[_SentArchive] = field(default_factory=list, repr=False)  # read in a worker, not filed yet
 
     def ready(self) -> bool:
         """Whether every deferred hit is in (`resolve` would not wait). Asked again and again while the
@@ -174,10 +232,26 @@ class LayerScan:
             if not pending.done():
                 return False
             self._in += 1
-        return True
+        return all(isinstance(sent.outcome, ArchiveScan) or sent.outcome.done() for sent in self.archives)
+
+    def file_archives(self) -> None:
+        """Wait for the archives read in workers and file what they gave: their members, their hits, and
+        what could not be read in them, in `not_scanned` where reading the layer met it."""
+        shift = 0
+        for sent in self.archives:
+            scanned = sent.outcome if isinstance(sent.outcome, ArchiveScan) else sent.outcome.result()
+            skipped = [_skipped(self.index, sent.path, item) for item in scanned.skipped]
+            self.not_scanned[sent.at + shift:sent.at + shift] = skipped
+            shift += len(skipped)
+            if scanned.members:
+                self.members[sent.position] = scanned.members
+            if scanned.hits:
+                self.hits[sent.position] = scanned.hits
+        self.archives.clear()
 
     def resolve(self) -> None:
-        """Wait for the deferred hits and file them with the others."""
+        """Wait for the deferred hits (and archives) and file them with the others."""
+        self.file_archives()
         for position, pending in sorted(self.deferred.items()):
             hits = pending.result()
             if hits:
@@ -234,7 +308,7 @@ def read_text(fileobj: tarstream.Reader | io.BufferedIOBase, limit: int, size: i
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES,
                deadline: Deadline = NO_DEADLINE, hash_files: bool = False, archives: bool = True,
-               between: Callable[[], object] | None = None) -> LayerScan:
+               between: Callable[[], object] | None = None, scan_archive: ScanArchive | None = None) -> LayerScan:
     """Read every entry of `layer`, scanning text files (and, with `archives`, the text members of the
     archives in it, `auditor.nested`) and keeping the package databases the ledger reads
     (`auditor.ownership`), up to `MAX_DATABASE_BYTES` each, text or not; with `hash_files` (the inventory
@@ -246,7 +320,8 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     `max_entries` tar entries, with a `NotScanned` naming the limit (the entries read so far are kept).
     `archives` False leaves archive files unopened (a layer read for its entries only, e.g. --skip-base).
     `between` is called before each entry (`parallel.ScanPool.poll`: the workers start as soon as the
-    checks are compiled, even while only binary files go by)."""
+    checks are compiled, even while only binary files go by). `scan_archive`: archive files go to it whole
+    (their members are read and scanned elsewhere; `LayerScan.file_archives` files the outcome)."""
     result = LayerScan(index=layer.index)
     nested_limits = nested.NestedLimits.scaled(max_file_bytes) if archives else None
     try:
@@ -271,7 +346,7 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
                 if count > max_entries:
                     raise LimitExceeded(ENTRIES_FLAG, f"layer {layer.index} has more than {max_entries} entries; "
                                         "the rest not read")
-                _record(tar, info, result, scan_file, max_file_bytes, hash_files, nested_limits)
+                _record(tar, info, result, scan_file, max_file_bytes, hash_files, nested_limits, scan_archive)
         inner.verify()
         outer.verify()
         result.bytes_read = inner.count
@@ -291,6 +366,12 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     finally:
         outer.close()
     return result
+
+
+def _skipped(layer: int, path: str, item: nested.Skip) -> NotScanned:
+    """What could not be read in the archive file at `path`, as a `NotScanned` at `path!member`."""
+    return NotScanned(reason=item.reason, layer=layer, path=f"{path}!{item.path}" if item.path else path,
+                      limit=item.limit)
 
 
 def _identity(outer: DigestReader, inner: DigestReader, compression: str | None) -> tuple[str, str] | None:
@@ -315,7 +396,8 @@ def _blob_mismatch(outer: DigestReader) -> str | None:
 
 
 def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan_file: ScanFile, limit: int,
-            hash_files: bool = False, nested_limits: nested.NestedLimits | None = None) -> None:
+            hash_files: bool = False, nested_limits: nested.NestedLimits | None = None,
+            scan_archive: ScanArchive | None = None) -> None:
     path = clean(info.name)
     kind = _kind(info)
     link: str | None = None
@@ -351,7 +433,7 @@ def _record(tar: tarfile.TarFile, info: tarfile.TarInfo, result: LayerScan, scan
         content = _read_whole(fileobj, info.size, path, position, result, limit, hash_files)
     # peeking reads no byte that reading the text would not
     elif nested_limits and nested.kind(fileobj.peek(nested.HEAD)[:nested.HEAD]):
-        _archive(fileobj, info.size, path, position, result, scan_file, nested_limits)
+        _archive(fileobj, info.size, path, position, result, scan_file, nested_limits, scan_archive)
         return
     else:
         content = read_text(fileobj, limit, info.size)
@@ -417,21 +499,22 @@ def _read_whole(fileobj: tarstream.Reader, size: int, path: str, position: int, 
 
 
 def _archive(fileobj: tarstream.Reader, size: int, path: str, position: int, result: LayerScan,
-             scan_file: ScanFile, limits: nested.NestedLimits) -> None:
-    """Scan the text members of the archive file at `path` (`auditor.nested`); what they could not be
-    scanned for becomes a `NotScanned` at `path!member`."""
+             scan_file: ScanFile, limits: nested.NestedLimits, scan_archive: ScanArchive | None = None) -> None:
+    """Scan the text members of the archive file at `path` (`auditor.nested`), here or, given
+    `scan_archive`, in a worker; what they could not be scanned for becomes a `NotScanned` at
+    `path!member`."""
     if size > limits.total_bytes:
         result.not_scanned.append(NotScanned(reason=f"archive larger than {limits.total_bytes} bytes; its members "
                                              "not scanned", layer=result.index, path=path, limit=nested.NESTED_FLAG))
         return
-    parts: list[tuple[str, list[Hit] | Deferred]] = []
-    for item in nested.members(fileobj.read(size), limits):
-        if isinstance(item, nested.Skip):
-            where = f"{path}!{item.path}" if item.path else path
-            result.not_scanned.append(NotScanned(reason=item.reason, layer=result.index, path=where, limit=item.limit))
-        else:
-            parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))
-            result.members.setdefault(position, []).append(ArchiveMember(item.path, len(item.data)))
+    if scan_archive is not None:
+        result.archives.append(_SentArchive(position, len(result.not_scanned), path,
+                                            scan_archive(path, fileobj.read(size))))
+        return
+    members, skipped, parts = _expand(path, fileobj.read(size), scan_file, limits)
+    result.not_scanned.extend(_skipped(result.index, path, item) for item in skipped)
+    if members:
+        result.members[position] = members
     if all(isinstance(part, list) for _, part in parts):
         hits = Members(parts).result()
         if hits:

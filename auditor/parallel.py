@@ -9,7 +9,9 @@ A big file travels alone, so the main process never spends its time scanning one
 copied into anonymous memory mapped before the workers fork (`SHARED_BYTES`, never a file), which the
 worker copies out and gives back, so it is held once on each side for a moment rather than twice. With a
 `Split` (`layers.Split`: its checks in parts), a big file goes to as many workers at once, each running
-its part on the whole file; the parts' hits are joined as one scan gives them.
+its part on the whole file; the parts' hits are joined as one scan gives them. An archive file
+(`submit_archive`) goes to a worker whole, like any file, and the worker reads its members and scans them
+there (`layers.scan_archive`): its result is the archive's whole scan, not a list of hits.
 
 Compiling the checks (`prepare`: Hyperscan databases, about a second on a first run) happens on a thread
 of its own from the start, while the main process reads the first layers: what is submitted meanwhile
@@ -31,6 +33,7 @@ from typing import Any, Protocol
 from auditor.model import FileDigests, Hit
 
 ScanFile = Callable[[str, bytes], list[Hit]]
+ScanArchive = Callable[[str, bytes], Any]  # an archive file's whole scan, members and all (`layers.scan_archive`)
 PartResult = tuple[list[Hit], FileDigests | None]
 
 
@@ -56,6 +59,7 @@ _worker_scan: ScanFile | None = None  # set in each worker before it forks (inhe
 _worker_shared: mmap.mmap | None = None  # likewise: the memory a big file is handed over in
 _worker_split: Split | None = None  # likewise: a big file's scan in parts, one per worker
 _worker_copied: mmap.mmap | None = None  # likewise: a byte per part, set once it has copied the big file out
+_worker_archive: ScanArchive | None = None  # likewise: what an archive file goes to
 
 
 def default_jobs() -> int:
@@ -87,26 +91,35 @@ class _Parcel:
 
     __slots__ = ("batch",)
 
-    def __init__(self, batch: list[tuple[str, bytes]]) -> None:
+    def __init__(self, batch: list[Item]) -> None:
         self.batch = batch
 
-    def __reduce__(self) -> tuple[type[_Parcel], tuple[list[tuple[str, bytes]]]]:
+    def __reduce__(self) -> tuple[type[_Parcel], tuple[list[Item]]]:
         batch, self.batch = self.batch, []
         return (_Parcel, (batch,))
 
 
-def _scan_batch(parcel: _Parcel) -> list[list[Hit]]:
-    assert _worker_scan is not None
-    return [_worker_scan(path, data) for path, data in parcel.batch]
+Item = tuple[str, bytes, bool]  # a file's path, its bytes, and whether it is an archive (`submit_archive`)
 
 
-def _scan_shared(path: str, size: int) -> list[list[Hit]]:
+def _scan_one(path: str, data: bytes, archive: bool) -> Any:
+    """A file's hits, or an archive's whole scan."""
+    scan = _worker_archive if archive else _worker_scan
+    assert scan is not None
+    return scan(path, data)
+
+
+def _scan_batch(parcel: _Parcel) -> list[Any]:
+    return [_scan_one(*item) for item in parcel.batch]
+
+
+def _scan_shared(path: str, size: int, archive: bool = False) -> list[Any]:
     """Scan the big file the main process put in the shared memory (its first `size` bytes), once copied
     out: the pages are given back at once (a pickled file would be held twice here, and twice there)."""
-    assert _worker_scan is not None and _worker_shared is not None
+    assert _worker_shared is not None
     data = _worker_shared[:size]
     _release(_worker_shared, size)
-    return [_worker_scan(path, data)]
+    return [_scan_one(path, data, archive)]
 
 
 def _scan_shared_part(path: str, size: int, part: int) -> PartResult:
@@ -150,15 +163,15 @@ def _release(shared: mmap.mmap, size: int) -> None:
 
 
 class Pending:
-    """The hits of one submitted file, once its batch is done."""
+    """The hits of one submitted file (or an archive's whole scan), once its batch is done."""
 
     __slots__ = ("_batch", "_index")
 
-    def __init__(self, batch: Future[list[list[Hit]]], index: int) -> None:
+    def __init__(self, batch: Future[list[Any]], index: int) -> None:
         self._batch = batch
         self._index = index
 
-    def result(self) -> list[Hit]:
+    def result(self) -> Any:
         return self._batch.result()[self._index]
 
     def done(self) -> bool:
@@ -172,9 +185,11 @@ class ScanPool:
     context manager."""
 
     def __init__(self, scan_file: ScanFile, jobs: int, inline_bytes: int | None = None,
-                 prepare: Callable[[], None] | None = None, split: Split | None = None) -> None:
+                 prepare: Callable[[], None] | None = None, split: Split | None = None,
+                 scan_archive: ScanArchive | None = None) -> None:
         inline_bytes = INLINE_BYTES if inline_bytes is None else inline_bytes
         self._scan_file = scan_file
+        self._scan_archive = scan_archive
         self._split = split if split is not None and 1 < len(split.parts) <= jobs else None
         self._jobs = jobs
         self._inline_left = inline_bytes if jobs > 1 else -1
@@ -182,10 +197,10 @@ class ScanPool:
         # with the bytes each carries and whether it is a big file (counted apart: one at a time)
         self._in_flight: deque[tuple[Future[Any], int, bool]] = deque()
         self._in_flight_bytes = 0
-        self._batch: list[tuple[str, bytes]] = []
+        self._batch: list[Item] = []
         self._bytes = 0
-        self._future: Future[list[list[Hit]]] = Future()
-        self._held: list[tuple[str, bytes, Held]] = []  # submitted while `prepare` runs
+        self._future: Future[list[Any]] = Future()
+        self._held: list[tuple[Item, Held]] = []  # submitted while `prepare` runs
         self._held_bytes = 0
         self._failed: list[BaseException] = []
         self._preparing: threading.Thread | None = None
@@ -214,8 +229,8 @@ class ScanPool:
             if self._executor is None and 0 <= self._inline_left < self._held_bytes:
                 self._start()  # more than a small image's worth is waiting: to the workers, not scanned here
             held, self._held, self._held_bytes = self._held, [], 0
-            for path, data, later in held:
-                later.value = self._dispatch(path, data)
+            for item, later in held:
+                later.value = self._dispatch(*item)
         return True
 
     def poll(self) -> None:
@@ -225,33 +240,46 @@ class ScanPool:
             self._ready(block=False)
 
     def submit(self, path: str, data: bytes) -> list[Hit] | Pending | Held:
+        """`scan_file(path, data)`, now or later."""
+        return self._submit(path, data, False)  # type: ignore[no-any-return]  # a file's scan is its hits
+
+    def submit_archive(self, path: str, data: bytes) -> Any:
+        """`scan_archive(path, data)`, now or later (a `Pending` or `Held` of it)."""
+        assert self._scan_archive is not None
+        return self._submit(path, data, True)
+
+    def _submit(self, path: str, data: bytes, archive: bool) -> Any:
         if self._ready(block=self._held_bytes + len(data) > HELD_BYTES):
-            return self._dispatch(path, data)
+            return self._dispatch(path, data, archive)
         later = Held()
-        self._held.append((path, data, later))
+        self._held.append(((path, data, archive), later))
         self._held_bytes += len(data)
         return later
 
-    def _dispatch(self, path: str, data: bytes) -> list[Hit] | Pending:
+    def _dispatch(self, path: str, data: bytes, archive: bool = False) -> Any:
         if self._executor is None:
+            scan: Callable[[str, bytes], Any] = self._scan_file
+            if archive:
+                assert self._scan_archive is not None
+                scan = self._scan_archive
             if self._inline_left < len(data):
                 if self._inline_left < 0:
-                    return self._scan_file(path, data)
+                    return scan(path, data)
                 self._start()
             else:
                 self._inline_left -= len(data)
-                return self._scan_file(path, data)
+                return scan(path, data)
         if len(data) >= BIG_FILE:
             self.flush()
-            placeholder: Future[list[list[Hit]]] = Future()
-            if self._split is not None and self._copied is not None and self._shared is not None \
+            placeholder: Future[list[Any]] = Future()
+            if not archive and self._split is not None and self._copied is not None and self._shared is not None \
                     and len(data) <= len(self._shared):
                 self._send_split(path, data, placeholder)
             else:
-                self._send([(path, data)], len(data), placeholder, big=True)
+                self._send([(path, data, archive)], len(data), placeholder, big=True)
             return Pending(placeholder, 0)  # `data` is not kept: the shared memory or the pickle holds it
         pending = Pending(self._future, len(self._batch))
-        self._batch.append((path, data))
+        self._batch.append((path, data, archive))
         self._bytes += len(data)
         if self._bytes >= BATCH_BYTES or len(self._batch) >= BATCH_FILES:  # read when used: tests shrink them
             self.flush()
@@ -267,8 +295,7 @@ class ScanPool:
         self._batch, self._bytes, self._future = [], 0, Future()
         self._send(batch, size, placeholder)
 
-    def _send(self, batch: list[tuple[str, bytes]], size: int, placeholder: Future[list[list[Hit]]],
-              big: bool = False) -> None:
+    def _send(self, batch: list[Item], size: int, placeholder: Future[list[Any]], big: bool = False) -> None:
         """Send `batch` once there is room in flight: at most two batches a worker, `IN_FLIGHT_BYTES` of
         batches and one big file. Whichever is done first makes room (a big file in one worker must not
         keep the others idle)."""
@@ -276,8 +303,9 @@ class ScanPool:
         self._make_room(size, big)
         shared = self._shared
         if big and shared is not None and size <= len(shared):  # no other big file is in flight: it is free
-            shared[:size] = batch[0][1]
-            running = self._executor.submit(_scan_shared, batch[0][0], size)
+            path, data, archive = batch[0]
+            shared[:size] = data
+            running = self._executor.submit(_scan_shared, path, size, archive)
         else:
             running = self._executor.submit(_scan_batch, _Parcel(batch))
         running.add_done_callback(lambda done: _relay(done, placeholder))
@@ -285,7 +313,7 @@ class ScanPool:
         if not big:
             self._in_flight_bytes += size
 
-    def _send_split(self, path: str, data: bytes, placeholder: Future[list[list[Hit]]]) -> None:
+    def _send_split(self, path: str, data: bytes, placeholder: Future[list[Any]]) -> None:
         """A big file to as many workers as `split` has parts, each running its share of the checks on
         it (through the shared memory, once no other big file is in flight); `placeholder` gets the
         parts' hits joined once all are done."""
@@ -329,9 +357,10 @@ class ScanPool:
             self._in_flight = still
 
     def _start(self) -> None:
-        global _worker_scan, _worker_shared, _worker_split, _worker_copied
+        global _worker_scan, _worker_shared, _worker_split, _worker_copied, _worker_archive
         _give_back_freed_memory()
         _worker_scan, _worker_split = self._scan_file, self._split  # the fork copies them into every worker
+        _worker_archive = self._scan_archive
         self._shared = _worker_shared = _shared_memory(SHARED_BYTES)  # and maps these into every one
         # a byte per part, not a multiprocessing.Value: its lock starts a resource tracker process (0.13 s)
         self._copied = _worker_copied = _shared_memory(mmap.PAGESIZE) if self._split is not None else None
@@ -357,18 +386,18 @@ class Held:
     __slots__ = ("value",)
 
     def __init__(self) -> None:
-        self.value: list[Hit] | Pending | None = None
+        self.value: Any = None  # the scan's outcome (hits, an archive's scan) or a `Pending` of it
 
-    def result(self) -> list[Hit]:
+    def result(self) -> Any:
         value = self.value
         assert value is not None, "the pool was not flushed"
-        return value if isinstance(value, list) else value.result()
+        return value.result() if isinstance(value, Pending) else value
 
     def done(self) -> bool:
-        return isinstance(self.value, list) or (self.value is not None and self.value.done())
+        return self.value is not None and (not isinstance(self.value, Pending) or self.value.done())
 
 
-def _relay(done: Future[list[list[Hit]]], placeholder: Future[list[list[Hit]]]) -> None:
+def _relay(done: Future[list[Any]], placeholder: Future[list[Any]]) -> None:
     error = done.exception()
     if error is not None:
         placeholder.set_exception(error)
