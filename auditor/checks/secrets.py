@@ -29,14 +29,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from typing import Any, cast, overload
 
-from detect_secrets.core import scan as ds_scan
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-from detect_secrets.core.potential_secret import PotentialSecret
-from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
-from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
-from detect_secrets.transformers import get_transformed_file, get_transformers
-from detect_secrets.util.code_snippet import get_code_snippet
-from detect_secrets.util.filetype import FileType, determine_file_type
+from auditor.lazyimport import deferred
+
+with deferred("requests"):  # imported by detect-secrets for verify(), never called here: `auditor.lazyimport`
+    import detect_secrets.filters.common  # noqa: F401 - its settings load it later, and it imports requests
+    from detect_secrets.core import scan as ds_scan
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.core.potential_secret import PotentialSecret
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+    from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
+    from detect_secrets.transformers import get_transformed_file, get_transformers
+    from detect_secrets.util.code_snippet import get_code_snippet
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    get_mapping_from_secret_type_to_class()  # imports every plugin module (cached), each importing requests
 
 from auditor.checks import hsdb, newlines
 from auditor.checks.allowlist import allowlisted
