@@ -275,12 +275,16 @@ def _kind(info: tarfile.TarInfo) -> Kind:
 SNIFF_BYTES = 4096  # most binary files show a byte that is not UTF-8 in their first page
 
 
-def read_text(fileobj: tarstream.Reader | io.BufferedIOBase, limit: int, size: int) -> bytearray | None | int:
+def read_text(fileobj: tarstream.Reader, limit: int, size: int) -> bytearray | None | int:
     """Read a file's bytes if it is UTF-8 text (as detect-secrets would read it).
 
     Returns the bytes, None for binary content, or the number of bytes read when the text is longer
     than `limit` (not scanned). `size` (from the tar header) sizes the one buffer the bytes go into.
     """
+    try:  # most binary files show it in their first page: known before a buffer of their size is made
+        codecs.utf_8_decode(fileobj.peek(SNIFF_BYTES)[:SNIFF_BYTES], "strict", False)
+    except UnicodeDecodeError:
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     buffer = bytearray(min(size, limit + 1))
     view = memoryview(buffer)

@@ -12,7 +12,7 @@ import pytest
 
 from auditor.deadline import Deadline
 from auditor.errors import DeadlineExceeded, SourceError
-from auditor.layers import LayerScan, read_layer
+from auditor.layers import LayerScan, read_layer, read_text
 from auditor.limits import compressed_cap
 from auditor.model import Digest, Hit, Kind, Layer, Marker, RuleId
 from testing import imagekit as kit
@@ -121,6 +121,43 @@ def test_only_text_files_reach_the_scanner_and_their_hits_are_kept():
     assert list(scan.hits) == [0]  # keyed by the record position of /app/notes.txt
     assert [r.path for r in scan.records] == ["/app/notes.txt", "/app/blob.bin", "/app/empty", "/app/link",
                                               "/app/removed"]
+
+
+class _Member:
+    """A member's reader over `data` that counts what `readinto` is asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        self._stream = io.BufferedReader(io.BytesIO(data), buffer_size=len(data) or 1)
+        self.asked = 0
+
+    def peek(self, size: int = 1) -> bytes:
+        return self._stream.peek(size)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+        self.asked += len(buffer)
+        return self._stream.readinto(buffer)
+
+
+def test_a_binary_file_is_known_from_its_first_page_before_any_of_it_is_read():
+    member = _Member(b"\x89PNG\r\n\x1a\n" + b"\x00\xff" * 50_000)
+    assert read_text(member, limit=1 << 20, size=100_008) is None
+    assert member.asked == 0  # no buffer of the file's size was made and filled
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"a" * 4095 + "\u00e9".encode() + b"b" * 10, "text"),  # a character across the first page's end
+    (b"a" * 5000 + b"\xff", "binary"),  # text in the first page, not after it
+    ("\u00e9".encode() * 3000, "text"),
+    (b"", "text"),
+])
+def test_text_is_told_from_binary_over_the_whole_file_wherever_the_page_ends(data, expected):
+    content = read_text(_Member(data), limit=1 << 20, size=len(data))
+    assert (content is not None) == (expected == "text")
+    if content is not None:
+        assert bytes(content) == data
 
 
 def test_text_larger_than_the_limit_is_listed_as_not_scanned():
