@@ -189,7 +189,7 @@ def _expand(path: str, data: bytes, scan_file: ScanFile, limits: nested.NestedLi
         if isinstance(item, nested.Skip):
             skipped.append(item)
         else:
-            parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))
+            parts.append((item.path, scan_file(f"{path}!{item.path}", item.data)))  # type: ignore[arg-type]  # bytes-like
             members.append(ArchiveMember(item.path, len(item.data)))
     return members, skipped, parts
 

@@ -44,6 +44,7 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 TAR_MAGIC_AT = 257  # "ustar" (POSIX and GNU tars alike)
 NESTED_FLAG = FILE_FLAG  # the nested caps scale with --max-file-size
 BOMB_FLOOR = 1 << 20  # a member inflating to less than this is never judged by its ratio
+READ_PIECE = 1 << 20  # a member's bytes are read, and checked as UTF-8, this many at a time
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Member:
     """A text member to scan; `path` as the module docstring says."""
 
     path: str
-    data: bytes
+    data: bytes | bytearray
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +161,9 @@ def members(data: bytes, limits: NestedLimits | None = None) -> Iterator[Member 
         yield Skip("", stop.reason, NESTED_FLAG)
 
 
-def _archive(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[Member | Skip]:
+def _archive(data: bytes | bytearray, prefix: str, depth: int, budget: _Budget) -> Iterator[Member | Skip]:
     """The members of one archive; `prefix` is its own member path ("" for the outer file)."""
-    what = kind(data[:HEAD])
+    what = kind(bytes(data[:HEAD]))
     try:
         if what == "zip":
             yield from _zip(data, prefix, depth, budget)
@@ -172,14 +173,14 @@ def _archive(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[
         yield Skip(prefix, f"archive unreadable: {exc or type(exc).__name__}; the rest of its members not read")
 
 
-def _opened(what: str, data: bytes) -> IO[bytes]:
+def _opened(what: str, data: bytes | bytearray) -> IO[bytes]:
     raw = io.BytesIO(data)
     if what == "xz":
         return lzma.LZMAFile(raw)
     return compression.decompress(raw)[0] if what != "tar" else raw
 
 
-def _zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[Member | Skip]:
+def _zip(data: bytes | bytearray, prefix: str, depth: int, budget: _Budget) -> Iterator[Member | Skip]:
     # The central directory is parsed whole on open: count its records first (a cheap scan of the bytes;
     # a record's signature by chance in compressed data only over-counts), so a zip of a million empty
     # names cannot make it take memory without bound.
@@ -215,7 +216,7 @@ def _zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> Iterator[Memb
                 yield Skip(path, f"archive member unreadable: {exc or type(exc).__name__}; not scanned")
 
 
-def _peek(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+def _peek(data: bytes | bytearray, info: zipfile.ZipInfo) -> bytes | None:
     """The first `MEMBER_HEAD` bytes of a stored or deflated zip member, inflated straight from `data`
     (about a tenth of the cost of `ZipFile.open`, which most members of a jar, its classes, never need);
     None when that is not simple (another method, a local header not where the directory says)."""
@@ -225,7 +226,7 @@ def _peek(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     start = at + 30 + int.from_bytes(data[at + 26:at + 28], "little") + int.from_bytes(data[at + 28:at + 30], "little")
     chunk = data[start:start + min(info.compress_size, MEMBER_HEAD * 4)]
     if info.compress_type == zipfile.ZIP_STORED:
-        return chunk[:MEMBER_HEAD]
+        return bytes(chunk[:MEMBER_HEAD])
     try:
         return zlib.decompressobj(-zlib.MAX_WBITS).decompress(chunk, MEMBER_HEAD)
     except zlib.error:
@@ -286,10 +287,7 @@ def _member(stream: IO[bytes], size: int, path: str, depth: int, budget: _Budget
     if size > cap:
         yield Skip(path, f"archive member larger than {cap} bytes; not scanned", NESTED_FLAG)
         return
-    rest = stream.read(cap + 1 - len(head)) if len(head) < size else b""
-    if not metered:
-        budget.spend(len(rest))
-    data = head + rest
+    data = _rest(stream, head, size, cap, None if metered else budget) if len(head) < size else bytearray(head)
     if len(data) > cap:  # a header that understates the size
         yield Skip(path, f"archive member larger than {cap} bytes; not scanned", NESTED_FLAG)
     elif what is not None:
@@ -298,8 +296,34 @@ def _member(stream: IO[bytes], size: int, path: str, depth: int, budget: _Budget
                        NESTED_FLAG)
         else:
             yield from _archive(data, path, depth + 1, budget)
-    elif _text(data, complete=True):
+    elif _all_text(data):
         yield Member(path, data)
+
+
+def _rest(stream: IO[bytes], head: bytes, size: int, cap: int, budget: _Budget | None) -> bytearray:
+    """A member's bytes after its `head`, up to `cap` + 1 of them (more tells a member over the cap), read
+    a piece at a time into one buffer of the size its header gives: the member is held once, not two or
+    three times (the read, the head joined to it, and a string of it to check it is UTF-8)."""
+    data = bytearray(min(size, cap + 1))
+    data[:len(head)] = head
+    filled = len(head)
+    with memoryview(data) as view:
+        while filled < len(data):
+            count = stream.readinto(view[filled:filled + READ_PIECE])  # type: ignore[attr-defined]
+            if not count:
+                break
+            filled += count
+            if budget is not None:
+                budget.spend(count)
+    del data[filled:]
+    while filled == size and len(data) <= cap:  # a header that understates the size: read on to the cap
+        piece = stream.read(min(READ_PIECE, cap + 1 - len(data)))
+        if not piece:
+            break
+        if budget is not None:
+            budget.spend(len(piece))
+        data += piece
+    return data
 
 
 def _text(data: bytes, complete: bool) -> bool:
@@ -308,6 +332,21 @@ def _text(data: bytes, complete: bool) -> bool:
         codecs.utf_8_decode(data, "strict", complete)  # what an incremental decoder runs, without making one
     except UnicodeDecodeError:
         return False
+    return True
+
+
+def _all_text(data: bytearray) -> bool:
+    """Whether a whole member is UTF-8, decoded a piece at a time: decoding it at once would make a string
+    as large as the member (up to four times its bytes) only to drop it."""
+    if data.isascii():
+        return True
+    at = 0
+    with memoryview(data) as view:
+        try:
+            while at < len(view):  # a piece may end inside a character: the next one starts at it
+                at += codecs.utf_8_decode(view[at:at + READ_PIECE], "strict", at + READ_PIECE >= len(view))[1]
+        except UnicodeDecodeError:
+            return False
     return True
 
 

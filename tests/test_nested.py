@@ -10,13 +10,14 @@ import io
 import lzma
 import stat
 import tarfile
+import tracemalloc
 import zipfile
 
 import pytest
 import zstandard
 
 from auditor.limits import FILE_FLAG
-from auditor.nested import BOMB_FLOOR, Member, NestedLimits, Skip, kind, members
+from auditor.nested import BOMB_FLOOR, READ_PIECE, Member, NestedLimits, Skip, kind, members
 
 CONFIG = b"spring.datasource.password=s3cr3t-value\n"
 
@@ -137,6 +138,43 @@ def test_a_member_larger_than_the_member_cap_is_skipped_and_others_are_read():
     assert Member("/small.txt", CONFIG) in items
     [skip] = [i for i in items if isinstance(i, Skip)]
     assert skip.path == "/big.txt" and "larger than 1000 bytes" in skip.reason
+
+
+def _properties(size: int, unicode: bool = False) -> bytes:
+    lines, total, n = [], 0, 0
+    word = "caf\u00e9 " if unicode else ""
+    while total < size:
+        line = f"setting_{n % 300} = value {n % 29} {word}token\n".encode()
+        lines.append(line)
+        total += len(line)
+        n += 1
+    return b"".join(lines)
+
+
+@pytest.mark.parametrize("archive", ["zip", "tar.gz"])
+@pytest.mark.parametrize("unicode", [False, True])
+def test_a_big_member_is_held_once_while_it_is_read_and_checked(archive, unicode):
+    text = _properties(8 << 20, unicode)
+    data = zip_bytes([("conf/big.properties", text)]) if archive == "zip" else gzip.compress(
+        tar_bytes([("conf/big.properties", text)]))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        [item] = members(data, NestedLimits(ratio=1000))
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert item == Member("/conf/big.properties", text)
+    assert peak < 1.5 * len(text), f"{peak / len(text):.1f} times the member's size"  # was 3 times
+
+
+@pytest.mark.parametrize("member, is_text", [
+    (b"a" * (READ_PIECE - 1) + "\u00e9".encode() + b"b", True),  # a character across two pieces
+    (b"a" * (READ_PIECE + 10) + b"\xff", False),  # not UTF-8 only after the first piece
+    ("\u00e9".encode() * READ_PIECE, True),
+])
+def test_a_member_is_text_only_if_all_of_it_is_utf8_across_the_pieces_it_is_checked_in(member, is_text):
+    assert found(zip_bytes([("m.txt", member)], zipfile.ZIP_STORED)) == ({"/m.txt": member} if is_text else {})
 
 
 def test_bytes_inflated_for_one_outer_file_are_capped():
