@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 BIG_SIZE = 2 << 30  # the single big file of --big
+JARS, JAR_MEMBER = 6, 30 * 10**6  # --jars: this many jars, each inflating to one text member of this size
 
 
 def log(message: str) -> None:
@@ -399,14 +400,15 @@ class Bench:
         row.planted = self._planted(paths)
         row.note = f"exit {row.runs[-1].returncode}"
 
-    # --big: one 2 GiB file in a layer
-    def big(self, transport_ref: str) -> None:
+    # --big: one 2 GiB file in a layer; --jars: jars that inflate to big text members
+    def big(self, transport_ref: str, name: str = "big", what: str = "2 GiB file (oci, plain tar)") -> None:
         for key, label, cmd in (
-            ("1-big", "floor", [sys.executable, os.path.join(HERE, "floor.py"), transport_ref]),
-            ("2-big", "audit", [self.audit or "audit", transport_ref, "--format", "json", "--output",
-                                os.path.join(self.work, "audit-big.json"), "--no-config", "--no-baseline", "--quiet"]),
+            (f"1-{name}", "floor", [sys.executable, os.path.join(HERE, "floor.py"), transport_ref]),
+            (f"2-{name}", "audit", [self.audit or "audit", transport_ref, "--format", "json", "--output",
+                                    os.path.join(self.work, f"audit-{name}.json"), "--no-config", "--no-baseline",
+                                    "--quiet"]),
         ):
-            row = self.row(key, label, "2 GiB file (oci, plain tar)")
+            row = self.row(key, label, what)
             env, home = self.fresh_cache_env()
             row.runs.append(measure(cmd, env=env, cwd=self.work))
             shutil.rmtree(home, ignore_errors=True)
@@ -416,27 +418,14 @@ class Bench:
 
 def make_big(path: str) -> str:
     """An OCI layout (no engine needed) whose single uncompressed layer holds one 2 GiB text file."""
-    import hashlib
     import tarfile
 
-    ref = f"oci:{path}:big"
-    if os.path.isfile(os.path.join(path, "index.json")):
-        return ref
-    log(f"writing {path} (a 2 GiB text file in one layer)")
-    blobs = os.path.join(path + ".tmp", "blobs", "sha256")
-    os.makedirs(blobs, exist_ok=True)
-    layer_tmp = os.path.join(blobs, "layer.tmp")
     line = b"INFO 2024-06-01T00:00:00Z request served path=/api/v1/items status=200 bytes=5120\n"
     block = line * ((1 << 20) // len(line))
-    info = tarfile.TarInfo("var/log/app/big.log")
-    info.size, info.mode, info.mtime = BIG_SIZE, 0o644, 1717200000
-    digest = hashlib.sha256()
-    with open(layer_tmp, "wb") as raw:
 
-        def write(data: bytes) -> None:
-            raw.write(data)
-            digest.update(data)
-
+    def layer(write: Callable[[bytes], None]) -> None:
+        info = tarfile.TarInfo("var/log/app/big.log")
+        info.size, info.mode, info.mtime = BIG_SIZE, 0o644, 1717200000
         write(info.tobuf(tarfile.PAX_FORMAT))
         left = BIG_SIZE
         while left:
@@ -444,6 +433,58 @@ def make_big(path: str) -> str:
             write(piece)
             left -= len(piece)
         write(b"\0" * (-BIG_SIZE % 512) + b"\0" * 1024)  # padding, then the end-of-archive blocks
+
+    return _oci_layout(path, "big", layer, "COPY big.log /var/log/app/ # bench", "a 2 GiB text file in one layer")
+
+
+def make_jars(path: str) -> str:
+    """An OCI layout whose single layer holds JARS jars of about 3 MB, each inflating to one text member of
+    JAR_MEMBER bytes (a properties file): what the workers read and scan inside archive files at once."""
+    import io
+    import random
+    import tarfile
+    import zipfile
+
+    rng = random.Random(1)
+    body = "".join(f"setting_{rng.randrange(300)} = value {rng.randrange(30)} token\n" for _ in range(40_000))
+    text = (body * (JAR_MEMBER // len(body) + 1)).encode()[:JAR_MEMBER]
+
+    def layer(write: Callable[[bytes], None]) -> None:
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for index in range(JARS):
+                jar = io.BytesIO()
+                with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+                    archive.writestr("conf/app.properties", text)
+                info = tarfile.TarInfo(f"opt/app/lib/part{index}.jar")
+                info.size, info.mode, info.mtime = jar.tell(), 0o644, 1717200000
+                tar.addfile(info, io.BytesIO(jar.getvalue()))
+        write(out.getvalue())
+
+    return _oci_layout(path, "jars", layer, "COPY lib/ /opt/app/lib/ # bench",
+                       f"{JARS} jars, each inflating to a {JAR_MEMBER >> 20} MB text member")
+
+
+def _oci_layout(path: str, name: str, write_layer: Callable[[Callable[[bytes], None]], None], created_by: str,
+                what: str) -> str:
+    """An OCI layout at `path` (kept once written) with one uncompressed layer that `write_layer` writes."""
+    import hashlib
+
+    ref = f"oci:{path}:{name}"
+    if os.path.isfile(os.path.join(path, "index.json")):
+        return ref
+    log(f"writing {path} ({what})")
+    blobs = os.path.join(path + ".tmp", "blobs", "sha256")
+    os.makedirs(blobs, exist_ok=True)
+    layer_tmp = os.path.join(blobs, "layer.tmp")
+    digest = hashlib.sha256()
+    with open(layer_tmp, "wb") as raw:
+
+        def write(data: bytes) -> None:
+            raw.write(data)
+            digest.update(data)
+
+        write_layer(write)
     layer_digest = "sha256:" + digest.hexdigest()
     os.rename(layer_tmp, os.path.join(blobs, digest.hexdigest()))
 
@@ -456,7 +497,7 @@ def make_big(path: str) -> str:
 
     config, config_size = put({"architecture": "amd64", "os": "linux", "config": {},
                                "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-                               "history": [{"created_by": "COPY big.log /var/log/app/ # bench"}]})
+                               "history": [{"created_by": created_by}]})
     manifest, manifest_size = put({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
@@ -468,14 +509,15 @@ def make_big(path: str) -> str:
     with open(os.path.join(path + ".tmp", "index.json"), "w", encoding="utf-8") as handle:
         json.dump({"schemaVersion": 2, "manifests": [{
             "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest, "size": manifest_size,
-            "annotations": {"org.opencontainers.image.ref.name": "big"}}]}, handle)
+            "annotations": {"org.opencontainers.image.ref.name": name}}]}, handle)
     os.rename(path + ".tmp", path)
     return ref
 
 
 # The table's order of rows (they are measured in another: the floor and audit alternate).
 ORDER = ["1-docker-archive", "1-oci-archive", "1h-docker-archive", "1h-oci-archive", "2-docker-archive",
-         "2c-docker-archive", "2-oci-archive", "2b-docker-archive", "3", "4-default", "4-shm", "1-big", "2-big"]
+         "2c-docker-archive", "2-oci-archive", "2b-docker-archive", "3", "4-default", "4-shm", "1-big", "2-big",
+         "1-jars", "2-jars"]
 
 
 def _mb(value: int | None) -> str:
@@ -497,7 +539,7 @@ def render(bench: Bench, targets: list[tuple[str, str, bool | None]],
             continue
         steal = " / ".join("?" if r.steal is None else f"{r.steal:.1f}" for r in row.runs)
         walls = " / ".join(f"{r.wall:.1f}" for r in row.runs) if len(row.runs) > 1 else f"{best.wall:.1f}"
-        size = BIG_SIZE if row.key.endswith("big") else tar_bytes
+        size = BIG_SIZE if row.key.endswith("big") else None if row.key.endswith("jars") else tar_bytes
         rate = f"{size / 1e6 / best.wall:.0f}" if size and best.wall else ""
         lines.append((row.key, row.label, row.input, walls, f"{best.cpu:.1f}", steal, _mb(best.max_rss),
                       _mb(best.tree_rss), rate, "" if row.findings is None else str(row.findings), row.planted or "",
@@ -616,6 +658,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the debootstrap base image only (one layer)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; the table shows the fastest")
     parser.add_argument("--big", action="store_true", help="also floor and audit an image with one 2 GiB file")
+    parser.add_argument("--jars", action="store_true",
+                        help=f"also floor and audit an image of {JARS} jars, each inflating to one "
+                        f"{JAR_MEMBER // 10**6} MB text member (memory)")
     parser.add_argument("--tmp", default="/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
                         help="where detect-secrets' extraction goes (default: %(default)s)")
     parser.add_argument("--skip", action="append", default=[], choices=["floor", "audit", "detect-secrets", "peer"],
@@ -658,6 +703,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench.peer("/dev/shm")
         if args.big:
             bench.big(make_big(os.path.join(args.dir, "big.oci")))
+        if args.jars:
+            bench.big(make_jars(os.path.join(args.dir, "jars.oci")), "jars",
+                      f"{JARS} jars of one {JAR_MEMBER // 10**6} MB member (oci)")
         ratios, targets = evaluate(bench)
         tar_bytes = bench.info.get("tar_bytes")
         title = (f"image {art.tag}: {bench.info.get('layers', '?')} layers, {bench.info.get('entries', '?')} entries, "
