@@ -43,9 +43,8 @@ class PathCheck(EntryCheck):
     def match(self, entry: Entry) -> Iterator[Rule]:
         """The rules matching `entry`; one Hyperscan pass over its path picks the globs worth trying."""
         gated = self._gate.matches(entry.path.encode("utf-8", "surrogatepass")) if self._compiled else set()
-        for index, c in enumerate(self._compiled):
-            if gated is not None and index not in gated:
-                continue
+        for index in range(len(self._compiled)) if gated is None else sorted(gated):  # rule order either way
+            c = self._compiled[index]
             rule = c.rule
             if entry.kind not in rule.types or not rule.applies_to_status(entry.status):
                 continue
