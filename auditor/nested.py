@@ -301,9 +301,10 @@ def _member(stream: IO[bytes], size: int, path: str, depth: int, budget: _Budget
 
 
 def _rest(stream: IO[bytes], head: bytes, size: int, cap: int, budget: _Budget | None) -> bytearray:
-    """A member's bytes after its `head`, up to `cap` + 1 of them (more tells a member over the cap), read
-    a piece at a time into one buffer of the size its header gives: the member is held once, not two or
-    three times (the read, the head joined to it, and a string of it to check it is UTF-8)."""
+    """A member's bytes, its `head` (read already) and the rest, up to `cap` + 1 of them (more tells a member
+    over the cap), read a piece at a time into one buffer of the size its header gives: the member is held
+    once, not two or three times (the read, the head joined to it, and a string of it to check it is UTF-8).
+    `budget`: None when the bytes are spent as they are inflated (a tar's, `_Metered`)."""
     data = bytearray(min(size, cap + 1))
     data[:len(head)] = head
     filled = len(head)
