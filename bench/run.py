@@ -401,7 +401,8 @@ class Bench:
         row.note = f"exit {row.runs[-1].returncode}"
 
     # --big: one 2 GiB file in a layer; --jars: jars that inflate to big text members
-    def big(self, transport_ref: str, name: str = "big", what: str = "2 GiB file (oci, plain tar)") -> None:
+    def one_image(self, name: str, transport_ref: str, what: str) -> None:
+        """The floor and `audit` once each on an extra image (`--big`, `--jars`): rows `1-NAME`, `2-NAME`."""
         for key, label, cmd in (
             (f"1-{name}", "floor", [sys.executable, os.path.join(HERE, "floor.py"), transport_ref]),
             (f"2-{name}", "audit", [self.audit or "audit", transport_ref, "--format", "json", "--output",
@@ -702,10 +703,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if os.path.isdir("/dev/shm"):
                 bench.peer("/dev/shm")
         if args.big:
-            bench.big(make_big(os.path.join(args.dir, "big.oci")))
+            bench.one_image("big", make_big(os.path.join(args.dir, "big.oci")), "2 GiB file (oci, plain tar)")
         if args.jars:
-            bench.big(make_jars(os.path.join(args.dir, "jars.oci")), "jars",
-                      f"{JARS} jars of one {JAR_MEMBER // 10**6} MB member (oci)")
+            bench.one_image("jars", make_jars(os.path.join(args.dir, "jars.oci")),
+                            f"{JARS} jars of one {JAR_MEMBER // 10**6} MB member (oci)")
         ratios, targets = evaluate(bench)
         tar_bytes = bench.info.get("tar_bytes")
         title = (f"image {art.tag}: {bench.info.get('layers', '?')} layers, {bench.info.get('entries', '?')} entries, "
