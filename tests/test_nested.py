@@ -9,6 +9,7 @@ import gzip
 import io
 import lzma
 import stat
+import struct
 import tarfile
 import tracemalloc
 import zipfile
@@ -175,6 +176,30 @@ def test_a_big_member_is_held_once_while_it_is_read_and_checked(archive, unicode
 ])
 def test_a_member_is_text_only_if_all_of_it_is_utf8_across_the_pieces_it_is_checked_in(member, is_text):
     assert found(zip_bytes([("m.txt", member)], zipfile.ZIP_STORED)) == ({"/m.txt": member} if is_text else {})
+
+
+def _zip_claiming(text: bytes, claimed: int) -> bytes:
+    """A stored zip of one member whose local header and directory both claim `claimed` bytes."""
+    data = bytearray(zip_bytes([("a.txt", text)], zipfile.ZIP_STORED))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        data[at + offset:at + offset + 4] = struct.pack("<I", claimed)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("claimed, outcome", [
+    (10, "unreadable"), (5199, "unreadable"),  # fewer bytes than it holds: zipfile's own checks refuse it
+    (5201, "read"), (10**6, "read"),  # more: what it holds is read, no more, whatever buffer the claim sized
+    (40 * 10**6, "zip bomb"),  # a claim far past its compressed bytes: not read at all
+])
+def test_a_zip_member_whose_header_lies_about_its_size_is_read_as_it_is_or_skipped(claimed, outcome):
+    text = b"password = hunter2hunter2\n" * 200  # 5200 bytes
+    items = list(members(_zip_claiming(text, claimed)))
+    if outcome == "read":
+        assert items == [Member("/a.txt", text)]
+    else:
+        [skip] = items
+        assert isinstance(skip, Skip) and outcome in skip.reason
 
 
 def test_bytes_inflated_for_one_outer_file_are_capped():
