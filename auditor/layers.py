@@ -38,6 +38,7 @@ from auditor.limits import (
 from auditor.model import FileDigests, Hit, Kind, Layer, Marker, NotScanned
 from auditor.names import clean
 from auditor.ownership.databases import is_database
+from auditor.utf8 import is_utf8
 from auditor.walk import classify
 
 # What makes a layer unreadable (its entries so far kept, the rest not read): a broken tar, stream or blob.
@@ -285,28 +286,19 @@ def read_text(fileobj: tarstream.Reader, limit: int, size: int) -> bytearray | N
         codecs.utf_8_decode(fileobj.peek(SNIFF_BYTES)[:SNIFF_BYTES], "strict", False)
     except UnicodeDecodeError:
         return None
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
     buffer = bytearray(min(size, limit + 1))
-    view = memoryview(buffer)
     filled = 0
-    try:
+    with memoryview(buffer) as view:
         while filled < len(buffer):
-            step = SNIFF_BYTES if filled == 0 else CHUNK
-            count = fileobj.readinto(view[filled:filled + step])
+            count = fileobj.readinto(view[filled:filled + CHUNK])
             if not count:
                 break
-            decoder.decode(view[filled:filled + count])
             filled += count
-        if filled > limit:
-            return filled
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    finally:
-        view.release()
     if filled < len(buffer):
         del buffer[filled:]
-    return buffer
+    if not is_utf8(buffer, complete=filled <= limit):  # checked once read: most text is ASCII, told at once
+        return None
+    return filled if filled > limit else buffer
 
 
 def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,

@@ -36,6 +36,7 @@ from auditor import compression
 from auditor.limits import DEFAULT_MAX_FILE_BYTES, FILE_FLAG
 from auditor.names import clean
 from auditor.tarsafe import SafeTarInfo
+from auditor.utf8 import is_utf8
 
 HEAD = 4096  # the bytes of a layer's file `kind` looks at
 MEMBER_HEAD = 1024  # the bytes of a member read before deciding: enough for `kind`, and for most binaries
@@ -296,7 +297,7 @@ def _member(stream: IO[bytes], size: int, path: str, depth: int, budget: _Budget
                        NESTED_FLAG)
         else:
             yield from _archive(data, path, depth + 1, budget)
-    elif _all_text(data):
+    elif is_utf8(data):
         yield Member(path, data)
 
 
@@ -333,21 +334,6 @@ def _text(data: bytes, complete: bool) -> bool:
         codecs.utf_8_decode(data, "strict", complete)  # what an incremental decoder runs, without making one
     except UnicodeDecodeError:
         return False
-    return True
-
-
-def _all_text(data: bytearray) -> bool:
-    """Whether a whole member is UTF-8, decoded a piece at a time: decoding it at once would make a string
-    as large as the member (up to four times its bytes) only to drop it."""
-    if data.isascii():
-        return True
-    at = 0
-    with memoryview(data) as view:
-        try:
-            while at < len(view):  # a piece may end inside a character: the next one starts at it
-                at += codecs.utf_8_decode(view[at:at + READ_PIECE], "strict", at + READ_PIECE >= len(view))[1]
-        except UnicodeDecodeError:
-            return False
     return True
 
 

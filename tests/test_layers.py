@@ -354,3 +354,11 @@ def test_a_big_files_hits_carry_the_digests_worked_out_while_it_was_scanned(earl
     scan = layers.with_digests(lambda path, text: [Hit(RuleId("r"), 1, "abc", "m")] if b"abc" in text else [])
     assert [hit.digests for hit in scan("/f", data)] == [FileDigests.of(data)]
     assert scan("/g", b"nothing here\n" * 50) == []
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"a" * 8000 + "\u00e9".encode() + b"b" * 10, 8001),  # cut inside a character at the limit: text, too long
+    (b"a" * 5000 + b"\xff" + b"a" * 5000, None),  # binary after the first page, before the limit: binary
+])
+def test_a_file_over_the_limit_is_counted_only_when_what_was_read_is_text(data, expected):
+    assert read_text(_Member(data), limit=8000, size=len(data)) == expected

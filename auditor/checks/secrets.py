@@ -19,7 +19,6 @@ Two departures from the CLI, both so that no secret is lost to another:
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import io
 import re
@@ -55,6 +54,7 @@ from auditor.checks.prefilter import Prefilter, plugin_patterns
 from auditor.checks.window import Regions, pieces
 from auditor.errors import RuleError
 from auditor.model import Hit, Rule, RuleId
+from auditor.utf8 import is_utf8
 
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"  # replaced by checks/allowlist.py
@@ -270,7 +270,7 @@ class SecretsCheck(ContentCheck):
                                else ([], {}))
         except UnicodeDecodeError:  # not UTF-8 text after all: detect-secrets would not read it
             return []
-        if _may_transform_eagerly(name, data) and _is_utf8(data):
+        if _may_transform_eagerly(name, data) and is_utf8(data):
             eager, more = self._scan_eager(name, data)
             hits, unchecked = _union(hits, eager), _add(unchecked, more)
         return cap(hits, unchecked=unchecked)
@@ -446,22 +446,6 @@ def _eager_for(plugins: list[Any]) -> EagerLines:
 
 def _add(first: dict[RuleId, int], second: dict[RuleId, int]) -> dict[RuleId, int]:
     return {rule: first.get(rule, 0) + second.get(rule, 0) for rule in first.keys() | second.keys()}
-
-
-def _is_utf8(data: bytes) -> bool:
-    """Whether detect-secrets would read `data` as text (the eager pass decodes only the lines it picks),
-    checked a MiB at a time: the decoded text of a large file would take up to four times its size."""
-    if data.isascii():
-        return True
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for offset in range(0, len(data), 1 << 20):
-            decoder.decode(view[offset:offset + (1 << 20)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 class _Lines(Sequence[str]):
