@@ -29,6 +29,7 @@ ERRORS: tuple[type[BaseException], ...] = (zlib.error, _ISAL_ERROR, zstandard.Zs
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
+AHEAD_BLOCK = 1 << 18  # gzip inflated ahead in blocks of this size: two wait, eight blocks of the blob are buffered
 
 
 class _Hasher:
@@ -130,7 +131,7 @@ def decompress(raw: IO[bytes], ahead: bool = False) -> tuple[IO[bytes], str]:
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw), CHUNK)
     kind = sniff(buffered.peek(4)[:4])
     if kind == "gzip" and ahead:
-        return cast(IO[bytes], _threaded_open(buffered, "rb", threads=1, block_size=CHUNK)), kind
+        return cast(IO[bytes], _threaded_open(buffered, "rb", threads=1, block_size=AHEAD_BLOCK)), kind
     if kind == "gzip":  # ISA-L's inflate: about three times zlib's speed, same stream format and checks
         return cast(IO[bytes], _IGzipFile(fileobj=buffered, mode="rb")), kind  # a binary stream, as IO[bytes] reads
     if kind == "zstd":
