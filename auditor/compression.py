@@ -11,17 +11,16 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, cast
 
 import zstandard
-from isal import igzip, igzip_threaded, isal_zlib
+from isal import igzip, isal_zlib
 
 from auditor.errors import DigestError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-# isal's stubs call its error class an instance, and leave IGzipFile's constructor and igzip_threaded untyped.
+# isal's stubs call its error class an instance, and leave IGzipFile's constructor untyped.
 _ISAL_ERROR: type[Exception] = vars(isal_zlib)["error"]
 _IGzipFile: Callable[..., io.BufferedIOBase] = igzip.IGzipFile
-_threaded_open: Callable[..., io.BufferedIOBase] = igzip_threaded.open
 
 # What a corrupt or truncated compressed stream raises (besides OSError and EOFError).
 ERRORS: tuple[type[BaseException], ...] = (zlib.error, _ISAL_ERROR, zstandard.ZstdError)
@@ -29,7 +28,6 @@ ERRORS: tuple[type[BaseException], ...] = (zlib.error, _ISAL_ERROR, zstandard.Zs
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
-AHEAD_BLOCK = 1 << 18  # gzip inflated ahead in blocks of this size: two wait, eight blocks of the blob are buffered
 
 
 class _Hasher:
@@ -123,15 +121,11 @@ def sniff(head: bytes) -> str:
     return "tar"
 
 
-def decompress(raw: IO[bytes], ahead: bool = False) -> tuple[IO[bytes], str]:
+def decompress(raw: IO[bytes]) -> tuple[IO[bytes], str]:
     """Wrap `raw` (a raw or buffered binary stream: one with `readinto`) so reading gives uncompressed bytes;
-    also return the compression's name. With `ahead`, gzip is inflated on a thread of its own (ISA-L frees
-    the GIL), a few blocks ahead of the reader: that thread then reads `raw`, so nothing else may touch `raw`
-    until the returned stream is closed (closing stops the thread)."""
+    also return the compression's name."""
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw), CHUNK)
     kind = sniff(buffered.peek(4)[:4])
-    if kind == "gzip" and ahead:
-        return cast(IO[bytes], _threaded_open(buffered, "rb", threads=1, block_size=AHEAD_BLOCK)), kind
     if kind == "gzip":  # ISA-L's inflate: about three times zlib's speed, same stream format and checks
         return cast(IO[bytes], _IGzipFile(fileobj=buffered, mode="rb")), kind  # a binary stream, as IO[bytes] reads
     if kind == "zstd":

@@ -12,7 +12,6 @@ otherwise do alone while the workers wait; `LayerScan.file_archives` files what 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import hashlib
 import io
 import itertools
@@ -20,7 +19,7 @@ import tarfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import IO, Protocol
+from typing import Protocol
 
 from auditor import compression, nested, tarstream
 from auditor.compression import CHUNK, DigestReader, decompress
@@ -330,10 +329,8 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
     blob = CappedReader(raw, compressed_cap(max_layer_bytes), f"layer {layer.index} blob",  # type: ignore[arg-type]
                         verb="holds")
     outer = DigestReader(blob, blob_digest, f"layer {layer.index} blob {layer.digest}")  # type: ignore[arg-type]
-    ahead: IO[bytes] | None = None  # a gzip stream, inflated on a thread that reads `outer` until it is closed
     try:
-        stream, result.compression = decompress(outer, ahead=True)  # type: ignore[arg-type]
-        ahead = stream if result.compression == "gzip" else None
+        stream, result.compression = decompress(outer)  # type: ignore[arg-type]
         capped = CappedReader(stream, max_layer_bytes, f"layer {layer.index}")
         inner = DigestReader(capped, layer.diff_id, f"layer {layer.index} (diff_id {layer.diff_id})")  # type: ignore[arg-type]
         with tarstream.open_tar(io.BufferedReader(inner, CHUNK)) as tar:
@@ -355,7 +352,6 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
         result.not_scanned.append(NotScanned(reason=str(exc), layer=layer.index, limit=exc.flag))
     except UNREADABLE as exc:
         deadline.check()  # a blob cut short when the deadline passed: that ends the audit
-        _stop(ahead)  # its thread stops reading the blob before this one drains it
         detail = _blob_mismatch(outer) or str(exc) or type(exc).__name__
         result.not_scanned.append(
             NotScanned(
@@ -364,17 +360,8 @@ def read_layer(layer: Layer, scan_file: ScanFile, max_file_bytes: int = DEFAULT_
             )
         )
     finally:
-        _stop(ahead)
         outer.close()
     return result
-
-
-def _stop(ahead: IO[bytes] | None) -> None:
-    """Close a stream inflated ahead (its thread then ends; the blob under it stays open), whatever state
-    it was left in."""
-    if ahead is not None:
-        with contextlib.suppress(*UNREADABLE):
-            ahead.close()
 
 
 def _skipped(layer: int, path: str, item: nested.Skip) -> NotScanned:
