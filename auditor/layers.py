@@ -282,10 +282,8 @@ def read_text(fileobj: tarstream.Reader, limit: int, size: int) -> bytearray | N
     Returns the bytes, None for binary content, or the number of bytes read when the text is longer
     than `limit` (not scanned). `size` (from the tar header) sizes the one buffer the bytes go into.
     """
-    try:  # most binary files show it in their first page: known before a buffer of their size is made
-        codecs.utf_8_decode(fileobj.peek(SNIFF_BYTES)[:SNIFF_BYTES], "strict", False)
-    except UnicodeDecodeError:
-        return None
+    if not is_utf8(fileobj.peek(SNIFF_BYTES)[:SNIFF_BYTES], complete=False):  # most binary files show it in
+        return None  # their first page: known before a buffer of their size is made
     buffer = bytearray(min(size, limit + 1))
     filled = 0
     with memoryview(buffer) as view:

@@ -19,7 +19,6 @@ the outer file's path in front: `/app/app.jar!/BOOT-INF/lib/b.jar!/application.y
 
 from __future__ import annotations
 
-import codecs
 import io
 import lzma
 import stat
@@ -45,7 +44,7 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 TAR_MAGIC_AT = 257  # "ustar" (POSIX and GNU tars alike)
 NESTED_FLAG = FILE_FLAG  # the nested caps scale with --max-file-size
 BOMB_FLOOR = 1 << 20  # a member inflating to less than this is never judged by its ratio
-READ_PIECE = 1 << 20  # a member's bytes are read, and checked as UTF-8, this many at a time
+READ_PIECE = 1 << 20  # a member's bytes are read this many at a time
 
 
 @dataclass(frozen=True)
@@ -206,7 +205,7 @@ def _zip(data: bytes | bytearray, prefix: str, depth: int, budget: _Budget) -> I
                            "not scanned", NESTED_FLAG)
                 continue
             head = _peek(data, info)
-            if head is not None and kind(head) is None and not _text(head, complete=len(head) >= info.file_size):
+            if head is not None and kind(head) is None and not is_utf8(head, complete=len(head) >= info.file_size):
                 budget.spend(len(head))  # a class file or other binary: not worth opening
                 continue
             path = _join(prefix, info.filename)
@@ -282,7 +281,7 @@ def _member(stream: IO[bytes], size: int, path: str, depth: int, budget: _Budget
     if not metered:
         budget.spend(len(head))
     what = kind(head)
-    if what is None and not _text(head, complete=len(head) >= size):
+    if what is None and not is_utf8(head, complete=len(head) >= size):
         return
     cap = budget.limits.member_bytes
     if size > cap:
@@ -326,15 +325,6 @@ def _rest(stream: IO[bytes], head: bytes, size: int, cap: int, budget: _Budget |
             budget.spend(len(piece))
         data += piece
     return data
-
-
-def _text(data: bytes, complete: bool) -> bool:
-    """Whether `data` is UTF-8 (as a layer's text file must be); a head may end inside a character."""
-    try:
-        codecs.utf_8_decode(data, "strict", complete)  # what an incremental decoder runs, without making one
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _join(prefix: str, name: str) -> str:

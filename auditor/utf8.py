@@ -14,12 +14,12 @@ __all__ = ["PIECE", "is_utf8"]
 PIECE = 1 << 20  # bytes decoded at a time
 
 
-def is_utf8(data: bytes | bytearray | memoryview, complete: bool = True) -> bool:
+def is_utf8(data: bytes | bytearray, complete: bool = True) -> bool:
     """Whether `data` is UTF-8. With `complete=False` it may end inside a character (a file cut at a
-    limit): only what it holds must be valid."""
+    limit, a head): only what it holds must be valid."""
+    if data.isascii():
+        return True
     with memoryview(data) as view:
-        if view.nbytes == 0 or (not isinstance(data, memoryview) and data.isascii()):
-            return True
         at = 0
         try:
             while at < len(view):  # a piece may end inside a character: the next one starts at it
